@@ -1,1 +1,13 @@
-export {};
+export { Producer } from './producer';
+export type { ProducerOptions, ProducerConfig, WorkerAllocation, AccessModeName } from './config';
+export { parseProducerConfig, producerShape, WORKER_ALLOCATIONS, ACCESS_MODES, BATCH_BUILDERS } from './config';
+export { envNameOf } from './options';
+export { WorkerManager, workerName } from './worker-manager';
+export { Worker } from './worker';
+export type { MessageId, SendOptions, ProduceMessage, Value, KeyInput } from './message';
+export * from './errors';
+export { partitionStrategies, STRATEGY_NAMES } from '../strategies';
+export type { PartitionStrategy, StrategyName } from '../strategies';
+export { COMPRESSION_NAMES } from '../protocol/compression';
+export { SCHEMA_TYPES } from './schema';
+export type { SchemaSpec } from './schema';

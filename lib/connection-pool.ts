@@ -1,0 +1,47 @@
+import { Connection, ConnectionOptions } from './connection';
+import { ClosedError } from './errors';
+import { addressKey, BrokerAddress } from './service-url';
+
+/** One connection per broker address, opened on first use and shared by every worker on it. */
+export class ConnectionPool {
+  private readonly connections = new Map<string, Promise<Connection>>();
+  private closed = false;
+
+  constructor(readonly options: ConnectionOptions) {}
+
+  get(address: BrokerAddress, proxyToBrokerUrl?: string): Promise<Connection> {
+    if (this.closed) return Promise.reject(new ClosedError('the client is closed'));
+    const key = addressKey(address) + (proxyToBrokerUrl ? `->${proxyToBrokerUrl}` : '');
+    const existing = this.connections.get(key);
+    if (existing) return existing;
+    const opening = Connection.connect(address, this.options, proxyToBrokerUrl).then(
+      (conn) => {
+        // a dead connection leaves the pool so the next user opens a fresh one
+        conn.once('close', () => {
+          if (this.connections.get(key) === opening) this.connections.delete(key);
+        });
+        return conn;
+      },
+      (err) => {
+        this.connections.delete(key);
+        throw err;
+      },
+    );
+    this.connections.set(key, opening);
+    return opening;
+  }
+
+  /** Closes every socket; nothing the pool opened keeps the process alive afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    for (const p of all) {
+      try {
+        (await p).destroy();
+      } catch {
+        // a connection that never opened has nothing to close
+      }
+    }
+  }
+}

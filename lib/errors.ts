@@ -1,0 +1,131 @@
+/** Stable error codes: match on `code`, not on messages. */
+export type ErrorCode =
+  | 'CONFIG'
+  | 'INVALID_ARGUMENT'
+  | 'PARTITION_STRATEGY'
+  | 'CONNECTION'
+  | 'TIMEOUT'
+  | 'BROKER'
+  | 'MESSAGE_TOO_LARGE'
+  | 'PRODUCER_FENCED'
+  | 'PRODUCER_BUSY'
+  | 'TOPIC'
+  | 'SCHEMA'
+  | 'CLOSED'
+  | 'PROTOCOL'
+  | 'CONSUMER'
+  | 'HANDLER';
+
+/** Every error cortado raises; `canRetry` says whether the same call may succeed later. */
+export class CortadoError extends Error {
+  constructor(
+    message: string,
+    readonly code: ErrorCode,
+    readonly canRetry = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration value is missing or not allowed; names the option, env variable and allowed values. */
+export class ConfigError extends CortadoError {
+  constructor(
+    message: string,
+    readonly option: string,
+    readonly envVar: string,
+    readonly value: unknown,
+  ) {
+    super(message, 'CONFIG');
+  }
+}
+
+/** A call's arguments are not of an accepted form. */
+export class InvalidArgumentError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'INVALID_ARGUMENT');
+  }
+}
+
+/** A partition strategy threw or returned something other than an integer in [0, partitions). */
+export class PartitionStrategyError extends CortadoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'PARTITION_STRATEGY', false, options);
+  }
+}
+
+export class ConnectionError extends CortadoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'CONNECTION', true, options);
+  }
+}
+
+export class TimeoutError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'TIMEOUT', true);
+  }
+}
+
+/** The broker answered with a ServerError; `serverError` is its protocol name. */
+export class BrokerError extends CortadoError {
+  constructor(
+    message: string,
+    readonly serverError: string,
+    canRetry = false,
+  ) {
+    super(message, 'BROKER', canRetry);
+  }
+}
+
+export class TopicError extends BrokerError {
+  constructor(message: string, serverError: string) {
+    super(message, serverError);
+    (this as { code: ErrorCode }).code = 'TOPIC';
+  }
+}
+
+export class MessageTooLargeError extends CortadoError {
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(
+      `message of ${size} bytes exceeds the limit of ${limit} bytes (the broker's max_message_size); enable chunking or send smaller messages`,
+      'MESSAGE_TOO_LARGE',
+    );
+  }
+}
+
+/** An exclusive producer took the topic over; this producer will send no more. */
+export class ProducerFencedError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'PRODUCER_FENCED');
+  }
+}
+
+/** Another producer holds exclusive access to the topic. */
+export class ProducerBusyError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'PRODUCER_BUSY');
+  }
+}
+
+export class SchemaError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'SCHEMA');
+  }
+}
+
+export class ClosedError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'CLOSED');
+  }
+}
+
+/** The peer sent bytes that break the protocol (bad frame, bad checksum, undecodable payload). */
+export class ProtocolError extends CortadoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'PROTOCOL', false, options);
+  }
+}

@@ -1,0 +1,128 @@
+import type { KeyValue } from '../protocol/proto';
+import { InvalidArgumentError } from './errors';
+
+export type Value = Buffer | Uint8Array | string | null;
+export type KeyInput = Buffer | Uint8Array | string | null | undefined;
+
+/** Per-message options of produce/produceSync. */
+export interface SendOptions {
+  /** ms until the send fails with a TimeoutError */
+  timeout?: number;
+  /** routes and is stored as partition_key instead of the key */
+  partitionKey?: string | Uint8Array;
+  /** Key_Shared ordering key */
+  orderingKey?: string | Uint8Array;
+  properties?: Record<string, string>;
+  eventTime?: Date | number;
+  /** absolute delivery time */
+  deliverAt?: Date | number;
+  /** delivery delay in ms from now */
+  deliverAfter?: number;
+}
+
+/** A message as the app hands it over in the list form. */
+export interface ProduceMessage extends SendOptions {
+  key?: KeyInput;
+  value: Value;
+}
+
+/** The broker's id for a stored message. */
+export interface MessageId {
+  topic: string;
+  partition: number;
+  ledgerId: number;
+  entryId: number;
+  /** position inside a batch, when the message went out batched */
+  batchIndex?: number;
+}
+
+/** A message ready for a worker: validated, bytes resolved, waiting for its receipt. */
+export interface OutgoingMessage {
+  payload: Uint8Array;
+  nullValue: boolean;
+  partitionKey?: string;
+  partitionKeyB64: boolean;
+  orderingKey?: Uint8Array;
+  properties?: KeyValue[];
+  eventTime?: number;
+  deliverAtTime?: number;
+  resolve(id: MessageId): void;
+  reject(err: Error): void;
+  timer?: NodeJS.Timeout;
+  settled: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The value's bytes: Buffers and Uint8Arrays as they are, strings encoded once. */
+export function valueBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (value === null || value === undefined) return EMPTY;
+  throw new InvalidArgumentError(
+    `message value of type ${describeType(value)} is not supported; pass a Buffer, Uint8Array, string or null`,
+  );
+}
+
+export function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}
+
+function keyString(key: unknown, what: string): { text: string; b64: boolean } | undefined {
+  if (key === null || key === undefined) return undefined;
+  if (typeof key === 'string') return { text: key, b64: false };
+  if (key instanceof Uint8Array) return { text: Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64'), b64: true };
+  throw new InvalidArgumentError(`${what} of type ${describeType(key)} is not supported; pass a string, Buffer or Uint8Array`);
+}
+
+function timeOf(v: unknown, what: string): number {
+  const ms = v instanceof Date ? v.getTime() : v;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) {
+    throw new InvalidArgumentError(`${what} must be a Date or a non-negative integer of epoch milliseconds, got ${String(v)}`);
+  }
+  return ms;
+}
+
+/** Validates one message and resolves its bytes; throws InvalidArgumentError naming the bad field. */
+export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions | undefined): Omit<OutgoingMessage, 'resolve' | 'reject' | 'settled'> {
+  const payload = valueBytes(value);
+  const routing = keyString(opts?.partitionKey ?? key, opts?.partitionKey !== undefined ? 'partitionKey' : 'key');
+  const out: Omit<OutgoingMessage, 'resolve' | 'reject' | 'settled'> = {
+    payload,
+    nullValue: value === null || value === undefined,
+    partitionKey: routing?.text,
+    partitionKeyB64: routing?.b64 ?? false,
+  };
+  if (!opts) return out;
+  if (opts.orderingKey !== undefined) {
+    if (typeof opts.orderingKey === 'string') out.orderingKey = Buffer.from(opts.orderingKey, 'utf8');
+    else if (opts.orderingKey instanceof Uint8Array) out.orderingKey = opts.orderingKey;
+    else throw new InvalidArgumentError(`orderingKey must be a string or bytes, got ${describeType(opts.orderingKey)}`);
+  }
+  if (opts.properties !== undefined) {
+    if (typeof opts.properties !== 'object' || opts.properties === null || Array.isArray(opts.properties)) {
+      throw new InvalidArgumentError('properties must be an object of string keys to string values');
+    }
+    out.properties = Object.entries(opts.properties).map(([k, v]) => {
+      if (typeof v !== 'string') {
+        throw new InvalidArgumentError(`property ${JSON.stringify(k)} has a value of type ${describeType(v)}; property values must be strings`);
+      }
+      return { key: k, value: v };
+    });
+  }
+  if (opts.eventTime !== undefined) out.eventTime = timeOf(opts.eventTime, 'eventTime');
+  if (opts.deliverAt !== undefined) out.deliverAtTime = timeOf(opts.deliverAt, 'deliverAt');
+  if (opts.deliverAfter !== undefined) {
+    if (typeof opts.deliverAfter !== 'number' || !Number.isFinite(opts.deliverAfter) || opts.deliverAfter < 0) {
+      throw new InvalidArgumentError(`deliverAfter must be a non-negative number of milliseconds, got ${String(opts.deliverAfter)}`);
+    }
+    out.deliverAtTime = Date.now() + Math.round(opts.deliverAfter);
+  }
+  if (opts.timeout !== undefined && (typeof opts.timeout !== 'number' || !(opts.timeout > 0))) {
+    throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${String(opts.timeout)}`);
+  }
+  return out;
+}

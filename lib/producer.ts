@@ -1,0 +1,291 @@
+import { Codec, compressionTypeOf, loadCodec } from '../protocol/compression';
+import { AccessMode, SchemaData } from '../protocol/proto';
+import { checkPartition, partitionStrategies } from '../strategies';
+import type { PartitionStrategy } from '../strategies/types';
+import { ClientCore, createClientCore, partitionTopicName } from './client';
+import { parseProducerConfig, ProducerConfig, ProducerOptions } from './config';
+import { ClosedError, InvalidArgumentError, PartitionStrategyError, ProducerFencedError, TimeoutError } from './errors';
+import { describeType, KeyInput, MessageId, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
+import { PartitionProducer, ProducerContext } from './partition-producer';
+import { encodeSchemaValue, toSchemaData } from './schema';
+import { WorkerManager } from './worker-manager';
+
+/** What the producer knows of one topic: partition count, its partition producers, the last partition used. */
+interface TopicState {
+  partitioned: boolean;
+  /** routing count: 1 for a non-partitioned topic */
+  partitions: number;
+  producers: PartitionProducer[];
+  current: number;
+}
+
+/**
+ * The Kafka-style face: configured from CORTADO_* variables and code, `start()` learns each
+ * topic's partitions, and `produceSync` routes with the partition strategy to the worker of the
+ * chosen topic-partition.
+ */
+export class Producer {
+  readonly config: ProducerConfig;
+  readonly workers: WorkerManager;
+  private readonly strategy: PartitionStrategy;
+  private readonly topics = new Map<string, TopicState>();
+  private readonly analyzing = new Map<string, Promise<TopicState>>();
+  private core?: ClientCore;
+  private codec?: Codec;
+  private schema?: SchemaData;
+  private refreshTimer?: NodeJS.Timeout;
+  private closed = false;
+  private started?: Promise<void>;
+
+  constructor(options: ProducerOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    this.config = parseProducerConfig(options, env);
+    const s = this.config.partitionStrategy;
+    this.strategy = typeof s === 'function' ? s : partitionStrategies[s];
+    this.workers = new WorkerManager(this.config.workerAllocation);
+    // a bad schema fails here, at construction, not on the first send
+    this.schema = toSchemaData(this.config.schema, this.config.topics[0] ?? 'cortado');
+  }
+
+  /** Connects, loads the codec and analyzes every configured topic, registering its producers. */
+  start(): Promise<void> {
+    this.started ??= this.doStart();
+    return this.started;
+  }
+
+  private coreReady?: Promise<ClientCore>;
+
+  // The connection pool and codec; made once, before any topic is analyzed.
+  private ensureCore(): Promise<ClientCore> {
+    this.coreReady ??= (async () => {
+      const core = createClientCore(this.config);
+      if (this.config.compression !== 'none') this.codec = await loadCodec(compressionTypeOf(this.config.compression));
+      this.core = core;
+      return core;
+    })();
+    return this.coreReady;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.closed) throw new ClosedError('the producer is closed');
+    await this.ensureCore();
+    try {
+      await Promise.all(this.config.topics.map((t) => this.topicState(t)));
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    const every = this.config.partitionsRefreshIntervalMs;
+    if (every > 0) {
+      this.refreshTimer = setInterval(() => void this.refreshPartitions(), every);
+      this.refreshTimer.unref();
+    }
+  }
+
+  /** Sends and resolves once the broker acknowledged (or rejects with a typed error). */
+  produceSync(key: KeyInput, value: Value): Promise<MessageId>;
+  produceSync(topic: string, key: KeyInput, value: Value, options?: SendOptions): Promise<MessageId>;
+  produceSync(topic: string, partition: number, key: KeyInput, value: Value, options?: SendOptions): Promise<MessageId>;
+  produceSync(topic: string, messages: ProduceMessage[], options?: SendOptions): Promise<MessageId[]>;
+  produceSync(...args: unknown[]): Promise<MessageId | MessageId[]> {
+    return this.dispatch(args);
+  }
+
+  /** Same forms as produceSync; hands the message over at once and returns its receipt's promise. */
+  produce(key: KeyInput, value: Value): Promise<MessageId>;
+  produce(topic: string, key: KeyInput, value: Value, options?: SendOptions): Promise<MessageId>;
+  produce(topic: string, partition: number, key: KeyInput, value: Value, options?: SendOptions): Promise<MessageId>;
+  produce(topic: string, messages: ProduceMessage[], options?: SendOptions): Promise<MessageId[]>;
+  produce(...args: unknown[]): Promise<MessageId | MessageId[]> {
+    const p = this.dispatch(args);
+    // a fire-and-forget caller must not crash the process with an unhandled rejection
+    p.catch(() => undefined);
+    return p;
+  }
+
+  private dispatch(args: unknown[]): Promise<MessageId | MessageId[]> {
+    try {
+      const n = args.length;
+      if (n === 2 && !Array.isArray(args[1])) {
+        const topic = this.config.topics[0];
+        if (!topic) {
+          throw new InvalidArgumentError('produceSync(key, value) sends to the first configured topic, but none is configured; set CORTADO_TOPICS or the topics option, or call produceSync(topic, key, value)');
+        }
+        return this.sendOne(topic, undefined, args[0] as KeyInput, args[1], undefined);
+      }
+      const topic = args[0];
+      if (typeof topic !== 'string' || topic.length === 0) {
+        throw new InvalidArgumentError(`topic must be a non-empty string, got ${describeType(topic)}`);
+      }
+      if ((n === 2 || n === 3) && Array.isArray(args[1])) return this.sendList(topic, args[1] as ProduceMessage[], args[2] as SendOptions | undefined);
+      if (n === 3) return this.sendOne(topic, undefined, args[1] as KeyInput, args[2], undefined);
+      if (n === 4 && typeof args[1] === 'number') return this.sendOne(topic, args[1], args[2] as KeyInput, args[3], undefined);
+      if (n === 4) return this.sendOne(topic, undefined, args[1] as KeyInput, args[2], args[3] as SendOptions);
+      if (n === 5 && typeof args[1] === 'number') return this.sendOne(topic, args[1], args[2] as KeyInput, args[3], args[4] as SendOptions);
+      throw new InvalidArgumentError(
+        'produceSync takes (key, value), (topic, key, value[, options]), (topic, partition, key, value[, options]) or (topic, messages[, options])',
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private async sendList(topic: string, messages: ProduceMessage[], options: SendOptions | undefined): Promise<MessageId[]> {
+    const prepared = messages.map((m, i) => {
+      if (!m || typeof m !== 'object') throw new InvalidArgumentError(`messages[${i}] must be an object with key and value`);
+      return m;
+    });
+    const state = await this.topicState(topic);
+    // group by chosen partition, keeping each group's order; every message is its own send
+    const sends: Promise<MessageId>[] = new Array(prepared.length);
+    const groups = new Map<number, number[]>();
+    for (let i = 0; i < prepared.length; i++) {
+      const p = this.route(topic, state, undefined, prepared[i], { ...options, ...prepared[i] });
+      const g = groups.get(p);
+      if (g) g.push(i);
+      else groups.set(p, [i]);
+    }
+    for (const [partition, idx] of groups) {
+      for (const i of idx) sends[i] = this.enqueue(topic, state, partition, prepared[i].key, prepared[i].value, { ...options, ...prepared[i] });
+    }
+    return Promise.all(sends);
+  }
+
+  private async sendOne(topic: string, partition: number | undefined, key: KeyInput, value: unknown, options: SendOptions | undefined): Promise<MessageId> {
+    const state = this.topics.get(topic) ?? (await this.topicState(topic));
+    const p = partition ?? this.route(topic, state, key, { key, value: value as Value }, options);
+    if (partition !== undefined && !checkPartition(partition, state.partitions)) {
+      throw new InvalidArgumentError(`partition ${partition} does not exist: ${topic} has partitions 0..${state.partitions - 1}`);
+    }
+    return this.enqueue(topic, state, p, key, value, options);
+  }
+
+  private route(topic: string, state: TopicState, key: KeyInput, m: ProduceMessage, options: SendOptions | undefined): number {
+    const routingKey = options?.partitionKey ?? m.key ?? key;
+    let p: unknown;
+    try {
+      p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, m.value as Value);
+    } catch (err) {
+      throw new PartitionStrategyError(`the partition strategy threw for topic ${topic}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    }
+    if (!checkPartition(p, state.partitions)) {
+      throw new PartitionStrategyError(
+        `the partition strategy returned ${describeValue(p)} for topic ${topic}; it must return an integer from 0 to ${state.partitions - 1}`,
+      );
+    }
+    state.current = p;
+    return p;
+  }
+
+  private enqueue(topic: string, state: TopicState, partition: number, key: KeyInput, value: unknown, options: SendOptions | undefined): Promise<MessageId> {
+    if (this.closed) return Promise.reject(new ClosedError('the producer is closed'));
+    const schemaType = this.config.schema?.type;
+    const encoded = schemaType ? encodeSchemaValue(schemaType, value) : undefined;
+    const base = prepareMessage(key, encoded ?? value, options);
+    const producer = this.producerFor(topic, state, partition);
+    const worker = this.workers.workerFor(topic, partition);
+    return new Promise<MessageId>((resolve, reject) => {
+      const msg = base as OutgoingMessage;
+      msg.resolve = resolve;
+      msg.reject = reject;
+      msg.settled = false;
+      const timeout = options?.timeout ?? this.config.sendTimeoutMs;
+      msg.timer = setTimeout(() => {
+        if (msg.settled) return;
+        msg.settled = true;
+        reject(new TimeoutError(`send to ${topic} partition ${partition} got no receipt within ${timeout} ms`));
+      }, timeout);
+      worker.send(producer, msg);
+    });
+  }
+
+  private producerFor(topic: string, state: TopicState, partition: number): PartitionProducer {
+    const existing = state.producers[partition];
+    if (existing && !(existing.failure && !(existing.failure instanceof ProducerFencedError) && !this.closed)) return existing;
+    const p = this.newPartitionProducer(topic, state, partition);
+    p.start().catch(() => this.workers.workerFor(topic, partition).drain());
+    return p;
+  }
+
+  private newPartitionProducer(topic: string, state: TopicState, partition: number): PartitionProducer {
+    const ctx: ProducerContext = {
+      pool: this.core!.pool,
+      lookup: this.core!.lookup,
+      config: this.config,
+      codec: this.codec,
+      schema: this.schema && { ...this.schema, name: topic },
+      accessMode: AccessMode[this.config.accessMode],
+    };
+    const p = new PartitionProducer(partitionTopicName(topic, partition, state.partitioned), topic, partition, ctx);
+    state.producers[partition] = p;
+    this.workers.workerFor(topic, partition).attach(p);
+    return p;
+  }
+
+  /** Learns a topic's partition count (PARTITIONED_METADATA) and registers its producers, once. */
+  private topicState(topic: string): Promise<TopicState> {
+    const known = this.topics.get(topic);
+    if (known) return Promise.resolve(known);
+    let pending = this.analyzing.get(topic);
+    if (!pending) {
+      pending = this.analyze(topic).finally(() => this.analyzing.delete(topic));
+      this.analyzing.set(topic, pending);
+    }
+    return pending;
+  }
+
+  private async analyze(topic: string): Promise<TopicState> {
+    if (this.closed) throw new ClosedError('the producer is closed');
+    await this.ensureCore();
+    const count = await this.core!.lookup.partitionCount(topic);
+    const state: TopicState = { partitioned: count > 0, partitions: Math.max(count, 1), producers: [], current: -1 };
+    for (let i = 0; i < state.partitions; i++) this.newPartitionProducer(topic, state, i);
+    try {
+      await Promise.all(state.producers.map((p) => p.start()));
+    } catch (err) {
+      await Promise.all(state.producers.map((p) => p.close()));
+      throw err;
+    }
+    this.topics.set(topic, state);
+    return state;
+  }
+
+  /** Re-reads partition counts; new partitions take traffic once their producers are registered. */
+  async refreshPartitions(): Promise<void> {
+    for (const [topic, state] of this.topics) {
+      if (!state.partitioned || this.closed) continue;
+      try {
+        const count = await this.core!.lookup.partitionCount(topic);
+        if (count <= state.partitions) continue;
+        const added: PartitionProducer[] = [];
+        for (let i = state.partitions; i < count; i++) added.push(this.newPartitionProducer(topic, state, i));
+        await Promise.all(added.map((p) => p.start()));
+        state.partitions = count;
+      } catch {
+        // the next refresh tries again; routing keeps to the partitions already registered
+      }
+    }
+  }
+
+  /** Partition count the producer routes over for a topic (after it was analyzed). */
+  partitionsOf(topic: string): number | undefined {
+    return this.topics.get(topic)?.partitions;
+  }
+
+  /** Waits for in-flight sends, closes every producer and socket; leaves no handle open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    const producers = [...this.topics.values()].flatMap((s) => s.producers.filter(Boolean));
+    await Promise.all(producers.map((p) => p.whenIdle()));
+    await Promise.all(producers.map((p) => p.close()));
+    // messages still waiting in a worker's line now fail with the producers' ClosedError
+    for (const w of this.workers.all()) w.drain();
+    this.workers.clear();
+    await this.core?.pool.close();
+  }
+}
+
+function describeValue(v: unknown): string {
+  return typeof v === 'number' ? String(v) : `${describeType(v)} ${JSON.stringify(v) ?? ''}`.trim();
+}

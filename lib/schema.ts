@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { SchemaData } from '../protocol/proto';
+import { SchemaError } from './errors';
+
+/** Schema type names and their protocol numbers; Bytes registers no schema. */
+export const SCHEMA_TYPES = {
+  Bytes: -1, String: 1, Json: 2, Avro: 4, Bool: 5, Int8: 6, Int16: 7, Int32: 8, Int64: 9,
+  Float: 10, Double: 11, Date: 12, Time: 13, Timestamp: 14,
+} as const;
+export type SchemaTypeName = keyof typeof SCHEMA_TYPES;
+const TYPE_NAMES = Object.keys(SCHEMA_TYPES) as [SchemaTypeName, ...SchemaTypeName[]];
+const NEEDS_DEFINITION: ReadonlySet<SchemaTypeName> = new Set(['Json', 'Avro']);
+
+export const schemaSpec = z
+  .object({
+    type: z.enum(TYPE_NAMES, { error: `expected a schema type: ${TYPE_NAMES.join('|')}` }),
+    definition: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+    name: z.string().optional(),
+    properties: z.record(z.string(), z.string({ error: 'schema properties must be strings' })).optional(),
+  })
+  .strict();
+export type SchemaSpec = z.infer<typeof schemaSpec>;
+
+/** Checks an Avro (or Avro-described JSON) definition enough to refuse what the broker would. */
+function checkAvro(def: unknown, where: string): void {
+  if (typeof def === 'string') {
+    if (['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'].includes(def)) return;
+    throw new SchemaError(`${where}: ${JSON.stringify(def)} is not an Avro type`);
+  }
+  if (Array.isArray(def)) return def.forEach((d, i) => checkAvro(d, `${where}[${i}]`));
+  if (!def || typeof def !== 'object') throw new SchemaError(`${where}: an Avro schema must be an object, array or type name`);
+  const d = def as Record<string, unknown>;
+  if (d.type === 'record') {
+    if (typeof d.name !== 'string' || !Array.isArray(d.fields)) {
+      throw new SchemaError(`${where}: an Avro record needs a string "name" and a "fields" array`);
+    }
+    d.fields.forEach((f: unknown, i: number) => {
+      const field = f as Record<string, unknown>;
+      if (!field || typeof field.name !== 'string' || field.type === undefined) {
+        throw new SchemaError(`${where}.fields[${i}]: each field needs a "name" and a "type"`);
+      }
+      checkAvro(field.type, `${where}.fields[${i}].type`);
+    });
+    return;
+  }
+  if (typeof d.type === 'string' || typeof d.type === 'object') {
+    if (['enum', 'array', 'map', 'fixed'].includes(d.type as string)) return;
+    return checkAvro(d.type, `${where}.type`);
+  }
+  throw new SchemaError(`${where}: an Avro schema object needs a "type"`);
+}
+
+/** The SchemaData sent in PRODUCER/SUBSCRIBE, or undefined for Bytes (no schema). */
+export function toSchemaData(spec: SchemaSpec | undefined, topic: string): SchemaData | undefined {
+  if (!spec || spec.type === 'Bytes') return undefined;
+  let data = new Uint8Array(0);
+  if (NEEDS_DEFINITION.has(spec.type)) {
+    if (spec.definition === undefined) {
+      throw new SchemaError(`schema type ${spec.type} needs a definition (an Avro schema as JSON text or object)`);
+    }
+    let parsed: unknown = spec.definition;
+    if (typeof parsed === 'string') {
+      try {
+        parsed = JSON.parse(parsed);
+      } catch (err) {
+        throw new SchemaError(`schema definition for ${spec.type} is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    checkAvro(parsed, 'schema definition');
+    data = Buffer.from(JSON.stringify(parsed), 'utf8');
+  }
+  return {
+    name: spec.name ?? topic,
+    schemaData: data,
+    type: SCHEMA_TYPES[spec.type],
+    properties: Object.entries(spec.properties ?? {}).map(([key, value]) => ({ key, value })),
+  };
+}
+
+/** Encodes an app value for a schema type; Bytes/String/Json/Avro accept bytes as they are. */
+export function encodeSchemaValue(type: SchemaTypeName, value: unknown): Uint8Array | undefined {
+  const num = (n: unknown, bytes: number, write: (b: Buffer, v: number) => void): Uint8Array | undefined => {
+    if (typeof n !== 'number' && typeof n !== 'bigint') return undefined;
+    const b = Buffer.allocUnsafe(bytes);
+    write(b, Number(n));
+    return b;
+  };
+  switch (type) {
+    case 'Json':
+      return typeof value === 'object' && value !== null && !(value instanceof Uint8Array)
+        ? Buffer.from(JSON.stringify(value), 'utf8')
+        : undefined;
+    case 'Bool':
+      return typeof value === 'boolean' ? Uint8Array.of(value ? 1 : 0) : undefined;
+    case 'Int8':
+      return num(value, 1, (b, v) => b.writeInt8(v));
+    case 'Int16':
+      return num(value, 2, (b, v) => b.writeInt16BE(v));
+    case 'Int32':
+      return num(value, 4, (b, v) => b.writeInt32BE(v));
+    case 'Int64':
+    case 'Timestamp':
+    case 'Date':
+      if (value instanceof Date) value = value.getTime();
+      return typeof value === 'number' || typeof value === 'bigint'
+        ? (() => {
+            const b = Buffer.allocUnsafe(8);
+            b.writeBigInt64BE(BigInt(value as number));
+            return b;
+          })()
+        : undefined;
+    case 'Time':
+      return num(value, 4, (b, v) => b.writeInt32BE(v));
+    case 'Float':
+      return num(value, 4, (b, v) => b.writeFloatBE(v));
+    case 'Double':
+      return num(value, 8, (b, v) => b.writeDoubleBE(v));
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,29 @@
+import { ServerError, ServerErrorNames } from '../protocol/proto';
+import { BrokerError, CortadoError, ProducerBusyError, ProducerFencedError, SchemaError, TopicError } from './errors';
+
+const RETRIABLE = new Set<number>([ServerError.ServiceNotReady, ServerError.TooManyRequests, ServerError.MetadataError, ServerError.PersistenceError]);
+
+/** Turns a broker's ServerError code and message into the matching typed error. */
+export function errorFromServer(code: number, message: string, context: string): CortadoError {
+  const name = ServerErrorNames[code] ?? `ServerError(${code})`;
+  const text = `${context}: broker answered ${name}: ${message}`;
+  switch (code) {
+    case ServerError.ProducerFenced:
+      return new ProducerFencedError(text);
+    case ServerError.ProducerBusy:
+      return new ProducerBusyError(text);
+    case ServerError.IncompatibleSchema:
+      return new SchemaError(text);
+    case ServerError.InvalidTopicName:
+    case ServerError.TopicNotFound:
+    case ServerError.TopicTerminatedError:
+    case ServerError.NotAllowedError:
+      return new TopicError(text, name);
+    default:
+      return new BrokerError(text, name, RETRIABLE.has(code));
+  }
+}
+
+export function isRetriableServerError(code: number): boolean {
+  return RETRIABLE.has(code);
+}

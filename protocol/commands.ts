@@ -1,0 +1,144 @@
+import { encodeCommandFrame, encodePayloadFrame } from './frame';
+import { AckType, AccessMode, CommandType, InitialPosition, KeyValue, MessageIdData, SchemaData, SubType } from './proto';
+
+/** The newest protocol version whose features cortado speaks. */
+export const PROTOCOL_VERSION = 21;
+
+export interface ConnectArgs {
+  clientVersion: string;
+  authMethodName?: string;
+  authData?: Uint8Array;
+  proxyToBrokerUrl?: string;
+}
+
+// CONNECT: client_version, protocol_version, auth, feature_flags
+export function connectFrame(a: ConnectArgs): Buffer {
+  return encodeCommandFrame({
+    type: CommandType.CONNECT,
+    connect: {
+      clientVersion: a.clientVersion,
+      protocolVersion: PROTOCOL_VERSION,
+      authMethodName: a.authMethodName,
+      authData: a.authData,
+      proxyToBrokerUrl: a.proxyToBrokerUrl,
+      featureFlags: { supportsAuthRefresh: true, supportsBrokerEntryMetadata: true, supportsPartialProducer: true },
+    },
+  });
+}
+
+// PING and PONG carry nothing; their frames never change.
+export const PING_FRAME = encodeCommandFrame({ type: CommandType.PING, ping: {} });
+export const PONG_FRAME = encodeCommandFrame({ type: CommandType.PONG, pong: {} });
+
+export function authResponseFrame(clientVersion: string, authMethodName: string, authData: Uint8Array): Buffer {
+  return encodeCommandFrame({
+    type: CommandType.AUTH_RESPONSE,
+    authResponse: { clientVersion, protocolVersion: PROTOCOL_VERSION, response: { authMethodName, authData } },
+  });
+}
+
+export function partitionedMetadataFrame(topic: string, requestId: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.PARTITIONED_METADATA, partitionMetadata: { topic, requestId } });
+}
+
+export function lookupFrame(topic: string, requestId: number, authoritative: boolean): Buffer {
+  return encodeCommandFrame({ type: CommandType.LOOKUP, lookupTopic: { topic, requestId, authoritative } });
+}
+
+export interface ProducerArgs {
+  topic: string;
+  producerId: number;
+  requestId: number;
+  producerName?: string;
+  userProvidedName: boolean;
+  epoch: number;
+  accessMode: AccessMode;
+  topicEpoch?: number;
+  schema?: SchemaData;
+  metadata?: KeyValue[];
+}
+
+// PRODUCER: topic, producer_id, request_id, producer_name?, schema?, epoch, access mode, topic_epoch?
+export function producerFrame(a: ProducerArgs): Buffer {
+  return encodeCommandFrame({
+    type: CommandType.PRODUCER,
+    producer: {
+      topic: a.topic,
+      producerId: a.producerId,
+      requestId: a.requestId,
+      producerName: a.producerName,
+      userProvidedProducerName: a.userProvidedName,
+      epoch: a.epoch,
+      producerAccessMode: a.accessMode,
+      topicEpoch: a.topicEpoch,
+      schema: a.schema,
+      metadata: a.metadata,
+    },
+  });
+}
+
+export function closeProducerFrame(producerId: number, requestId: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.CLOSE_PRODUCER, closeProducer: { producerId, requestId } });
+}
+
+export interface SendArgs {
+  producerId: number;
+  sequenceId: number;
+  /** only for batches; absent means one message */
+  numMessages?: number;
+  highestSequenceId?: number;
+  isChunk?: boolean;
+}
+
+// SEND: producer_id, sequence_id, num_messages?, highest_sequence_id?, is_chunk? + payload section
+export function sendFrame(a: SendArgs, metadata: Uint8Array, payload: Uint8Array): [Buffer, Uint8Array] {
+  return encodePayloadFrame({ type: CommandType.SEND, send: a }, metadata, payload);
+}
+
+export interface SubscribeArgs {
+  topic: string;
+  subscription: string;
+  subType: SubType;
+  consumerId: number;
+  requestId: number;
+  consumerName?: string;
+  initialPosition: InitialPosition;
+  durable?: boolean;
+  readCompacted?: boolean;
+  schema?: SchemaData;
+  keySharedMeta?: { keySharedMode: number; allowOutOfOrderDelivery?: boolean };
+  startMessageId?: MessageIdData;
+}
+
+// SUBSCRIBE: topic, subscription, subType, consumer_id, request_id, initialPosition, ...
+export function subscribeFrame(a: SubscribeArgs): Buffer {
+  return encodeCommandFrame({ type: CommandType.SUBSCRIBE, subscribe: a });
+}
+
+export function flowFrame(consumerId: number, messagePermits: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.FLOW, flow: { consumerId, messagePermits } });
+}
+
+// ACK: consumer_id, ack_type, message_id[] (individual acks may carry many)
+export function ackFrame(consumerId: number, ackType: AckType, messageIds: MessageIdData[]): Buffer {
+  return encodeCommandFrame({ type: CommandType.ACK, ack: { consumerId, ackType, messageId: messageIds } });
+}
+
+export function redeliverFrame(consumerId: number, messageIds: MessageIdData[]): Buffer {
+  return encodeCommandFrame({
+    type: CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES,
+    redeliverUnacknowledgedMessages: { consumerId, messageIds },
+  });
+}
+
+export function closeConsumerFrame(consumerId: number, requestId: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.CLOSE_CONSUMER, closeConsumer: { consumerId, requestId } });
+}
+
+export function unsubscribeFrame(consumerId: number, requestId: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.UNSUBSCRIBE, unsubscribe: { consumerId, requestId } });
+}
+
+export function getOrCreateSchemaFrame(topic: string, requestId: number, schema: SchemaData): Buffer {
+  return encodeCommandFrame({ type: CommandType.GET_OR_CREATE_SCHEMA, getOrCreateSchema: { topic, requestId, schema } });
+}
