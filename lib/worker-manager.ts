@@ -7,16 +7,19 @@ export function workerName(allocation: WorkerAllocation, topic: string, partitio
 }
 
 /** A table of workers keyed by name, like Kaffe's ETS table: created on first use, then reused. */
-export class WorkerManager {
-  private readonly workers = new Map<string, Worker>();
+export class WorkerManager<W = Worker> {
+  private readonly workers = new Map<string, W>();
 
-  constructor(readonly allocation: WorkerAllocation) {}
+  constructor(
+    readonly allocation: WorkerAllocation,
+    private readonly create: (name: string) => W = (name) => new Worker(name) as W,
+  ) {}
 
-  workerFor(topic: string, partition: number): Worker {
+  workerFor(topic: string, partition: number): W {
     const name = workerName(this.allocation, topic, partition);
     let w = this.workers.get(name);
     if (!w) {
-      w = new Worker(name);
+      w = this.create(name);
       this.workers.set(name, w);
     }
     return w;
@@ -30,7 +33,7 @@ export class WorkerManager {
     return [...this.workers.keys()];
   }
 
-  all(): IterableIterator<Worker> {
+  all(): IterableIterator<W> {
     return this.workers.values();
   }
 

@@ -120,14 +120,15 @@ export function flowFrame(consumerId: number, messagePermits: number): Buffer {
 }
 
 // ACK: consumer_id, ack_type, message_id[] (individual acks may carry many)
-export function ackFrame(consumerId: number, ackType: AckType, messageIds: MessageIdData[]): Buffer {
-  return encodeCommandFrame({ type: CommandType.ACK, ack: { consumerId, ackType, messageId: messageIds } });
+export function ackFrame(consumerId: number, ackType: AckType, messageIds: MessageIdData[], validationError?: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.ACK, ack: { consumerId, ackType, messageId: messageIds, validationError } });
 }
 
-export function redeliverFrame(consumerId: number, messageIds: MessageIdData[]): Buffer {
+// REDELIVER_UNACKNOWLEDGED_MESSAGES: no ids means every unacknowledged message
+export function redeliverFrame(consumerId: number, messageIds: MessageIdData[], consumerEpoch?: number): Buffer {
   return encodeCommandFrame({
     type: CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES,
-    redeliverUnacknowledgedMessages: { consumerId, messageIds },
+    redeliverUnacknowledgedMessages: { consumerId, messageIds, consumerEpoch },
   });
 }
 

@@ -52,6 +52,7 @@ export enum AccessMode { Shared = 0, Exclusive = 1, WaitForExclusive = 2, Exclus
 export enum SubType { Exclusive = 0, Shared = 1, Failover = 2, Key_Shared = 3 }
 export enum InitialPosition { Latest = 0, Earliest = 1 }
 export enum AckType { Individual = 0, Cumulative = 1 }
+export enum AckValidationError { UncompressedSizeCorruption = 0, DecompressionError = 1, ChecksumMismatch = 2, BatchDeSerializeError = 3 }
 export enum LookupType { Redirect = 0, Connect = 1, Failed = 2 }
 
 export interface KeyValue { key: string; value: string }

@@ -1,0 +1,196 @@
+import { EventEmitter } from 'events';
+import { CompressionType, loadCodec } from '../protocol/compression';
+import { SubType } from '../protocol/proto';
+import { ClientCore, createClientCore, partitionTopicName } from './client';
+import { ConsumerConfig, ConsumerConfigOptions, parseConsumerConfig, SubscriptionTypeName } from './consumer-config';
+import { InvalidArgumentError } from './errors';
+import { HandlerHost, HandlerWorker, MessageHandler } from './handler-worker';
+import { PartitionConsumer } from './partition-consumer';
+import type { Message } from './received-message';
+import { WorkerManager } from './worker-manager';
+
+export interface ConsumerOptions extends ConsumerConfigOptions {
+  /** Kaffe-style handler: gets one topic-partition's messages in order; return normally to ack them */
+  handleMessages?: MessageHandler;
+}
+
+const SUB_TYPES: Record<SubscriptionTypeName, SubType> = {
+  exclusive: SubType.Exclusive,
+  shared: SubType.Shared,
+  failover: SubType.Failover,
+  key_shared: SubType.Key_Shared,
+};
+
+/**
+ * Subscribes to every configured topic (a partitioned topic is consumed as one) and hands
+ * messages either to `handleMessages` through per-partition workers or to `for await`.
+ *
+ * Events: 'skip' (reason, topic, partition) for an entry that could not become a message,
+ * 'handlerError' (error, messages) when a handler threw or timed out, 'endOfTopic' (topic, partition).
+ */
+export class Consumer extends EventEmitter implements AsyncIterable<Message> {
+  readonly config: ConsumerConfig;
+  readonly workers?: WorkerManager<HandlerWorker>;
+  private readonly handler?: MessageHandler;
+  private core?: ClientCore;
+  private readonly consumers = new Map<string, PartitionConsumer>();
+  private readonly inbox: Message[] = [];
+  private readonly waiting: Array<(r: IteratorResult<Message>) => void> = [];
+  private active = 0;
+  private readonly slots: Array<() => void> = [];
+  private closed = false;
+  private started?: Promise<void>;
+
+  constructor(options: ConsumerOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    super();
+    const { handleMessages, ...rest } = options;
+    if (handleMessages !== undefined && typeof handleMessages !== 'function') {
+      throw new InvalidArgumentError('handleMessages must be a function (messages) => void | { ack: false }');
+    }
+    this.config = parseConsumerConfig(rest, env);
+    this.handler = handleMessages;
+    if (handleMessages) this.workers = new WorkerManager(this.config.workerAllocation, (name) => new HandlerWorker(name, this.host(handleMessages)));
+  }
+
+  start(): Promise<void> {
+    this.started ??= this.doStart();
+    return this.started;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.config.topics.length === 0) throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option');
+    this.core = createClientCore(this.config);
+    // every codec is ready before the first MESSAGE, whatever the producer chose
+    await Promise.all([CompressionType.LZ4, CompressionType.ZLIB, CompressionType.ZSTD, CompressionType.SNAPPY].map((t) => loadCodec(t)));
+    try {
+      for (const topic of this.config.topics) await this.subscribeTopic(topic);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async subscribeTopic(topic: string): Promise<void> {
+    const count = await this.core!.lookup.partitionCount(topic);
+    const n = Math.max(1, count);
+    const ctx = {
+      pool: this.core!.pool,
+      lookup: this.core!.lookup,
+      config: this.config,
+      subType: SUB_TYPES[this.config.subscriptionType],
+      deliver: (pc: PartitionConsumer, msgs: Message[]) => this.deliver(pc, msgs),
+      skip: (pc: PartitionConsumer, reason: string) => this.emit('skip', reason, pc.topic, pc.partition),
+      endOfTopic: (pc: PartitionConsumer) => this.emit('endOfTopic', pc.topic, pc.partition),
+    };
+    const pcs = Array.from({ length: n }, (_, i) => new PartitionConsumer(partitionTopicName(topic, i, count > 0), topic, i, ctx));
+    for (const pc of pcs) this.consumers.set(pc.key, pc);
+    await Promise.all(pcs.map((pc) => pc.start()));
+  }
+
+  private deliver(pc: PartitionConsumer, msgs: Message[]): void {
+    if (this.closed) return;
+    if (this.workers) {
+      this.workers.workerFor(pc.topic, pc.partition).push(msgs);
+      return;
+    }
+    for (const m of msgs) {
+      const w = this.waiting.shift();
+      if (w) {
+        pc.consumed(1);
+        w({ value: m, done: false });
+      } else this.inbox.push(m);
+    }
+  }
+
+  private host(handler: MessageHandler): HandlerHost {
+    return {
+      handler,
+      timeoutMs: this.config.handlerTimeoutMs,
+      maxBatch: this.config.maxHandlerBatch,
+      acquire: () => {
+        if (this.active < this.config.handlerConcurrency) {
+          this.active++;
+          return Promise.resolve();
+        }
+        return new Promise<void>((r) => this.slots.push(r));
+      },
+      release: () => {
+        const next = this.slots.shift();
+        if (next) next();
+        else this.active--;
+      },
+      fresh: (msgs) => {
+        const out = msgs.filter((m) => !this.isStale(m));
+        for (const m of msgs) this.consumerOf(m)?.consumed(1);
+        return out;
+      },
+      settle: (msgs, outcome, err) => {
+        if (outcome === 'ack') for (const m of msgs) this.ack(m);
+        else if (outcome === 'nack') {
+          this.emit('handlerError', err instanceof Error ? err : new Error(String(err)), msgs);
+          for (const m of msgs) this.nack(m);
+        }
+      },
+    };
+  }
+
+  private consumerOf(m: Message): PartitionConsumer | undefined {
+    return this.consumers.get(m._ack?.consumerKey);
+  }
+
+  // A message received before a reconnect or redeliver-all will come again: drop the old copy.
+  private isStale(m: Message): boolean {
+    const pc = this.consumerOf(m);
+    return !pc || m._ack.epoch !== pc.epoch;
+  }
+
+  /** The next message (iterator form); waits until one arrives or the consumer closes. */
+  receive(): Promise<IteratorResult<Message>> {
+    if (this.handler) return Promise.reject(new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated'));
+    while (this.inbox.length > 0) {
+      const m = this.inbox.shift()!;
+      this.consumerOf(m)?.consumed(1);
+      if (!this.isStale(m)) return Promise.resolve({ value: m, done: false });
+    }
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((r) => this.waiting.push(r));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return {
+      next: () => this.receive(),
+      return: async () => ({ value: undefined, done: true }),
+    };
+  }
+
+  ack(message: Message): void {
+    this.handleOf(message).ack(message._ack);
+  }
+
+  ackCumulative(message: Message): void {
+    this.handleOf(message).ackCumulative(message._ack);
+  }
+
+  nack(message: Message): void {
+    this.handleOf(message).nack(message._ack);
+  }
+
+  private handleOf(message: Message): PartitionConsumer {
+    const pc = message && message._ack ? this.consumers.get(message._ack.consumerKey) : undefined;
+    if (!pc) throw new InvalidArgumentError('that message was not received by this consumer');
+    return pc;
+  }
+
+  /** Whether every partition of every topic reported that the topic was terminated and fully read. */
+  get reachedEndOfTopics(): boolean {
+    return [...this.consumers.values()].every((pc) => pc.reachedEnd);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.consumers.values()].map((pc) => pc.close()));
+    await this.core?.pool.close();
+    for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
+  }
+}
