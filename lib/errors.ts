@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'CLOSED'
   | 'PROTOCOL'
   | 'CONSUMER'
-  | 'HANDLER';
+  | 'HANDLER'
+  | 'QUEUE_FULL';
 
 /** Every error cortado raises; `canRetry` says whether the same call may succeed later. */
 export class CortadoError extends Error {
@@ -127,5 +128,12 @@ export class ClosedError extends CortadoError {
 export class ProtocolError extends CortadoError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'PROTOCOL', false, options);
+  }
+}
+
+/** More messages wait for receipts on one partition than maxPendingMessages allows; retry later. */
+export class QueueFullError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'QUEUE_FULL', true);
   }
 }

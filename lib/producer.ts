@@ -4,7 +4,7 @@ import { checkPartition, partitionStrategies } from '../strategies';
 import type { PartitionStrategy } from '../strategies/types';
 import { ClientCore, createClientCore, partitionTopicName } from './client';
 import { parseProducerConfig, ProducerConfig, ProducerOptions } from './config';
-import { ClosedError, InvalidArgumentError, PartitionStrategyError, ProducerFencedError, TimeoutError } from './errors';
+import { ClosedError, InvalidArgumentError, PartitionStrategyError, ProducerFencedError, QueueFullError, TimeoutError } from './errors';
 import { describeType, KeyInput, MessageId, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
 import { PartitionProducer, ProducerContext } from './partition-producer';
 import { encodeSchemaValue, toSchemaData } from './schema';
@@ -183,6 +183,11 @@ export class Producer {
     const base = prepareMessage(key, encoded ?? value, options);
     const producer = this.producerFor(topic, state, partition);
     const worker = this.workers.workerFor(topic, partition);
+    if (producer.pendingCount + worker.queuedCount >= this.config.maxPendingMessages) {
+      return Promise.reject(
+        new QueueFullError(`${topic} partition ${partition} already has ${this.config.maxPendingMessages} sends awaiting receipts (maxPendingMessages); wait for some to complete`),
+      );
+    }
     return new Promise<MessageId>((resolve, reject) => {
       const msg = base as OutgoingMessage;
       msg.resolve = resolve;
