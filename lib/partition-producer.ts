@@ -7,7 +7,7 @@ import { BatchContainer, KeyBasedBatchContainer } from './batch-container';
 import type { ProducerConfig } from './config';
 import { Connection, ProducerListener } from './connection';
 import { ConnectionPool } from './connection-pool';
-import { ClosedError, CortadoError, MessageTooLargeError, ProducerFencedError } from './errors';
+import { ClosedError, CortadoError, MessageTooLargeError, ProducerBusyError, ProducerFencedError } from './errors';
 import { LookupService } from './lookup-service';
 import type { OutgoingMessage } from './message';
 import { errorFromServer } from './server-errors';
@@ -96,8 +96,10 @@ export class PartitionProducer implements ProducerListener {
       await this.register();
     } catch (err) {
       this.state = 'closed';
-      this.terminalError = err as CortadoError;
-      throw err;
+      // the broker answers ProducerFenced to a newcomer on an exclusively held topic: it was never fenced, the topic is busy
+      const e = err instanceof ProducerFencedError ? new ProducerBusyError(err.message) : (err as CortadoError);
+      this.terminalError = e;
+      throw e;
     }
   }
 

@@ -10,6 +10,7 @@ import {
   MessageTooLargeError,
   PartitionStrategyError,
   TimeoutError,
+  TopicError,
 } from '../../lib/errors';
 import type { PulsarBroker } from '../../harness/pulsar-standalone';
 import * as admin from '../../harness/admin';
@@ -247,8 +248,9 @@ describe('Producer against a real Pulsar broker', function () {
       await withProducer({}, async (p) => {
         const e = await p.produceSync('persistent://no-such-tenant/ns/topic', 'k', 'v').catch((x) => x);
         expect(e).to.be.instanceOf(BrokerError);
-        const e2 = await p.produceSync('persistent://public/default/bad/name/extra', 'k', 'v').catch((x) => x);
-        expect(e2).to.be.instanceOf(CortadoError);
+        const e2 = await p.produceSync('persistent://public/default/', 'k', 'v').catch((x) => x);
+        expect(e2).to.be.instanceOf(TopicError);
+        expect(e2.serverError).to.equal('InvalidTopicName');
         // the producer still works afterwards
         expect((await p.produceSync(name('after-bad-topic'), 'k', 'v')).entryId).to.be.a('number');
       });
