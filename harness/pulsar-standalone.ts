@@ -131,6 +131,8 @@ async function startDistribution(): Promise<PulsarBroker> {
     journalSyncData: false,
     diskUsageThreshold: 0.99,
     transactionCoordinatorEnabled: false,
+    // by default the broker may deliver delayed messages up to one tick early
+    isDelayedDeliveryDeliverAtTimeStrict: true,
   };
   // the stock file ends without a newline: start ours on a fresh line
   fs.writeFileSync(conf, fs.readFileSync(path.join(home, 'conf', 'standalone.conf'), 'utf8') + '\n' + Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');

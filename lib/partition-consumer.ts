@@ -171,7 +171,9 @@ export class PartitionConsumer implements ConsumerListener {
       const codec = codecIfLoaded(md.compression);
       try {
         if (!codec) throw new Error(`codec ${md.compression} is not loaded`);
-        payload = codec.decompress(payload, md.uncompressedSize ?? 0);
+        const out = codec.decompress(payload, md.uncompressedSize ?? 0);
+        // messages carry Buffers; wrap the codec's bytes without copying them
+        payload = Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
       } catch (err) {
         const ids = chunkIds ?? [entry];
         this.sendAck(ids, AckValidationError.DecompressionError);
