@@ -71,3 +71,7 @@ export async function unload(adminUrl: string, topic: string): Promise<void> {
 export async function setNamespaceDeduplication(adminUrl: string, namespace: string, enabled: boolean): Promise<void> {
   await call(adminUrl, 'POST', `/admin/v2/namespaces/${namespace}/deduplication`, enabled);
 }
+
+export async function createNamespace(adminUrl: string, namespace: string): Promise<void> {
+  await call(adminUrl, 'PUT', `/admin/v2/namespaces/${namespace}`);
+}
