@@ -1,5 +1,7 @@
+import { execFileSync } from 'child_process';
 import * as os from 'os';
-import { Producer, ProducerOptions } from '../lib';
+import * as path from 'path';
+import { Consumer, Producer, ProducerOptions } from '../lib';
 import { startPulsar, PulsarBroker } from '../harness/pulsar-standalone';
 import { createPartitionedTopic } from '../harness/admin';
 
@@ -44,6 +46,41 @@ async function run(name: string, url: string, topic: string, messages: number, i
   return { name, messages, msgPerSec: Math.round(messages / secs), p50Ms: +percentile(lat, 50).toFixed(2), p99Ms: +percentile(lat, 99).toFixed(2) };
 }
 
+// The official Java load tool on the same broker: rate from 'Created producers' to 'DONE' in its log.
+function pulsarPerf(name: string, home: string, url: string, topic: string, messages: number, batched: boolean): Row {
+  const args = ['produce', '-u', url, '-r', '10000000', '-s', String(SIZE), '-m', String(messages), '-o', '1000', ...(batched ? [] : ['-db']), topic];
+  const out = execFileSync(path.join(home, 'bin', 'pulsar-perf'), args, { env: { ...process.env, PULSAR_MEM: '-Xmx512m' }, maxBuffer: 64 << 20 }).toString();
+  const at = (re: RegExp) => {
+    const line = out.split('\n').find((l) => re.test(l));
+    return line ? Date.parse(line.slice(0, 23).replace(',', '.') + 'Z') : NaN;
+  };
+  const secs = (at(/DONE \(reached the maximum/) - at(/Created \d+ producers/)) / 1000;
+  const lat = /Aggregated latency stats .* med:\s+([\d.]+) .* 99pct:\s+([\d.]+)/.exec(out);
+  return { name, messages, msgPerSec: Math.round(messages / secs), p50Ms: lat ? Number(lat[1]) : NaN, p99Ms: lat ? Number(lat[2]) : NaN };
+}
+
+// Fills a topic with a backlog, then reads it whole from the earliest position with for-await.
+async function consume(name: string, url: string, topic: string, messages: number, opts: ProducerOptions): Promise<Row> {
+  const producer = new Producer({ url, topics: [topic], sendTimeoutMs: 60_000, ...opts }, {});
+  await producer.start();
+  const value = Buffer.alloc(SIZE, 'y');
+  for (let i = 0; i < messages; i += 1000) {
+    await Promise.all(Array.from({ length: Math.min(1000, messages - i) }, (_, j) => producer.produce(topic, `k${(i + j) % 1000}`, value)));
+  }
+  await producer.close();
+  const consumer = new Consumer({ url, topics: [topic], subscription: 'bench', subscriptionInitialPosition: 'earliest' }, {});
+  const t0 = process.hrtime.bigint();
+  await consumer.start();
+  let n = 0;
+  for await (const m of consumer) {
+    consumer.ack(m);
+    if (++n === messages) break;
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await consumer.close();
+  return { name, messages, msgPerSec: Math.round(messages / secs), p50Ms: NaN, p99Ms: NaN };
+}
+
 async function main(): Promise<void> {
   let broker: PulsarBroker | undefined;
   let url = process.env.CORTADO_URL;
@@ -55,27 +92,46 @@ async function main(): Promise<void> {
   }
   const scale = Number(process.env.BENCH_SCALE ?? 1);
   const rows: Row[] = [];
+  // BENCH_ONLY=<text> runs only the rows whose name contains it
+  const only = process.env.BENCH_ONLY;
+  const want = (n: string) => !only || n.includes(only);
   const topic = (s: string) => `persistent://public/default/bench-${s}-${Date.now()}`;
   try {
-    rows.push(await run('produceSync sequential (1 in flight)', url, topic('seq'), 3000 * scale, 1, {}));
-    rows.push(await run('produceSync, 1000 in flight', url, topic('conc'), 50_000 * scale, 1000, {}));
+    if (want('produceSync sequential (1 in flight)')) rows.push(await run('produceSync sequential (1 in flight)', url, topic('seq'), 3000 * scale, 1, {}));
+    if (want('produceSync, 1000 in flight')) rows.push(await run('produceSync, 1000 in flight', url, topic('conc'), 50_000 * scale, 1000, {}));
     const part = topic('part4');
-    if (adminUrl) await createPartitionedTopic(adminUrl, part, 4);
-    rows.push(await run('produceSync, 1000 in flight, 4 partitions', url, part, 50_000 * scale, 1000, {}));
+    if (adminUrl && want('4 partitions')) await createPartitionedTopic(adminUrl, part, 4);
+    if (want('produceSync, 1000 in flight, 4 partitions')) rows.push(await run('produceSync, 1000 in flight, 4 partitions', url, part, 50_000 * scale, 1000, {}));
     for (const compression of ['none', 'lz4', 'zlib', 'snappy', 'zstd'] as const) {
-      rows.push(
+      if (want(`batched (${compression})`)) rows.push(
         await run(`batched (${compression}), 1000 in flight`, url, topic(`batch-${compression}`), 100_000 * scale, 1000, {
           batchingEnabled: true,
           compression,
         }),
       );
     }
+    const home = broker?.home ?? process.env.CORTADO_PULSAR_HOME;
+    if (home && want('pulsar-perf')) {
+      rows.push(pulsarPerf('pulsar-perf (Java client), 1000 outstanding, not batched', home, url, topic('perf'), 50_000 * scale, false));
+      rows.push(pulsarPerf('pulsar-perf (Java client), 1000 outstanding, batched', home, url, topic('perf-batch'), 100_000 * scale, true));
+    }
+    if (want('consume backlog, not batched')) rows.push(await consume('consume backlog, not batched', url, topic('cons'), 50_000 * scale, {}));
+    if (want('consume backlog, batched (lz4)')) rows.push(await consume('consume backlog, batched (lz4)', url, topic('cons-batch'), 200_000 * scale, { batchingEnabled: true, compression: 'lz4' }));
   } finally {
     await broker?.stop();
   }
   console.log(`\nmachine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${SIZE}-byte messages`);
   console.log('| run | messages | msg/s | p50 ms | p99 ms |\n|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.messages} | ${r.msgPerSec} | ${r.p50Ms} | ${r.p99Ms} |`);
+  const rate = (n: string) => rows.find((r) => r.name.startsWith(n))?.msgPerSec;
+  const ratio = (ours: string, theirs: string) => {
+    const a = rate(ours);
+    const b = rate(theirs);
+    if (a && b) console.log(`${ours} / ${theirs}: ${(a / b).toFixed(2)}`);
+  };
+  ratio('produceSync, 1000 in flight', 'pulsar-perf (Java client), 1000 outstanding, not batched');
+  ratio('batched (none)', 'pulsar-perf (Java client), 1000 outstanding, batched');
+  const ms = (v: number) => (Number.isNaN(v) ? '—' : String(v));
+  for (const r of rows) console.log(`| ${r.name} | ${r.messages} | ${r.msgPerSec} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} |`);
 }
 
 main().catch((err) => {
