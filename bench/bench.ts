@@ -122,6 +122,8 @@ async function main(): Promise<void> {
   }
   console.log(`\nmachine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${SIZE}-byte messages`);
   console.log('| run | messages | msg/s | p50 ms | p99 ms |\n|---|---|---|---|---|');
+  const ms = (v: number) => (Number.isNaN(v) ? '—' : String(v));
+  for (const r of rows) console.log(`| ${r.name} | ${r.messages} | ${r.msgPerSec} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} |`);
   const rate = (n: string) => rows.find((r) => r.name.startsWith(n))?.msgPerSec;
   const ratio = (ours: string, theirs: string) => {
     const a = rate(ours);
@@ -130,8 +132,6 @@ async function main(): Promise<void> {
   };
   ratio('produceSync, 1000 in flight', 'pulsar-perf (Java client), 1000 outstanding, not batched');
   ratio('batched (none)', 'pulsar-perf (Java client), 1000 outstanding, batched');
-  const ms = (v: number) => (Number.isNaN(v) ? '—' : String(v));
-  for (const r of rows) console.log(`| ${r.name} | ${r.messages} | ${r.msgPerSec} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} |`);
 }
 
 main().catch((err) => {

@@ -75,3 +75,8 @@ export async function setNamespaceDeduplication(adminUrl: string, namespace: str
 export async function createNamespace(adminUrl: string, namespace: string): Promise<void> {
   await call(adminUrl, 'PUT', `/admin/v2/namespaces/${namespace}`);
 }
+
+/** Terminates a topic: no more writes; consumers hear of the end once they read everything. */
+export async function terminate(adminUrl: string, topic: string): Promise<void> {
+  await call(adminUrl, 'POST', `/admin/v2/${topicPath(topic)}/terminate`);
+}

@@ -163,6 +163,51 @@ describe('Consumer against a real Pulsar broker', function () {
     expect(back.map((m) => m.value.toString())).to.deep.equal(['m1', 'm2']);
   });
 
+  it('fails over to the standby consumer on a Failover subscription', async () => {
+    const topic = uniqueTopic('failover');
+    const p = await producer({ topics: [topic] });
+    const first = await consumer({ topics: [topic], subscription: 'fo', subscriptionType: 'failover', consumerName: 'a' });
+    const second = await consumer({ topics: [topic], subscription: 'fo', subscriptionType: 'failover', consumerName: 'b' });
+    await p.produceSync(topic, 'k', 'one');
+    const pending = new Map([[first, first.receive()], [second, second.receive()]]);
+    const winner = await Promise.race([...pending].map(([c, r]) => r.then((x) => ({ c, m: x.value! }))));
+    expect(winner.m.value.toString()).to.equal('one');
+    winner.c.ack(winner.m);
+    const standby = winner.c === first ? second : first;
+    await winner.c.close();
+    await p.produceSync(topic, 'k', 'two');
+    // the standby's receive, waiting since before the switch, gets the next message
+    const r = await pending.get(standby)!;
+    expect(r.value!.value.toString()).to.equal('two');
+  });
+
+  it('acknowledges cumulatively up to a message', async () => {
+    const topic = uniqueTopic('cumulative');
+    const p = await producer({ topics: [topic] });
+    await Promise.all([0, 1, 2, 3, 4].map((i) => p.produceSync(topic, 'k', `c${i}`)));
+    const c = await consumer({ topics: [topic], subscription: 'cum' });
+    let last;
+    for (let i = 0; i < 3; i++) last = (await c.receive()).value!;
+    c.ackCumulative(last!);
+    await sleep(500);
+    const stats = (await admin.topicStats(broker.adminUrl, topic)) as { subscriptions: Record<string, { msgBacklog: number }> };
+    expect(stats.subscriptions.cum.msgBacklog).to.equal(2);
+  });
+
+  it('reports the end of a terminated topic', async () => {
+    const topic = uniqueTopic('terminated');
+    const p = await producer({ topics: [topic] });
+    await p.produceSync(topic, 'k', 'last words');
+    await p.close();
+    const c = await consumer({ topics: [topic], subscription: 'end' });
+    const ended = new Promise<string>((resolve) => c.on('endOfTopic', (t: string) => resolve(t)));
+    const m = (await c.receive()).value!;
+    c.ack(m);
+    await admin.terminate(broker.adminUrl, topic);
+    expect(await ended).to.equal(topic);
+    expect(c.reachedEndOfTopics).to.equal(true);
+  });
+
   describe('Kaffe-style handler', () => {
     it('acks on return, leaves on { ack: false }, redelivers on throw', async () => {
       const topic = uniqueTopic('handler');
