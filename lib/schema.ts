@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SchemaData } from '../protocol/proto';
-import { SchemaError } from './errors';
+import { InvalidArgumentError, SchemaError } from './errors';
 
 /** Schema type names and their protocol numbers; Bytes registers no schema. */
 export const SCHEMA_TYPES = {
@@ -77,45 +77,33 @@ export function toSchemaData(spec: SchemaSpec | undefined, topic: string): Schem
   };
 }
 
-/** Encodes an app value for a schema type; Bytes/String/Json/Avro accept bytes as they are. */
+// Fixed-width big-endian encoders of the primitive schema types, as the Java client writes them.
+const FIXED: Partial<Record<SchemaTypeName, [number, (b: Buffer, v: number | bigint) => void]>> = {
+  Int8: [1, (b, v) => b.writeInt8(Number(v))],
+  Int16: [2, (b, v) => b.writeInt16BE(Number(v))],
+  Int32: [4, (b, v) => b.writeInt32BE(Number(v))],
+  Time: [4, (b, v) => b.writeInt32BE(Number(v))],
+  Float: [4, (b, v) => b.writeFloatBE(Number(v))],
+  Double: [8, (b, v) => b.writeDoubleBE(Number(v))],
+  Int64: [8, (b, v) => b.writeBigInt64BE(BigInt(v))],
+  Date: [8, (b, v) => b.writeBigInt64BE(BigInt(v))],
+  Timestamp: [8, (b, v) => b.writeBigInt64BE(BigInt(v))],
+};
+
+/** Encodes an app value for a schema type; undefined leaves the value to the plain byte rules. */
 export function encodeSchemaValue(type: SchemaTypeName, value: unknown): Uint8Array | undefined {
-  const num = (n: unknown, bytes: number, write: (b: Buffer, v: number) => void): Uint8Array | undefined => {
-    if (typeof n !== 'number' && typeof n !== 'bigint') return undefined;
-    const b = Buffer.allocUnsafe(bytes);
-    write(b, Number(n));
-    return b;
-  };
-  switch (type) {
-    case 'Json':
-      return typeof value === 'object' && value !== null && !(value instanceof Uint8Array)
-        ? Buffer.from(JSON.stringify(value), 'utf8')
-        : undefined;
-    case 'Bool':
-      return typeof value === 'boolean' ? Uint8Array.of(value ? 1 : 0) : undefined;
-    case 'Int8':
-      return num(value, 1, (b, v) => b.writeInt8(v));
-    case 'Int16':
-      return num(value, 2, (b, v) => b.writeInt16BE(v));
-    case 'Int32':
-      return num(value, 4, (b, v) => b.writeInt32BE(v));
-    case 'Int64':
-    case 'Timestamp':
-    case 'Date':
-      if (value instanceof Date) value = value.getTime();
-      return typeof value === 'number' || typeof value === 'bigint'
-        ? (() => {
-            const b = Buffer.allocUnsafe(8);
-            b.writeBigInt64BE(BigInt(value as number));
-            return b;
-          })()
-        : undefined;
-    case 'Time':
-      return num(value, 4, (b, v) => b.writeInt32BE(v));
-    case 'Float':
-      return num(value, 4, (b, v) => b.writeFloatBE(v));
-    case 'Double':
-      return num(value, 8, (b, v) => b.writeDoubleBE(v));
-    default:
-      return undefined;
+  if (type === 'Json') {
+    return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) ? Buffer.from(JSON.stringify(value), 'utf8') : undefined;
   }
+  if (type === 'Bool') return typeof value === 'boolean' ? Uint8Array.of(value ? 1 : 0) : undefined;
+  const fixed = FIXED[type];
+  const n = value instanceof Date ? value.getTime() : value;
+  if (!fixed || (typeof n !== 'number' && typeof n !== 'bigint')) return undefined;
+  const b = Buffer.allocUnsafe(fixed[0]);
+  try {
+    fixed[1](b, n);
+  } catch (err) {
+    throw new InvalidArgumentError(`value ${String(n)} does not fit schema type ${type}: ${(err as Error).message}`);
+  }
+  return b;
 }
