@@ -1,41 +1,15 @@
 import { expect } from 'chai';
-import { Producer, ProducerOptions } from '../../lib';
-import { Consumer, ConsumerOptions } from '../../lib/consumer';
+import { Consumer } from '../../lib/consumer';
 import { ConfigError, CortadoError } from '../../lib/errors';
 import type { Message } from '../../lib/received-message';
-import type { PulsarBroker } from '../../harness/pulsar-standalone';
 import * as admin from '../../harness/admin';
 import { javaProduce } from '../../harness/java-client';
-import { getBroker } from '../support/broker';
-import { readBack, sleep, uniqueTopic } from './helpers';
+import { readBack, sleep, uniqueTopic, withBroker } from './helpers';
 
 describe('Consumer against a real Pulsar broker', function () {
   this.timeout(120_000);
-  let broker: PulsarBroker;
-  const open: Array<{ close(): Promise<void> }> = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    broker = await getBroker();
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
-  });
-
-  async function producer(opts: ProducerOptions): Promise<Producer> {
-    const p = new Producer({ url: broker.serviceUrl, ...opts }, {});
-    open.push(p);
-    await p.start();
-    return p;
-  }
-
-  async function consumer(opts: ConsumerOptions): Promise<Consumer> {
-    const c = new Consumer({ url: broker.serviceUrl, subscriptionInitialPosition: 'earliest', ...opts }, {});
-    open.push(c);
-    await c.start();
-    return c;
-  }
+  const b = withBroker();
+  const { producer, consumer } = b;
 
   /** Collects messages until `count` arrived or the deadline passed. */
   function collect(received: Message[], count: number, ms = 20_000): Promise<void> {
@@ -58,7 +32,7 @@ describe('Consumer against a real Pulsar broker', function () {
     const p = await producer({ topics: [topic], producerName: `named-${Date.now()}` });
     await p.produceSync(topic, 'key-1', 'value-1', { properties: { a: '1', b: '2' }, eventTime: 1_700_000_000_000, orderingKey: 'ok' });
     await p.produceSync(topic, Buffer.from([0xde, 0xad]), null);
-    const [m1, m2] = await readBack(broker.serviceUrl, topic, 2);
+    const [m1, m2] = await readBack(b.broker.serviceUrl, topic, 2);
     expect(m1).to.include({ topic, partition: 0, key: 'key-1', eventTime: 1_700_000_000_000, producerName: p.config.producerName, redeliveryCount: 0, sequenceId: 0 });
     expect(m1.value.toString()).to.equal('value-1');
     expect(m1.properties).to.deep.equal({ a: '1', b: '2' });
@@ -72,10 +46,10 @@ describe('Consumer against a real Pulsar broker', function () {
 
   it('reads a 4-partition topic whole, each partition in order', async () => {
     const topic = uniqueTopic('whole');
-    await admin.createPartitionedTopic(broker.adminUrl, topic, 4);
+    await admin.createPartitionedTopic(b.broker.adminUrl, topic, 4);
     const p = await producer({ topics: [topic] });
     await Promise.all(Array.from({ length: 400 }, (_, i) => p.produceSync(topic, `k${i % 37}`, `${i}`)));
-    const back = await readBack(broker.serviceUrl, topic, 400);
+    const back = await readBack(b.broker.serviceUrl, topic, 400);
     expect(new Set(back.map((m) => m.value.toString())).size).to.equal(400);
     expect(new Set(back.map((m) => m.partition))).to.deep.equal(new Set([0, 1, 2, 3]));
     for (let part = 0; part < 4; part++) {
@@ -98,15 +72,15 @@ describe('Consumer against a real Pulsar broker', function () {
     const big = 'chunk-me '.repeat(200_000);
     await pc.produceSync(topic, 'k', big);
     expected.push(big);
-    const back = await readBack(broker.serviceUrl, topic, expected.length);
+    const back = await readBack(b.broker.serviceUrl, topic, expected.length);
     expect(back.map((m) => m.value.toString())).to.deep.equal(expected);
   });
 
   it('reads messages produced by the Java client', async function () {
     this.timeout(120_000);
     const topic = uniqueTopic('from-java');
-    await javaProduce(broker.home!, broker.serviceUrl, topic, { messages: ['j1', 'j2', 'j3'] });
-    const back = await readBack(broker.serviceUrl, topic, 3);
+    await javaProduce(b.broker.home!, b.broker.serviceUrl, topic, { messages: ['j1', 'j2', 'j3'] });
+    const back = await readBack(b.broker.serviceUrl, topic, 3);
     expect(back.map((m) => m.value.toString())).to.deep.equal(['j1', 'j2', 'j3']);
   });
 
@@ -155,11 +129,11 @@ describe('Consumer against a real Pulsar broker', function () {
     c1.ack(first.value!);
     await c1.receive(); // m1: received, never acknowledged
     await sleep(300);
-    await admin.unload(broker.adminUrl, topic); // the broker drops the connection's consumer
+    await admin.unload(b.broker.adminUrl, topic); // the broker drops the connection's consumer
     const again = await c1.receive();
     expect(['m1', 'm2']).to.include(again.value!.value.toString());
     await c1.close();
-    const back = await readBack(broker.serviceUrl, topic, 2, { subscription: 'again' });
+    const back = await readBack(b.broker.serviceUrl, topic, 2, { subscription: 'again' });
     expect(back.map((m) => m.value.toString())).to.deep.equal(['m1', 'm2']);
   });
 
@@ -190,7 +164,7 @@ describe('Consumer against a real Pulsar broker', function () {
     for (let i = 0; i < 3; i++) last = (await c.receive()).value!;
     c.ackCumulative(last!);
     await sleep(500);
-    const stats = (await admin.topicStats(broker.adminUrl, topic)) as { subscriptions: Record<string, { msgBacklog: number }> };
+    const stats = (await admin.topicStats(b.broker.adminUrl, topic)) as { subscriptions: Record<string, { msgBacklog: number }> };
     expect(stats.subscriptions.cum.msgBacklog).to.equal(2);
   });
 
@@ -203,7 +177,7 @@ describe('Consumer against a real Pulsar broker', function () {
     const ended = new Promise<string>((resolve) => c.on('endOfTopic', (t: string) => resolve(t)));
     const m = (await c.receive()).value!;
     c.ack(m);
-    await admin.terminate(broker.adminUrl, topic);
+    await admin.terminate(b.broker.adminUrl, topic);
     expect(await ended).to.equal(topic);
     expect(c.reachedEndOfTopics).to.equal(true);
   });
@@ -236,7 +210,7 @@ describe('Consumer against a real Pulsar broker', function () {
       expect(calls).to.include.members(['ack-me:0', 'leave-me:0', 'throw-me:0', 'throw-me:1']);
       expect(errors[0].message).to.equal('handler failed');
       await sleep(500);
-      const stats = (await admin.topicStats(broker.adminUrl, topic)) as { subscriptions: Record<string, { unackedMessages: number }> };
+      const stats = (await admin.topicStats(b.broker.adminUrl, topic)) as { subscriptions: Record<string, { unackedMessages: number }> };
       expect(stats.subscriptions.h.unackedMessages).to.equal(1); // leave-me
     });
 
@@ -264,7 +238,7 @@ describe('Consumer against a real Pulsar broker', function () {
     for (const allocation of ['worker_per_topic_partition', 'worker_per_partition'] as const) {
       it(`handles one partition at a time and partitions in parallel (${allocation})`, async () => {
         const topic = uniqueTopic(`handler-par-${allocation}`);
-        await admin.createPartitionedTopic(broker.adminUrl, topic, 4);
+        await admin.createPartitionedTopic(b.broker.adminUrl, topic, 4);
         const p = await producer({ topics: [topic], partitionStrategy: 'round_robin' });
         await Promise.all(Array.from({ length: 80 }, (_, i) => p.produceSync(topic, `k${i}`, `${i}`)));
         const busy = new Set<number>();

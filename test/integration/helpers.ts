@@ -1,5 +1,8 @@
 import * as crypto from 'crypto';
+import { Producer, ProducerOptions } from '../../lib';
 import { Consumer, ConsumerOptions } from '../../lib/consumer';
+import type { PulsarBroker } from '../../harness/pulsar-standalone';
+import { getBroker } from '../support/broker';
 import type { Message } from '../../lib/received-message';
 
 /** A topic name unique to this test run, so runs against a reused broker never collide. */
@@ -29,4 +32,35 @@ export async function readBack(url: string, topic: string, count: number, opts: 
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Hooks for a describe block that talks to the run's broker: `b.broker` once started, and
+ * `b.producer()` / `b.consumer()` that start clients and close them after each test.
+ */
+export function withBroker() {
+  const open: Array<{ close(): Promise<void> }> = [];
+  const ctx = {
+    broker: undefined as unknown as PulsarBroker,
+    async producer(opts: ProducerOptions): Promise<Producer> {
+      const p = new Producer({ url: ctx.broker.serviceUrl, ...opts }, {});
+      open.push(p);
+      await p.start();
+      return p;
+    },
+    async consumer(opts: ConsumerOptions): Promise<Consumer> {
+      const c = new Consumer({ url: ctx.broker.serviceUrl, subscriptionInitialPosition: 'earliest', ...opts }, {});
+      open.push(c);
+      await c.start();
+      return c;
+    },
+  };
+  before(async function () {
+    this.timeout(300_000);
+    ctx.broker = await getBroker();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
+  });
+  return ctx;
 }

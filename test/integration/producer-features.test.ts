@@ -1,34 +1,16 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
-import { Producer, ProducerOptions } from '../../lib';
+import { Producer } from '../../lib';
 import { ConfigError, InvalidArgumentError, MessageTooLargeError, ProducerBusyError, ProducerFencedError, SchemaError } from '../../lib/errors';
-import type { PulsarBroker } from '../../harness/pulsar-standalone';
 import * as admin from '../../harness/admin';
 import { javaConsume } from '../../harness/java-client';
 import { partitionStrategies } from '../../strategies';
-import { getBroker } from '../support/broker';
-import { readBack, sleep, uniqueTopic } from './helpers';
+import { readBack, sleep, uniqueTopic, withBroker } from './helpers';
 
 describe('Producer features against a real Pulsar broker', function () {
   this.timeout(180_000);
-  let broker: PulsarBroker;
-  const open: Producer[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    broker = await getBroker();
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((p) => p.close().catch(() => undefined)));
-  });
-
-  async function producer(opts: ProducerOptions): Promise<Producer> {
-    const p = new Producer({ url: broker.serviceUrl, ...opts }, {});
-    open.push(p);
-    await p.start();
-    return p;
-  }
+  const b = withBroker();
+  const { producer } = b;
 
   it('carries every per-message option to the broker intact', async () => {
     const topic = uniqueTopic('options');
@@ -42,14 +24,14 @@ describe('Producer features against a real Pulsar broker', function () {
       timeout: 10_000,
     });
     expect(id.partition).to.equal(0);
-    const [m] = await readBack(broker.serviceUrl, topic, 1);
+    const [m] = await readBack(b.broker.serviceUrl, topic, 1);
     expect(m.key).to.equal('routing-key');
     expect([...m.orderingKey!]).to.deep.equal([1, 2, 3]);
     expect(m.properties).to.deep.equal({ color: 'red', empty: '' });
     expect(m.eventTime).to.equal(eventTime.getTime());
     expect(m.value.toString()).to.equal('payload');
     // the broker's own view of the stored entry
-    const seen = await admin.examineMessage(broker.adminUrl, topic, 1);
+    const seen = await admin.examineMessage(b.broker.adminUrl, topic, 1);
     expect(JSON.parse(seen.headers['x-pulsar-property'])).to.deep.equal({ color: 'red', empty: '' });
     expect(seen.headers['x-pulsar-partition-key']).to.equal('routing-key');
     expect(Date.parse(seen.headers['x-pulsar-event-time'])).to.equal(eventTime.getTime());
@@ -58,7 +40,7 @@ describe('Producer features against a real Pulsar broker', function () {
 
   it('routes by partitionKey instead of the key', async () => {
     const topic = uniqueTopic('pk-routing');
-    await admin.createPartitionedTopic(broker.adminUrl, topic, 4);
+    await admin.createPartitionedTopic(b.broker.adminUrl, topic, 4);
     const p = await producer({ topics: [topic] });
     const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => p.produceSync(topic, `key-${i}`, 'v', { partitionKey: 'same' })));
     expect(new Set(ids.map((i) => i.partition)).size).to.equal(1);
@@ -68,7 +50,7 @@ describe('Producer features against a real Pulsar broker', function () {
     const topic = uniqueTopic('delayed');
     const p = await producer({ topics: [topic] });
     const { Consumer } = await import('../../lib/consumer');
-    const c = new Consumer({ url: broker.serviceUrl, topics: [topic], subscription: 'delay', subscriptionType: 'shared', subscriptionInitialPosition: 'earliest' }, {});
+    const c = new Consumer({ url: b.broker.serviceUrl, topics: [topic], subscription: 'delay', subscriptionType: 'shared', subscriptionInitialPosition: 'earliest' }, {});
     await c.start();
     try {
       const t0 = Date.now();
@@ -97,7 +79,7 @@ describe('Producer features against a real Pulsar broker', function () {
     const ids = await Promise.all(promises);
     const entries = ids.map((i) => i.entryId);
     expect(entries).to.deep.equal([...entries].sort((a, b) => a - b));
-    const back = await readBack(broker.serviceUrl, topic, 200);
+    const back = await readBack(b.broker.serviceUrl, topic, 200);
     expect(back.map((m) => m.value.toString())).to.deep.equal(Array.from({ length: 200 }, (_, i) => `m${i}`));
   });
 
@@ -115,13 +97,11 @@ describe('Producer features against a real Pulsar broker', function () {
       const topic = uniqueTopic('wait-exclusive');
       const first = await producer({ topics: [topic], accessMode: 'Exclusive' });
       let granted = false;
-      const second = new Producer({ url: broker.serviceUrl, topics: [topic], accessMode: 'WaitForExclusive', operationTimeoutMs: 2000 }, {});
-      open.push(second);
-      const starting = second.start().then(() => (granted = true));
+      const starting = producer({ topics: [topic], accessMode: 'WaitForExclusive', operationTimeoutMs: 2000 }).then((p) => ((granted = true), p));
       await sleep(3000); // longer than the operation timeout: waiting is not a timeout
       expect(granted).to.equal(false);
       await first.close();
-      await starting;
+      const second = await starting;
       expect(granted).to.equal(true);
       expect((await second.produceSync(topic, 'k', 'v')).entryId).to.be.a('number');
     });
@@ -151,9 +131,9 @@ describe('Producer features against a real Pulsar broker', function () {
         await p.produceSync(topic, 'k', text(0));
         const pb = await producer({ topics: [topic], compression, batchingEnabled: true, batchingMaxMessages: 5 });
         await Promise.all([1, 2, 3, 4, 5].map((i) => pb.produceSync(topic, 'k', text(i))));
-        const javaSaw = await javaConsume(broker.home!, broker.serviceUrl, topic, { count: 6, subscription: 'java' });
+        const javaSaw = await javaConsume(b.broker.home!, b.broker.serviceUrl, topic, { count: 6, subscription: 'java' });
         expect(javaSaw.map((m) => m.toString())).to.deep.equal([0, 1, 2, 3, 4, 5].map(text));
-        const ours = await readBack(broker.serviceUrl, topic, 6);
+        const ours = await readBack(b.broker.serviceUrl, topic, 6);
         expect(ours.map((m) => m.value.toString())).to.deep.equal([0, 1, 2, 3, 4, 5].map(text));
       });
     }
@@ -167,9 +147,9 @@ describe('Producer features against a real Pulsar broker', function () {
       expect(ids.slice(0, 10).map((i) => i.batchIndex)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(new Set(ids.slice(0, 10).map((i) => i.entryId)).size).to.equal(1);
       expect(new Set(ids.map((i) => i.entryId)).size).to.equal(3);
-      const stats = (await admin.topicStats(broker.adminUrl, topic)) as { msgInCounter: number };
+      const stats = (await admin.topicStats(b.broker.adminUrl, topic)) as { msgInCounter: number };
       expect(stats.msgInCounter).to.equal(25);
-      const back = await readBack(broker.serviceUrl, topic, 25);
+      const back = await readBack(b.broker.serviceUrl, topic, 25);
       expect(back.map((m) => m.properties.i)).to.deep.equal(Array.from({ length: 25 }, (_, i) => String(i)));
       expect(back[3].messageId.batchIndex).to.equal(3);
     });
@@ -207,13 +187,13 @@ describe('Producer features against a real Pulsar broker', function () {
       const big = Buffer.from(crypto.randomBytes(15 * 1024 * 1024).toString('base64').slice(0, 20 * 1024 * 1024));
       expect(big.length).to.equal(20 * 1024 * 1024);
       await p.produceSync(topic, 'k', big);
-      const stats = (await admin.topicStats(broker.adminUrl, topic)) as { msgInCounter: number };
+      const stats = (await admin.topicStats(b.broker.adminUrl, topic)) as { msgInCounter: number };
       // 1 MiB chunks less the metadata each repeats: 21 entries on the broker
       expect(stats.msgInCounter).to.equal(21);
-      const [javaSaw] = await javaConsume(broker.home!, broker.serviceUrl, topic, { count: 1, subscription: 'java-chunks' });
+      const [javaSaw] = await javaConsume(b.broker.home!, b.broker.serviceUrl, topic, { count: 1, subscription: 'java-chunks' });
       expect(javaSaw.length).to.equal(big.length);
       expect(crypto.createHash('sha256').update(javaSaw).digest('hex')).to.equal(crypto.createHash('sha256').update(big).digest('hex'));
-      const [ours] = await readBack(broker.serviceUrl, topic, 1);
+      const [ours] = await readBack(b.broker.serviceUrl, topic, 1);
       expect(ours.value.equals(big)).to.equal(true);
     });
 
@@ -235,10 +215,10 @@ describe('Producer features against a real Pulsar broker', function () {
       const topic = uniqueTopic('schema-json');
       const p = await producer({ topics: [topic], schema: { type: 'Json', definition: avro } });
       await p.produceSync(topic, 'k', { name: 'ada', age: 36 } as never);
-      const info = (await admin.getSchema(broker.adminUrl, topic)) as { type: string; data: string };
+      const info = (await admin.getSchema(b.broker.adminUrl, topic)) as { type: string; data: string };
       expect(info.type).to.equal('JSON');
       expect(JSON.parse(info.data).name).to.equal('User');
-      const [m] = await readBack(broker.serviceUrl, topic, 1);
+      const [m] = await readBack(b.broker.serviceUrl, topic, 1);
       expect(m.schemaVersion).to.not.equal(undefined);
       expect(JSON.parse(m.value.toString())).to.deep.equal({ name: 'ada', age: 36 });
     });
@@ -246,11 +226,11 @@ describe('Producer features against a real Pulsar broker', function () {
     it('registers String and primitive schemas', async () => {
       const s = uniqueTopic('schema-string');
       await (await producer({ topics: [s], schema: { type: 'String' } })).produceSync(s, 'k', 'text');
-      expect(((await admin.getSchema(broker.adminUrl, s)) as { type: string }).type).to.equal('STRING');
+      expect(((await admin.getSchema(b.broker.adminUrl, s)) as { type: string }).type).to.equal('STRING');
       const i = uniqueTopic('schema-int64');
       await (await producer({ topics: [i], schema: { type: 'Int64' } })).produceSync(i, 'k', 1234567890123 as never);
-      expect(((await admin.getSchema(broker.adminUrl, i)) as { type: string }).type).to.equal('INT64');
-      const [m] = await readBack(broker.serviceUrl, i, 1);
+      expect(((await admin.getSchema(b.broker.adminUrl, i)) as { type: string }).type).to.equal('INT64');
+      const [m] = await readBack(b.broker.serviceUrl, i, 1);
       expect(m.value.readBigInt64BE()).to.equal(1234567890123n);
     });
 
@@ -278,7 +258,7 @@ describe('Producer features against a real Pulsar broker', function () {
 
   it('lands keys where the cross-client hash strategies say', async () => {
     const topic = uniqueTopic('cross-client');
-    await admin.createPartitionedTopic(broker.adminUrl, topic, 5);
+    await admin.createPartitionedTopic(b.broker.adminUrl, topic, 5);
     for (const strategy of ['murmur3_32', 'java_string_hash', 'phash2', 'murmur2'] as const) {
       const p = await producer({ topics: [topic], partitionStrategy: strategy });
       for (const key of ['alpha', 'héllo', '€uro', 'user:42']) {
@@ -293,10 +273,10 @@ describe('Producer features against a real Pulsar broker', function () {
 
   it('starts routing to new partitions after the topic grows', async () => {
     const topic = uniqueTopic('growth');
-    await admin.createPartitionedTopic(broker.adminUrl, topic, 2);
+    await admin.createPartitionedTopic(b.broker.adminUrl, topic, 2);
     const p = await producer({ topics: [topic], partitionStrategy: 'round_robin', partitionsRefreshIntervalMs: 500 });
     expect(p.partitionsOf(topic)).to.equal(2);
-    await admin.updatePartitions(broker.adminUrl, topic, 4);
+    await admin.updatePartitions(b.broker.adminUrl, topic, 4);
     for (let i = 0; i < 40 && p.partitionsOf(topic) !== 4; i++) await sleep(250);
     expect(p.partitionsOf(topic)).to.equal(4);
     const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => p.produceSync(topic, `k${i}`, 'v')));
