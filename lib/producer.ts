@@ -8,6 +8,7 @@ import { ClosedError, InvalidArgumentError, PartitionStrategyError, ProducerFenc
 import { describeType, KeyInput, MessageId, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
 import { PartitionProducer, ProducerContext } from './partition-producer';
 import { encodeSchemaValue, toSchemaData } from './schema';
+import type { Worker } from './worker';
 import { WorkerManager } from './worker-manager';
 
 /** What the producer knows of one topic: partition count, its partition producers, the last partition used. */
@@ -16,6 +17,8 @@ interface TopicState {
   /** routing count: 1 for a non-partitioned topic */
   partitions: number;
   producers: PartitionProducer[];
+  /** each partition's worker, looked up in the WorkerManager once */
+  workers: Worker[];
   current: number;
 }
 
@@ -182,7 +185,7 @@ export class Producer {
     const encoded = schemaType ? encodeSchemaValue(schemaType, value) : undefined;
     const base = prepareMessage(key, encoded ?? value, options);
     const producer = this.producerFor(topic, state, partition);
-    const worker = this.workers.workerFor(topic, partition);
+    const worker = state.workers[partition];
     if (producer.pendingCount + worker.queuedCount >= this.config.maxPendingMessages) {
       return Promise.reject(
         new QueueFullError(`${topic} partition ${partition} already has ${this.config.maxPendingMessages} sends awaiting receipts (maxPendingMessages); wait for some to complete`),
@@ -207,7 +210,7 @@ export class Producer {
     const existing = state.producers[partition];
     if (existing && !(existing.failure && !(existing.failure instanceof ProducerFencedError) && !this.closed)) return existing;
     const p = this.newPartitionProducer(topic, state, partition);
-    p.start().catch(() => this.workers.workerFor(topic, partition).drain());
+    p.start().catch(() => state.workers[partition].drain());
     return p;
   }
 
@@ -222,7 +225,8 @@ export class Producer {
     };
     const p = new PartitionProducer(partitionTopicName(topic, partition, state.partitioned), topic, partition, ctx);
     state.producers[partition] = p;
-    this.workers.workerFor(topic, partition).attach(p);
+    state.workers[partition] = this.workers.workerFor(topic, partition);
+    state.workers[partition].attach(p);
     return p;
   }
 
@@ -242,7 +246,7 @@ export class Producer {
     if (this.closed) throw new ClosedError('the producer is closed');
     await this.ensureCore();
     const count = await this.core!.lookup.partitionCount(topic);
-    const state: TopicState = { partitioned: count > 0, partitions: Math.max(count, 1), producers: [], current: -1 };
+    const state: TopicState = { partitioned: count > 0, partitions: Math.max(count, 1), producers: [], workers: [], current: -1 };
     for (let i = 0; i < state.partitions; i++) this.newPartitionProducer(topic, state, i);
     try {
       await Promise.all(state.producers.map((p) => p.start()));
