@@ -16,6 +16,11 @@ export class BatchContainer {
     return this.messages.length === 0;
   }
 
+  /** Whether a message still waits here for its outcome. */
+  hasUnsettled(): boolean {
+    return this.messages.some((m) => !m.settled);
+  }
+
   /** Whether adding a message of this size would overrun the byte limit. */
   wouldOverflow(size: number): boolean {
     return this.messages.length > 0 && this.bytes + size > this.limits.maxBytes;

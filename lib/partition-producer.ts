@@ -399,15 +399,26 @@ export class PartitionProducer implements ProducerListener {
     this.notifyIfIdle();
   }
 
-  /** Resolves once every message handed to this producer has been settled. */
+  /** Resolves once every message handed to this producer has a receipt, an error or a timeout. */
   whenIdle(): Promise<void> {
     this.flush();
-    if (this.inFlight.size === 0 && (this.batch?.isEmpty ?? true)) return Promise.resolve();
+    if (this.allSettled()) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /** A message's own timer settled it: whoever waits for idleness may be done. */
+  messageSettled(): void {
+    this.notifyIfIdle();
+  }
+
+  private allSettled(): boolean {
+    if (this.batch?.hasUnsettled()) return false;
+    for (const e of this.inFlight.values()) for (const m of e.messages) if (!m.settled) return false;
+    return true;
+  }
+
   private notifyIfIdle(): void {
-    if (this.idleWaiters.length === 0 || this.inFlight.size > 0) return;
+    if (this.idleWaiters.length === 0 || !this.allSettled()) return;
     for (const r of this.idleWaiters.splice(0)) r();
   }
 

@@ -201,6 +201,7 @@ export class Producer {
         if (msg.settled) return;
         msg.settled = true;
         reject(new TimeoutError(`send to ${topic} partition ${partition} got no receipt within ${timeout} ms`));
+        producer.messageSettled();
       }, timeout);
       worker.send(producer, msg);
     });
