@@ -1,14 +1,13 @@
 import { keyBytes } from './key-bytes';
 import { keyed } from './keyed';
-import type { Key } from './types';
 
+const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 
-/** Kafka's Utils.murmur2 (seed 0x9747b28c): the signed 32-bit result. */
-export function murmur2(data: Uint8Array): number {
-  const len = data.length;
-  let h = 0x9747b28c ^ len;
-  const blocks = len & ~3;
+/** Kafka's Utils.murmur2 over data[0 .. length): the signed 32-bit result. */
+export function murmur2(data: Uint8Array, length = data.length): number {
+  let h = SEED ^ length;
+  const blocks = length & ~3;
   for (let i = 0; i < blocks; i += 4) {
     let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
     k = Math.imul(k, M);
@@ -16,7 +15,7 @@ export function murmur2(data: Uint8Array): number {
     k = Math.imul(k, M);
     h = Math.imul(h, M) ^ k;
   }
-  const rest = len & 3;
+  const rest = length & 3;
   if (rest === 3) h ^= data[blocks + 2] << 16;
   if (rest >= 2) h ^= data[blocks + 1] << 8;
   if (rest >= 1) h = Math.imul(h ^ data[blocks], M);
@@ -26,9 +25,11 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-export function murmur2Of(key: Exclude<Key, null | undefined>): number {
-  return murmur2(keyBytes(key));
+/** Kafka's murmur2 of a key's UTF-8 bytes (signed). */
+export function murmur2Of(key: string | Uint8Array): number {
+  const k = keyBytes(key);
+  return murmur2(k.bytes, k.length);
 }
 
 /** Kafka's default partitioner for keyed records: (murmur2 & 0x7fffffff) mod N. */
-export const murmur2Strategy = keyed((key, count) => (murmur2(keyBytes(key)) & 0x7fffffff) % count);
+export const murmur2Strategy = keyed((key, count) => (murmur2Of(key) & 0x7fffffff) % count);
