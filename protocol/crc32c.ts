@@ -1,4 +1,4 @@
-// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), slice-by-8: eight tables built once.
+// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), slice-by-8: eight 256-entry tables built once at load.
 const POLY = 0x82f63b78;
 const T = new Int32Array(256 * 8);
 for (let n = 0; n < 256; n++) {
@@ -6,6 +6,7 @@ for (let n = 0; n < 256; n++) {
   for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
   T[n] = c;
 }
+// table t advances a byte's CRC through t further zero bytes, so eight bytes fold in one step
 for (let n = 0; n < 256; n++) {
   let c = T[n];
   for (let t = 1; t < 8; t++) {
@@ -14,8 +15,12 @@ for (let n = 0; n < 256; n++) {
   }
 }
 
-/** CRC-32C of data[start, end); pass a previous result as `initial` to continue over more bytes. */
+/** Unsigned CRC-32C of data[start, end); `initial` continues a previous result: crc32c(b, 0, n) === crc32c(b, k, n, crc32c(b, 0, k)). */
 export function crc32c(data: Uint8Array, start = 0, end = data.length, initial = 0): number {
+  // out-of-range indexes would read undefined as zero bytes and give a wrong sum silently
+  if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= data.length)) {
+    throw new RangeError(`crc32c range [${start}, ${end}) is outside 0..${data.length}`);
+  }
   let c = ~initial;
   let i = start;
   for (; i + 8 <= end; i += 8) {

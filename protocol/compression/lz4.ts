@@ -1,43 +1,181 @@
-import * as lz4 from 'lz4js';
-import { checkedDecode, CompressionError } from './errors';
-import { CompressionType, type Codec } from './types';
+import { checkedDecode } from './checked-decode';
+import { CompressionError } from './errors';
+import { CompressionType, type Codec } from './codec';
 
-// One hash table reused across calls: compression is synchronous, so no call overlaps another.
-const table = new Uint32Array(1 << 16);
+// Block format (lz4 docs/lz4_Block_format.md): sequences of
+// [token: literal length << 4 | match length - 4][length extension bytes][literals][offset u16le][match length extension bytes],
+// the last sequence being literals only.
+const MIN_MATCH = 4;
+// decoders (the Java client's airlift, LZ4_decompress_safe) refuse a block whose last 5 bytes are not literals
+const LAST_LITERALS = 5;
+// ...or whose last match starts fewer than 12 bytes before the end
+const MF_LIMIT = 12;
+const MAX_OFFSET = 0xffff;
+const HASH_LOG = 14;
+// a length-extension byte adds at most 255 output bytes; nothing in a block expands more
+const MAX_RATIO = 255;
+// reused output space for blocks up to this size; larger ones get their own
+const SCRATCH_LIMIT = 8 << 20;
 
-// One LZ4 sequence of literals only: token, length extension bytes, the bytes themselves.
-function literalBlock(data: Uint8Array): Uint8Array {
-  const n = data.length;
-  const ext = n >= 15 ? Math.floor((n - 15) / 255) + 1 : 0;
-  const out = Buffer.allocUnsafe(1 + ext + n);
-  out[0] = Math.min(n, 15) << 4;
-  let o = 1;
-  if (n >= 15) {
-    let rest = n - 15;
-    for (; rest >= 255; rest -= 255) out[o++] = 255;
-    out[o++] = rest;
+// compression is synchronous, so one table and one scratch buffer serve every call
+const table = new Int32Array(1 << HASH_LOG);
+let scratch = new Uint8Array(64 << 10);
+
+function read32(b: Uint8Array, i: number): number {
+  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+}
+
+// the bytes after a token's 15: as many 255s as fit, then the rest
+function writeLengthExtension(dst: Uint8Array, o: number, n: number): number {
+  for (; n >= 255; n -= 255) dst[o++] = 255;
+  dst[o++] = n;
+  return o;
+}
+
+function copy(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): void {
+  // set() has a fixed cost that a short loop beats
+  if (to - from > 32) dst.set(src.subarray(from, to), at);
+  else for (let i = from; i < to; i++) dst[at++] = src[i];
+}
+
+/** Greedy LZ4 block of src into dst (at least src.length + src.length/255 + 16 bytes); returns its length. */
+export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
+  const n = src.length;
+  let anchor = 0;
+  let o = 0;
+  if (n > MF_LIMIT) {
+    // a small input hashes into a small part of the table, so clearing it stays cheap
+    const hashLog = Math.min(HASH_LOG, Math.max(8, 32 - Math.clz32(n)));
+    const shift = 32 - hashLog;
+    table.fill(0, 0, 1 << hashLog);
+    const lastMatchStart = n - MF_LIMIT;
+    const matchEndLimit = n - LAST_LITERALS;
+    let misses = 64;
+    // position 0 is already what the zeroed table points at
+    let p = 1;
+    while (p <= lastMatchStart) {
+      const seq = read32(src, p);
+      const h = Math.imul(seq, 0x9e3779b1) >>> shift;
+      let ref = table[h];
+      table[h] = p;
+      const offset = p - ref;
+      if (offset > MAX_OFFSET || read32(src, ref) !== seq) {
+        // step further the longer nothing matches, so incompressible input passes quickly
+        p += misses++ >> 6;
+        continue;
+      }
+      misses = 64;
+      while (p > anchor && ref > 0 && src[p - 1] === src[ref - 1]) {
+        p--;
+        ref--;
+      }
+      let end = p + MIN_MATCH;
+      for (let r = ref + MIN_MATCH; end < matchEndLimit && src[end] === src[r]; r++) end++;
+      const literals = p - anchor;
+      const matchLength = end - p - MIN_MATCH;
+      const token = o++;
+      if (literals >= 15) {
+        dst[token] = 0xf0;
+        o = writeLengthExtension(dst, o, literals - 15);
+      } else {
+        dst[token] = literals << 4;
+      }
+      copy(src, anchor, p, dst, o);
+      o += literals;
+      dst[o++] = offset & 0xff;
+      dst[o++] = offset >>> 8;
+      if (matchLength >= 15) {
+        dst[token] |= 15;
+        o = writeLengthExtension(dst, o, matchLength - 15);
+      } else {
+        dst[token] |= matchLength;
+      }
+      anchor = p = end;
+      // remember a position inside the match too, as repeats often continue from there
+      table[Math.imul(read32(src, end - 2), 0x9e3779b1) >>> shift] = end - 2;
+    }
   }
-  out.set(data, o);
-  return out;
+  const literals = n - anchor;
+  if (literals >= 15) {
+    dst[o++] = 0xf0;
+    o = writeLengthExtension(dst, o, literals - 15);
+  } else {
+    dst[o++] = literals << 4;
+  }
+  copy(src, anchor, n, dst, o);
+  return o + literals;
+}
+
+/** Decodes one LZ4 block into exactly `size` bytes, refusing anything that would read or write out of bounds. */
+export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
+  const out = Buffer.allocUnsafe(size);
+  const n = src.length;
+  let i = 0;
+  let o = 0;
+  while (i < n) {
+    const token = src[i++];
+    let literals = token >>> 4;
+    if (literals === 15) {
+      let b;
+      do {
+        if (i >= n) throw new CompressionError('LZ4', 'truncated literal length');
+        b = src[i++];
+        literals += b;
+      } while (b === 255);
+    }
+    if (literals > n - i) throw new CompressionError('LZ4', 'literals run past the end of the payload');
+    if (literals > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
+    copy(src, i, i + literals, out, o);
+    i += literals;
+    o += literals;
+    // the last sequence has literals only
+    if (i === n) break;
+    if (i + 2 > n) throw new CompressionError('LZ4', 'truncated match offset');
+    const offset = src[i] | (src[i + 1] << 8);
+    i += 2;
+    if (offset === 0 || offset > o) throw new CompressionError('LZ4', `match offset ${offset} points before the start`);
+    let length = token & 15;
+    if (length === 15) {
+      let b;
+      do {
+        if (i >= n) throw new CompressionError('LZ4', 'truncated match length');
+        b = src[i++];
+        length += b;
+      } while (b === 255);
+    }
+    length += MIN_MATCH;
+    if (length > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
+    let from = o - offset;
+    if (offset === 1) {
+      out.fill(out[from], o, o + length);
+    } else if (offset >= length && length > 32) {
+      out.copyWithin(o, from, from + length);
+    } else {
+      // overlapping copies repeat the last `offset` bytes, which needs byte order
+      for (const stop = o + length; o < stop; ) out[o++] = out[from++];
+      continue;
+    }
+    o += length;
+  }
+  return out.subarray(0, o);
 }
 
 /** LZ4 as Pulsar writes it: one raw block, no frame and no size prefix. */
 export const lz4Codec: Codec = {
   type: CompressionType.LZ4,
   compress(data) {
-    const out = Buffer.allocUnsafe(lz4.compressBound(data.length));
-    table.fill(0);
-    const n = lz4.compressBlock(data, out, 0, data.length, table);
-    // lz4js answers 0 when it found no match; a valid block then holds the bytes as one literal run
-    return n > 0 ? out.subarray(0, n) : literalBlock(data);
+    const bound = data.length + ((data.length / 255) | 0) + 16;
+    if (bound > SCRATCH_LIMIT) {
+      const dst = Buffer.allocUnsafe(bound);
+      const n = compressBlock(data, dst);
+      // a view would keep the whole worst-case buffer alive while the message waits for its receipt
+      return n < bound / 2 ? Buffer.from(dst.subarray(0, n)) : dst.subarray(0, n);
+    }
+    if (scratch.length < bound) scratch = new Uint8Array(bound);
+    // copied out so the caller may keep it while the scratch space is reused
+    return Buffer.from(scratch.subarray(0, compressBlock(data, scratch)));
   },
   decompress(data, size) {
-    return checkedDecode('LZ4', size, () => {
-      const out = Buffer.allocUnsafe(size);
-      // the decoder writes past the end silently; the length check below catches overruns
-      const n = lz4.decompressBlock(data, out, 0, data.length, 0);
-      if (n !== size) throw new CompressionError('LZ4', `decoded ${n} bytes, metadata says ${size}`);
-      return out;
-    });
+    return checkedDecode('LZ4', data, size, MAX_RATIO, decompressBlock);
   },
 };

@@ -1,28 +1,50 @@
-import { Inflate, zlibSync } from 'fflate';
-import { checkedDecode, CompressionError } from './errors';
-import { CompressionType, type Codec } from './types';
+import { zlibSync } from 'fflate';
+import * as zlib from 'zlib';
+import { checkedDecode } from './checked-decode';
+import { CompressionError } from './errors';
+import { CompressionType, type Codec } from './codec';
 
-/** ZLIB (RFC 1950 stream). Java writes it sync-flushed without a final block or Adler-32, so decoding tolerates a missing end. */
+// java.util.zip.Deflater's default level, which the Java client uses
+const LEVEL = 6;
+// a 258-byte match costs at least 2 bits, so deflate expands at most 1032 times
+const MAX_RATIO = 1032;
+// the most inflateSync allocates up front, whatever size the metadata claims
+const CHUNK_LIMIT = 64 << 20;
+
+// node:zlib, not fflate, reads: fflate cannot stop at an output limit, so a small hostile payload costs a second or gigabytes
+/** Inflates an RFC 1950 stream into exactly `size` bytes; Java's sync-flushed end without final block or Adler-32 is fine. */
+export function inflateTolerant(data: Uint8Array, size: number): Uint8Array {
+  // CMF: method 8 (deflate), window at most 32 KiB; FLG: no preset dictionary; both together a multiple of 31
+  const cmf = data[0];
+  const flg = data[1];
+  if (data.length < 2 || (cmf & 0x0f) !== 8 || cmf >>> 4 > 7 || ((cmf << 8) | flg) % 31 !== 0) {
+    throw new CompressionError('ZLIB', 'missing RFC 1950 header');
+  }
+  if (flg & 0x20) throw new CompressionError('ZLIB', 'stream needs a preset dictionary');
+  try {
+    return zlib.inflateSync(data, {
+      // returns what the stream holds instead of failing where Java stopped writing
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      // inflating stops as soon as the output passes this
+      maxOutputLength: Math.max(size, 1),
+      // one chunk holds the result plus the byte that shows an overrun, so nothing is copied; past 64 MiB one concat
+      chunkSize: Math.max(64, Math.min(size + 1, CHUNK_LIMIT)),
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new CompressionError('ZLIB', `output exceeds the ${size} bytes the metadata promised`);
+    }
+    throw err;
+  }
+}
+
+/** ZLIB as Pulsar writes it: an RFC 1950 stream (header, deflate blocks, optional Adler-32). */
 export const zlibCodec: Codec = {
   type: CompressionType.ZLIB,
   compress(data) {
-    return zlibSync(data, { level: 6 });
+    return zlibSync(data, { level: LEVEL });
   },
   decompress(data, size) {
-    return checkedDecode('ZLIB', size, () => {
-      if (data.length < 2 || ((data[0] << 8) | data[1]) % 31 !== 0 || (data[0] & 0x0f) !== 8) {
-        throw new CompressionError('ZLIB', 'missing RFC 1950 header');
-      }
-      const out = new Uint8Array(size);
-      let at = 0;
-      const inflater = new Inflate((chunk) => {
-        if (at + chunk.length > size) throw new CompressionError('ZLIB', `output exceeds the ${size} bytes the metadata promised`);
-        out.set(chunk, at);
-        at += chunk.length;
-      });
-      // raw deflate body, without the 2-byte header; not final, so an absent last block is fine
-      inflater.push(data.subarray(2), false);
-      return at === size ? out : out.subarray(0, at);
-    });
+    return checkedDecode('ZLIB', data, size, MAX_RATIO, inflateTolerant);
   },
 };

@@ -3,7 +3,7 @@ import * as crypto from 'crypto';
 import { crc32c } from '../../../protocol/crc32c';
 
 // bit-at-a-time reference, slow and obviously right
-function slow(data: Uint8Array): number {
+function bitwise(data: Uint8Array): number {
   let c = ~0;
   for (const b of data) {
     c ^= b;
@@ -17,18 +17,47 @@ describe('protocol/crc32c', () => {
     expect(crc32c(Buffer.from('123456789'))).to.equal(0xe3069283);
     expect(crc32c(Buffer.alloc(32))).to.equal(0x8a9136aa);
     expect(crc32c(Buffer.alloc(32, 0xff))).to.equal(0x62a8ab43);
+    // RFC 3720 B.4: 32 bytes counting up, then down
+    expect(crc32c(Uint8Array.from({ length: 32 }, (_, i) => i))).to.equal(0x46dd794e);
+    expect(crc32c(Uint8Array.from({ length: 32 }, (_, i) => 31 - i))).to.equal(0x113fdb5c);
     expect(crc32c(Buffer.alloc(0))).to.equal(0);
+  });
+
+  it('is unsigned', () => {
+    expect(crc32c(Buffer.from('123456789'))).to.be.greaterThan(0x7fffffff);
   });
 
   it('matches a bitwise reference on random data of every tail length', () => {
     for (let n = 0; n < 70; n++) {
       const d = crypto.randomBytes(n);
-      expect(crc32c(d), `length ${n}`).to.equal(slow(d));
+      expect(crc32c(d), `length ${n}`).to.equal(bitwise(d));
     }
+    const big = crypto.randomBytes(100_003);
+    expect(crc32c(big)).to.equal(bitwise(big));
+  });
+
+  it('covers only [start, end) and honours the view offset', () => {
+    const d = crypto.randomBytes(1000);
+    expect(crc32c(d, 10, 990)).to.equal(bitwise(d.subarray(10, 990)));
+    const view = d.subarray(3, 700);
+    expect(crc32c(view)).to.equal(bitwise(view));
   });
 
   it('continues over several ranges', () => {
     const d = crypto.randomBytes(10_001);
-    for (const cut of [0, 1, 7, 8, 5000, 10_001]) expect(crc32c(d, cut, d.length, crc32c(d, 0, cut))).to.equal(crc32c(d));
+    for (const cut of [0, 1, 7, 8, 9, 5000, 10_000, 10_001]) {
+      expect(crc32c(d, cut, d.length, crc32c(d, 0, cut)), `cut at ${cut}`).to.equal(crc32c(d));
+    }
+    let running = 0;
+    for (let at = 0; at < d.length; at += 333) running = crc32c(d, at, Math.min(d.length, at + 333), running);
+    expect(running).to.equal(crc32c(d));
+  });
+
+  it('refuses a range outside the data instead of summing phantom zeros', () => {
+    const d = Buffer.alloc(16);
+    expect(() => crc32c(d, 0, 17)).to.throw(RangeError);
+    expect(() => crc32c(d, -1)).to.throw(RangeError);
+    expect(() => crc32c(d, 9, 8)).to.throw(RangeError);
+    expect(() => crc32c(d, 0.5)).to.throw(RangeError);
   });
 });

@@ -1,5 +1,7 @@
+// lz4js ships no types; only its block functions are declared (the tests decode our blocks with it)
 declare module 'lz4js' {
   export function compressBound(n: number): number;
   export function compressBlock(src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, hashTable: Uint32Array): number;
+  /** Decodes src[sIndex, sIndex + sLength) into dst from dIndex, without bounds checks; returns the end index in dst. */
   export function decompressBlock(src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, dIndex: number): number;
 }
