@@ -35,6 +35,9 @@ export interface ConsumerContext {
 
 type State = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed';
 
+/** No entry may claim to inflate past this: a hostile size must not drive an allocation. */
+const MAX_UNCOMPRESSED = 512 * 1024 * 1024;
+
 const EMPTY_PROPS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 function props(list: KeyValue[] | undefined): Record<string, string> {
@@ -171,6 +174,7 @@ export class PartitionConsumer implements ConsumerListener {
       const codec = codecIfLoaded(md.compression);
       try {
         if (!codec) throw new Error(`codec ${md.compression} is not loaded`);
+        if ((md.uncompressedSize ?? 0) > MAX_UNCOMPRESSED) throw new Error(`uncompressed_size ${md.uncompressedSize} exceeds ${MAX_UNCOMPRESSED} bytes`);
         const out = codec.decompress(payload, md.uncompressedSize ?? 0);
         // messages carry Buffers; wrap the codec's bytes without copying them
         payload = Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);

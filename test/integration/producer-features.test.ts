@@ -131,10 +131,14 @@ describe('Producer features against a real Pulsar broker', function () {
         await p.produceSync(topic, 'k', text(0));
         const pb = await producer({ topics: [topic], compression, batchingEnabled: true, batchingMaxMessages: 5 });
         await Promise.all([1, 2, 3, 4, 5].map((i) => pb.produceSync(topic, 'k', text(i))));
-        const javaSaw = await javaConsume(b.broker.home!, b.broker.serviceUrl, topic, { count: 6, subscription: 'java' });
-        expect(javaSaw.map((m) => m.toString())).to.deep.equal([0, 1, 2, 3, 4, 5].map(text));
-        const ours = await readBack(b.broker.serviceUrl, topic, 6);
-        expect(ours.map((m) => m.value.toString())).to.deep.equal([0, 1, 2, 3, 4, 5].map(text));
+        // odd lengths of mixed text exercise block ends, the place LZ4 encoders go wrong
+        const odd = [1, 7, 13, 31, 64, 100, 257].map((n, i) => crypto.createHash('sha512').update(`${compression}${i}`).digest('base64').repeat(6).slice(0, n));
+        for (const v of odd) await p.produceSync(topic, 'k', v);
+        const expected = [...[0, 1, 2, 3, 4, 5].map(text), ...odd];
+        const javaSaw = await javaConsume(b.broker.home!, b.broker.serviceUrl, topic, { count: expected.length, subscription: 'java' });
+        expect(javaSaw.map((m) => m.toString())).to.deep.equal(expected);
+        const ours = await readBack(b.broker.serviceUrl, topic, expected.length);
+        expect(ours.map((m) => m.value.toString())).to.deep.equal(expected);
       });
     }
   });
