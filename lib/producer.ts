@@ -133,22 +133,31 @@ export class Producer {
   }
 
   private async sendList(topic: string, messages: ProduceMessage[], options: SendOptions | undefined): Promise<MessageId[]> {
-    const prepared = messages.map((m, i) => {
+    if (!Array.isArray(messages)) throw new InvalidArgumentError('messages must be an array of { key, value }');
+    // each message's own fields win over the call's options
+    const merged = messages.map((m, i) => {
       if (!m || typeof m !== 'object') throw new InvalidArgumentError(`messages[${i}] must be an object with key and value`);
-      return m;
+      return options ? { ...options, ...m } : m;
     });
     const state = await this.topicState(topic);
     // group by chosen partition, keeping each group's order; every message is its own send
-    const sends: Promise<MessageId>[] = new Array(prepared.length);
+    const sends: Promise<MessageId>[] = new Array(merged.length);
     const groups = new Map<number, number[]>();
-    for (let i = 0; i < prepared.length; i++) {
-      const p = this.route(topic, state, undefined, prepared[i], { ...options, ...prepared[i] });
+    for (let i = 0; i < merged.length; i++) {
+      const p = this.route(topic, state, undefined, merged[i], merged[i]);
       const g = groups.get(p);
       if (g) g.push(i);
       else groups.set(p, [i]);
     }
     for (const [partition, idx] of groups) {
-      for (const i of idx) sends[i] = this.enqueue(topic, state, partition, prepared[i].key, prepared[i].value, { ...options, ...prepared[i] });
+      for (const i of idx) {
+        try {
+          sends[i] = this.enqueue(topic, state, partition, merged[i].key, merged[i].value, merged[i]);
+        } catch (err) {
+          // a bad message fails the list without leaving its siblings' promises unobserved
+          sends[i] = Promise.reject(err);
+        }
+      }
     }
     return Promise.all(sends);
   }

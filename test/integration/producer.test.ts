@@ -256,6 +256,15 @@ describe('Producer against a real Pulsar broker', function () {
       });
     });
 
+    it('fails a list holding one bad value with a typed error', async () => {
+      const topic = name('bad-list');
+      await withProducer({ topics: [topic] }, async (p) => {
+        const e = await p.produceSync(topic, [{ key: 'a', value: 'ok' }, { key: 'b', value: 7 as never }, { key: 'c', value: 'ok' }]).catch((x) => x);
+        expect(e).to.be.instanceOf(InvalidArgumentError);
+        expect((await p.produceSync(topic, 'k', 'after')).entryId).to.be.a('number');
+      });
+    });
+
     it('fails fast with a typed error on an unreachable broker', async () => {
       const p = new Producer({ url: 'pulsar://127.0.0.1:1', topics: ['x'], connectionTimeoutMs: 2000 }, {});
       const t0 = Date.now();
