@@ -50,6 +50,16 @@ export function ensureDistribution(): string {
   return home;
 }
 
+function hasJavaAndMaven(): boolean {
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore' });
+    execFileSync('mvn', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function dockerAvailable(): Promise<boolean> {
   if (process.env.CORTADO_NO_DOCKER) return false;
   try {
@@ -105,6 +115,8 @@ async function startContainer(): Promise<PulsarBroker> {
   return {
     serviceUrl: `pulsar://${host}:${c.getMappedPort(6650)}`,
     adminUrl: `http://${host}:${c.getMappedPort(8080)}`,
+    // the Java client for interop checks comes from the distribution, when Java and Maven are here
+    home: hasJavaAndMaven() ? ensureDistribution() : undefined,
     via: 'testcontainers',
     stop: async () => {
       await c.stop();

@@ -4,7 +4,7 @@ import { ConfigError, CortadoError } from '../../lib/errors';
 import type { Message } from '../../lib/received-message';
 import * as admin from '../../harness/admin';
 import { javaProduce } from '../../harness/java-client';
-import { readBack, sleep, uniqueTopic, withBroker } from './helpers';
+import { javaHome, readBack, sleep, uniqueTopic, withBroker } from './helpers';
 
 describe('Consumer against a real Pulsar broker', function () {
   this.timeout(120_000);
@@ -79,7 +79,7 @@ describe('Consumer against a real Pulsar broker', function () {
   it('reads messages produced by the Java client', async function () {
     this.timeout(120_000);
     const topic = uniqueTopic('from-java');
-    await javaProduce(b.broker.home!, b.broker.serviceUrl, topic, { messages: ['j1', 'j2', 'j3'] });
+    await javaProduce(javaHome(this, b.broker), b.broker.serviceUrl, topic, { messages: ['j1', 'j2', 'j3'] });
     const back = await readBack(b.broker.serviceUrl, topic, 3);
     expect(back.map((m) => m.value.toString())).to.deep.equal(['j1', 'j2', 'j3']);
   });

@@ -64,3 +64,12 @@ export function withBroker() {
   });
   return ctx;
 }
+
+/** The distribution home for the Java client; a test without one is skipped and says why. */
+export function javaHome(ctx: Mocha.Context, broker: PulsarBroker): string {
+  if (!broker.home) {
+    console.warn('    (no Pulsar distribution here: the Java client interop check is skipped)');
+    ctx.skip();
+  }
+  return broker.home!;
+}

@@ -5,7 +5,7 @@ import { ConfigError, InvalidArgumentError, MessageTooLargeError, ProducerBusyEr
 import * as admin from '../../harness/admin';
 import { javaConsume } from '../../harness/java-client';
 import { partitionStrategies } from '../../strategies';
-import { readBack, sleep, uniqueTopic, withBroker } from './helpers';
+import { javaHome, readBack, sleep, uniqueTopic, withBroker } from './helpers';
 
 describe('Producer features against a real Pulsar broker', function () {
   this.timeout(180_000);
@@ -135,7 +135,7 @@ describe('Producer features against a real Pulsar broker', function () {
         const odd = [1, 7, 13, 31, 64, 100, 257].map((n, i) => crypto.createHash('sha512').update(`${compression}${i}`).digest('base64').repeat(6).slice(0, n));
         for (const v of odd) await p.produceSync(topic, 'k', v);
         const expected = [...[0, 1, 2, 3, 4, 5].map(text), ...odd];
-        const javaSaw = await javaConsume(b.broker.home!, b.broker.serviceUrl, topic, { count: expected.length, subscription: 'java' });
+        const javaSaw = await javaConsume(javaHome(this, b.broker), b.broker.serviceUrl, topic, { count: expected.length, subscription: 'java' });
         expect(javaSaw.map((m) => m.toString())).to.deep.equal(expected);
         const ours = await readBack(b.broker.serviceUrl, topic, expected.length);
         expect(ours.map((m) => m.value.toString())).to.deep.equal(expected);
@@ -194,7 +194,7 @@ describe('Producer features against a real Pulsar broker', function () {
       const stats = (await admin.topicStats(b.broker.adminUrl, topic)) as { msgInCounter: number };
       // 1 MiB chunks less the metadata each repeats: 21 entries on the broker
       expect(stats.msgInCounter).to.equal(21);
-      const [javaSaw] = await javaConsume(b.broker.home!, b.broker.serviceUrl, topic, { count: 1, subscription: 'java-chunks' });
+      const [javaSaw] = await javaConsume(javaHome(this, b.broker), b.broker.serviceUrl, topic, { count: 1, subscription: 'java-chunks' });
       expect(javaSaw.length).to.equal(big.length);
       expect(crypto.createHash('sha256').update(javaSaw).digest('hex')).to.equal(crypto.createHash('sha256').update(big).digest('hex'));
       const [ours] = await readBack(b.broker.serviceUrl, topic, 1);
