@@ -1,6 +1,6 @@
 import { stopBroker } from './broker';
 
-// Stops the shared broker once, after every test file ran.
+// Mocha root hooks: after every test file ran, stop the shared broker (only integration tests start it).
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);
