@@ -230,7 +230,7 @@ export class ScriptedBroker {
   private readonly timers = new Set<NodeJS.Timeout>();
   private connectionHook?: (conn: PeerConnection) => void;
   // fires after every command and every lost connection, for waitFor/waitUntil
-  private readonly changed = new EventEmitter();
+  private readonly changed = new EventEmitter().setMaxListeners(0);
   private nextRequestId = 1;
   private nextProducerName = 1;
   private publishSequence = 0;
@@ -327,6 +327,7 @@ export class ScriptedBroker {
         clearTimeout(timer);
         clearInterval(poll);
         this.changed.off('change', test);
+        this.changed.off('stop', stopped);
       };
       const test = () => {
         const v = check();
@@ -334,13 +335,16 @@ export class ScriptedBroker {
         done();
         resolve(v);
       };
-      const timer = setTimeout(() => {
+      const giveUp = (why: string) => {
         done();
-        reject(new Error(`the scripted broker waited ${timeoutMs} ms for ${what}`));
-      }, timeoutMs);
+        reject(new Error(`the scripted broker ${why} while waiting for ${what}`));
+      };
+      const stopped = () => giveUp('stopped');
+      const timer = setTimeout(() => giveUp(`waited ${timeoutMs} ms`), timeoutMs);
       // state also changes without a command (a delayed answer, a closed socket)
       const poll = setInterval(test, 20);
       this.changed.on('change', test);
+      this.changed.on('stop', stopped);
     });
   }
 
@@ -439,6 +443,7 @@ export class ScriptedBroker {
 
   /** Drops every connection and stops listening. */
   async stop(): Promise<void> {
+    this.changed.emit('stop');
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.closeAll();
