@@ -117,6 +117,15 @@ export class PeerConnection implements FrameSink {
     this.socket.destroy();
   }
 
+  /** Stops reading the client's bytes (the client's socket buffers fill: backpressure). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Closes after what was written is delivered. */
   end(): void {
     this.socket.end();
@@ -126,7 +135,8 @@ export class PeerConnection implements FrameSink {
 interface Plan {
   delayMs: number;
   before: Uint8Array[];
-  after: Uint8Array[];
+  /** bytes, or thunks run once the answer's side effects happened (closing what it registered) */
+  after: Array<Uint8Array | (() => Uint8Array)>;
   destroyAfter: boolean;
 }
 
@@ -157,6 +167,19 @@ export class Reply {
     return this.with({ before: [...this.plan.before, ...bytes] });
   }
 
+  /**
+   * CLOSE_PRODUCER in the same TCP write, after the answer (by default to the producer a PRODUCER
+   * command registers); the peer forgets the producer as a broker would, so its SENDs go unanswered.
+   */
+  andCloseProducer(producerId: number = this.cmd.producer?.producerId, assignedBrokerServiceUrl?: string): Reply {
+    return this.with({ after: [...this.plan.after, () => this.peer.closeProducerFrame(this.conn, producerId, assignedBrokerServiceUrl)] });
+  }
+
+  /** CLOSE_CONSUMER in the same TCP write, after the answer (by default to the consumer a SUBSCRIBE registers). */
+  andCloseConsumer(consumerId: number = this.cmd.subscribe?.consumerId, assignedBrokerServiceUrl?: string): Reply {
+    return this.with({ after: [...this.plan.after, () => this.peer.closeConsumerFrame(this.conn, consumerId, assignedBrokerServiceUrl)] });
+  }
+
   /** Closes the connection once the answer is written. */
   andDestroy(): Reply {
     return this.with({ destroyAfter: true });
@@ -167,7 +190,7 @@ export class Reply {
     this.finish(() => this.peer.answer(this.conn, this.cmd, fields));
   }
 
-  /** The broker's error answer for this command: SEND_ERROR, a Failed lookup, or ERROR. */
+  /** The broker's error answer for this command: SEND_ERROR (under a batch's highest sequence id), a Failed lookup, or ERROR. */
   error(code: ServerError, message = `scripted ${ServerError[code]}`): void {
     this.finish(() => [this.peer.errorFrame(this.cmd, code, message)]);
   }
@@ -200,7 +223,8 @@ export class Reply {
     const { before, after, destroyAfter } = this.plan;
     this.peer.later(() => {
       if (this.conn.closed) return;
-      this.conn.write(...before, ...answer(), ...after);
+      const main = answer();
+      this.conn.write(...before, ...main, ...after.map((a) => (typeof a === 'function' ? a() : a)));
       if (destroyAfter) this.conn.end();
     }, this.plan.delayMs);
   }
@@ -351,21 +375,29 @@ export class ScriptedBroker {
   /** CLOSE_PRODUCER from the broker to the producers matching an id or topic (all when omitted). */
   closeProducer(which?: number | string, assignedBrokerServiceUrl?: string): number {
     const hit = this.producers.filter((p) => this.matches(p, which));
-    for (const p of hit) {
-      p.closed = true;
-      p.conn.producers.delete(p.id);
-      p.conn.write(brokerFrames.closeProducer(p.id, this.nextRequestId++, assignedBrokerServiceUrl));
-    }
+    for (const p of hit) p.conn.write(this.closeProducerFrame(p.conn, p.id, assignedBrokerServiceUrl));
     return hit.length;
+  }
+
+  /** @internal forgets the producer on `conn` and returns the CLOSE_PRODUCER telling it so. */
+  closeProducerFrame(conn: PeerConnection, producerId: number, assignedBrokerServiceUrl?: string): Buffer {
+    const p = conn.producers.get(producerId);
+    if (p) p.closed = true;
+    conn.producers.delete(producerId);
+    return brokerFrames.closeProducer(producerId, this.nextRequestId++, assignedBrokerServiceUrl);
+  }
+
+  /** @internal detaches the consumer on `conn` (its unacknowledged entries go back) and returns the CLOSE_CONSUMER. */
+  closeConsumerFrame(conn: PeerConnection, consumerId: number, assignedBrokerServiceUrl?: string): Buffer {
+    const c = conn.consumers.get(consumerId);
+    if (c) this.dropConsumer(conn, c);
+    return brokerFrames.closeConsumer(consumerId, this.nextRequestId++, assignedBrokerServiceUrl);
   }
 
   /** CLOSE_CONSUMER from the broker to the consumers matching an id or topic (all when omitted). */
   closeConsumer(which?: number | string, assignedBrokerServiceUrl?: string): number {
     const hit = this.consumers.filter((c) => this.matches(c, which));
-    for (const c of hit) {
-      this.dropConsumer(c.conn as PeerConnection, c);
-      c.conn.write(brokerFrames.closeConsumer(c.id, this.nextRequestId++, assignedBrokerServiceUrl));
-    }
+    for (const c of hit) c.conn.write(this.closeConsumerFrame(c.conn as PeerConnection, c.id, assignedBrokerServiceUrl));
     return hit.length;
   }
 
@@ -393,14 +425,18 @@ export class ScriptedBroker {
     return this.store(topic, md, body, messages.length, false);
   }
 
-  /** Stores one message as `chunks` chunk entries (the value split evenly); returns every chunk's id. */
-  publishChunked(topic: string, value: string | Uint8Array, chunks: number, m: Omit<ScriptedMessage, 'value'> = {}): MessageIdData[] {
+  /**
+   * Stores one message as `chunks` chunk entries (the value split evenly); returns the stored chunks' ids.
+   * `omitChunks` leaves those chunk ids out, as if they were lost.
+   */
+  publishChunked(topic: string, value: string | Uint8Array, chunks: number, m: Omit<ScriptedMessage, 'value'> & { omitChunks?: number[] } = {}): MessageIdData[] {
     const bytes = bytesOf(value);
     const size = Math.ceil(bytes.length / chunks);
     const uuid = `scripted-${this.publishSequence}`;
     const ids: MessageIdData[] = [];
     const md = this.metadataOf(m, { uuid, numChunksFromMsg: chunks, totalChunkMsgSize: bytes.length, uncompressedSize: bytes.length });
     for (let i = 0; i < chunks; i++) {
+      if (m.omitChunks?.includes(i)) continue;
       md.chunkId = i;
       ids.push(this.store(topic, md, bytes.subarray(i * size, (i + 1) * size), 1, m.corrupt));
     }
@@ -691,7 +727,8 @@ export class ScriptedBroker {
     const sub = subCommand(cmd);
     switch (cmd.type) {
       case CommandType.SEND:
-        return brokerFrames.sendError(sub.producerId, sub.sequenceId, error, message);
+        // a broker reports a batch's failure under its highest sequence id
+        return brokerFrames.sendError(sub.producerId, Math.max(sub.sequenceId, sub.highestSequenceId ?? 0), error, message);
       case CommandType.LOOKUP:
         return commandFrame(CommandType.LOOKUP_RESPONSE, { requestId: sub.requestId, response: LookupType.Failed, error, message });
       case CommandType.PARTITIONED_METADATA:

@@ -5,7 +5,7 @@ import { Connection } from '../../../lib/connection';
 import { Consumer } from '../../../lib/consumer';
 import { BrokerError, ConnectionError, TimeoutError, TopicError } from '../../../lib/errors';
 import type { Message } from '../../../lib/received-message';
-import { connectFrame, partitionedMetadataFrame, producerFrame, sendFrame } from '../../../protocol/commands';
+import { connectFrame, partitionedMetadataFrame, producerFrame, SendArgs, sendFrame } from '../../../protocol/commands';
 import { FrameDecoder } from '../../../protocol/frame';
 import { AccessMode, CommandType, encodeMessageMetadata } from '../../../protocol/proto';
 import { brokerFrames, ScriptedBroker, ServerError } from '../../support/scripted-broker';
@@ -100,23 +100,38 @@ describe('test/support/scripted-broker', () => {
       expect(e.serverError).to.equal('TopicNotFound');
     });
 
-    it('answers a SEND with a bad checksum with SEND_ERROR ChecksumError, as a broker does', async () => {
+    // a producer registered by hand on a real Connection, recording the SEND_ERRORs it hears
+    async function rawProducer(producerId: number) {
       const conn = await Connection.connect(local(peer), connOptions);
       cleanups.push(async () => conn.destroy());
-      await conn.request((id) => producerFrame({ topic: 't', producerId: 9, requestId: id, userProvidedName: false, epoch: 0, accessMode: AccessMode.Shared }), 'producer');
-      const errors: number[] = [];
-      conn.addProducer(9, {
+      await conn.request((id) => producerFrame({ topic: 't', producerId, requestId: id, userProvidedName: false, epoch: 0, accessMode: AccessMode.Shared }), 'producer');
+      const errors: Array<[number, number]> = [];
+      conn.addProducer(producerId, {
         onSendReceipt: () => undefined,
-        onSendError: (cmd) => void errors.push(cmd.sendError.error),
+        onSendError: (cmd) => void errors.push([cmd.sendError.sequenceId, cmd.sendError.error]),
         onCloseProducer: () => undefined,
         onConnectionClosed: () => undefined,
       });
-      const bad = Buffer.concat(peerSend(9, 0));
+      return { conn, errors };
+    }
+
+    it('answers a SEND with a bad checksum with SEND_ERROR ChecksumError, as a broker does', async () => {
+      const { conn, errors } = await rawProducer(9);
+      const bad = Buffer.concat(peerSend({ producerId: 9, sequenceId: 0 }));
       bad[bad.length - 1] ^= 1;
       conn.write(bad);
       await peer.waitUntil(() => errors.length > 0);
-      expect(errors).to.deep.equal([ServerError.ChecksumError]);
+      expect(errors).to.deep.equal([[0, ServerError.ChecksumError]]);
       expect(peer.sends[0].checksumOk).to.equal(false);
+    });
+
+    it("reports a batch's SEND_ERROR under its highest sequence id, as a broker does", async () => {
+      peer.on('SEND', (_cmd, reply) => reply.error(ServerError.PersistenceError));
+      const { conn, errors } = await rawProducer(3);
+      conn.write(peerSend({ producerId: 3, sequenceId: 10, numMessages: 3, highestSequenceId: 12 }));
+      await peer.waitUntil(() => errors.length > 0);
+      expect(errors).to.deep.equal([[12, ServerError.PersistenceError]]);
+      expect(peer.sends[0]).to.include({ sequenceId: 10, numMessages: 3, highestSequenceId: 12 });
     });
 
     it('sends CLOSE_PRODUCER on demand and the producer registers again', async () => {
@@ -182,8 +197,8 @@ describe('test/support/scripted-broker', () => {
       expect(e.canRetry).to.equal(true);
     });
 
-    it('writes extra frames in the same TCP write as the answer', async () => {
-      peer.on('PRODUCER', (cmd, reply) => reply.andThen(brokerFrames.closeProducer(cmd.producer.producerId)).ok());
+    it('writes CLOSE_PRODUCER in the same TCP write as PRODUCER_SUCCESS and forgets the producer', async () => {
+      peer.on('PRODUCER', (_cmd, reply) => reply.andCloseProducer().ok());
       const sock = net.connect(peer.port, '127.0.0.1');
       cleanups.push(async () => sock.destroy());
       const reads: Buffer[] = [];
@@ -196,6 +211,14 @@ describe('test/support/scripted-broker', () => {
       const frames = new FrameDecoder().push(reads[1]);
       expect(frames.map((f) => f.command.type)).to.deep.equal([CommandType.PRODUCER_SUCCESS, CommandType.CLOSE_PRODUCER]);
       expect(frames[1].command.closeProducer.producerId).to.equal(4);
+      expect(peer.producers).to.deep.equal([]);
+      // a SEND for the forgotten producer is logged and left unanswered, as a broker does
+      sock.write(Buffer.concat(peerSend({ producerId: 4, sequenceId: 0 })));
+      await peer.waitFor('SEND');
+      sock.write(brokerFrames.ping());
+      await peer.waitUntil(() => reads.length >= 3);
+      expect(new FrameDecoder().push(Buffer.concat(reads.slice(2))).map((f) => f.command.type)).to.deep.equal([CommandType.PONG]);
+      expect(peer.sends[0].topic).to.equal(undefined);
     });
 
     it('follows a LOOKUP redirect to a second peer', async () => {
@@ -239,6 +262,7 @@ describe('test/support/scripted-broker', () => {
       c.on('skip', (reason: string) => skipped.push(reason));
       await c.start();
       peer.publishBatch('mixed', [{ value: 'b0' }, { value: 'b1', key: 'x' }]);
+      peer.publishChunked('mixed', 'lost', 2, { omitChunks: [1] });
       peer.publishChunked('mixed', 'abcdefgh', 3);
       peer.publish('mixed', { value: 'broken', corrupt: true });
       peer.publish('mixed', { value: 'after' });
@@ -272,6 +296,6 @@ describe('test/support/scripted-broker', () => {
   });
 });
 
-function peerSend(producerId: number, sequenceId: number): [Buffer, Uint8Array] {
-  return sendFrame({ producerId, sequenceId }, encodeMessageMetadata({ producerName: 'p', sequenceId, publishTime: 1 }), Buffer.from('x'));
+function peerSend(send: SendArgs): [Buffer, Uint8Array] {
+  return sendFrame(send, encodeMessageMetadata({ producerName: 'p', sequenceId: send.sequenceId, publishTime: 1 }), Buffer.from('x'));
 }
