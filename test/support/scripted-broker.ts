@@ -30,9 +30,12 @@ export { ServerError } from '../../protocol/proto';
  *   const peer = await ScriptedBroker.start({ partitions: { t: 4 } });
  *   peer.on('PRODUCER', (cmd, reply) => reply.error(ServerError.ServiceNotReady, 'not yet'));
  *   peer.once('SEND', (cmd, reply) => reply.andDestroy().ok());
- *   peer.on('PRODUCER', (cmd, reply) => reply.andThen(brokerFrames.closeProducer(cmd.producer.producerId)).ok());
+ *   peer.on('PRODUCER', (cmd, reply) => reply.andCloseProducer().ok()); // CLOSE_PRODUCER in the same write
+ *   peer.on('SEND', () => undefined); // a hook that calls nothing on `reply` leaves the command unanswered
+ *   peer.publish('t', { value: 'v' }); await peer.waitUntil(() => peer.acks.length > 0);
  *
- * A hook that calls nothing on `reply` leaves the command unanswered.
+ * Logs (`sends`, `acks`, `received`), counters (`count(type)`, `connections`) and `waitFor` /
+ * `waitUntil` let a test assert what the client did; `closeAll()` and `stop()` end it.
  */
 
 export type CommandName = keyof typeof CommandType;
