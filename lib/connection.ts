@@ -153,6 +153,8 @@ export class Connection extends EventEmitter {
         resolve();
       });
       this.once('handshake-error', (err: CortadoError) => fail(err));
+      // a bad frame destroys the connection with its cause before the socket reports the close
+      this.once('close', (err: CortadoError) => fail(err));
     });
   }
 

@@ -1,3 +1,4 @@
+import { FrameError } from './frame-error';
 import { decodeSingleMessageMetadata, encodeSingleMessageMetadata, SingleMessageMetadata } from './proto';
 
 export interface BatchEntry {
@@ -22,19 +23,19 @@ export function encodeBatch(entries: BatchEntry[]): Buffer {
   return body;
 }
 
-/** Splits a (decompressed) batch body into its messages; payloads are views, not copies. */
+/** Splits a (decompressed) batch body into its messages; payloads are views, not copies. Throws FrameError. */
 export function decodeBatch(body: Uint8Array, count: number): BatchEntry[] {
   const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const out: BatchEntry[] = [];
   let o = 0;
   for (let i = 0; i < count; i++) {
-    if (o + 4 > view.length) throw new RangeError(`batch ends before message ${i} of ${count}`);
+    if (o + 4 > view.length) throw new FrameError(`batch ends before message ${i} of ${count}`, 'malformed');
     const metaSize = view.readUInt32BE(o);
-    if (o + 4 + metaSize > view.length) throw new RangeError(`message ${i}'s metadata overruns the batch`);
+    if (o + 4 + metaSize > view.length) throw new FrameError(`message ${i}'s metadata overruns the batch`, 'malformed');
     const metadata = decodeSingleMessageMetadata(view.subarray(o + 4, o + 4 + metaSize));
     o += 4 + metaSize;
     const size = metadata.payloadSize;
-    if (size < 0 || o + size > view.length) throw new RangeError(`message ${i}'s payload overruns the batch`);
+    if (size < 0 || o + size > view.length) throw new FrameError(`message ${i}'s payload overruns the batch`, 'malformed');
     out.push({ metadata, payload: view.subarray(o, o + size) });
     o += size;
   }

@@ -1,4 +1,5 @@
 import { crc32c } from './crc32c';
+import { FrameError } from './frame-error';
 import { BaseCommand, decodeBaseCommand, encodeBaseCommand } from './proto';
 
 export const MAGIC_CRC32C = 0x0e01;
@@ -8,12 +9,7 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 5 * 1024 * 1024;
 /** Room for the command and metadata around a max-size payload (the Java client's padding). */
 export const FRAME_PADDING = 10 * 1024;
 
-export class FrameError extends Error {
-  constructor(message: string, readonly reason: 'too-large' | 'malformed') {
-    super(message);
-    this.name = 'FrameError';
-  }
-}
+export { FrameError };
 
 // Simple command: [totalSize u32][commandSize u32][BaseCommand]
 export function encodeCommandFrame(cmd: BaseCommand): Buffer {

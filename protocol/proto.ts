@@ -1,5 +1,6 @@
 import * as path from 'path';
 import * as protobuf from 'protobufjs';
+import { FrameError } from './frame-error';
 
 // 64-bit fields decode as JS numbers: ledger/entry/sequence ids stay far below 2^53 and
 // numbers avoid a Long allocation per field on the hot path.
@@ -121,8 +122,28 @@ export function encodeBaseCommand(cmd: BaseCommand): Uint8Array {
   return BaseCommandType.encode(cmd as unknown as protobuf.Message).finish();
 }
 
+// protobufjs throws RangeError or its own errors on bad bytes; callers get the decoder's typed error.
+function decodeAs<T>(t: protobuf.Type, what: string, bytes: Uint8Array): T {
+  try {
+    return t.decode(bytes) as unknown as T;
+  } catch (err) {
+    throw new FrameError(`${what} does not decode: ${(err as Error).message}`, 'malformed', { cause: err });
+  }
+}
+
+// PING and PONG carry nothing a reader needs: a peer may leave their empty sub-command out.
+const EMPTY_COMMANDS = new Set<number>([CommandType.PING, CommandType.PONG]);
+
+/**
+ * A BaseCommand whose known type carries its sub-command (field number = type number), so a
+ * dispatcher can read it without checking; unknown types pass for newer brokers' commands.
+ */
 export function decodeBaseCommand(bytes: Uint8Array): BaseCommand {
-  return BaseCommandType.decode(bytes) as unknown as BaseCommand;
+  const cmd = decodeAs<BaseCommand>(BaseCommandType, 'command', bytes);
+  if (!Object.prototype.hasOwnProperty.call(cmd, 'type')) throw new FrameError('command has no type', 'malformed');
+  const field = CommandType[cmd.type] === undefined || EMPTY_COMMANDS.has(cmd.type) ? undefined : BaseCommandType.fieldsById[cmd.type];
+  if (field && cmd[field.name] == null) throw new FrameError(`${CommandType[cmd.type]} command carries no ${field.name}`, 'malformed');
+  return cmd;
 }
 
 export function encodeMessageMetadata(md: MessageMetadata): Uint8Array {
@@ -130,7 +151,7 @@ export function encodeMessageMetadata(md: MessageMetadata): Uint8Array {
 }
 
 export function decodeMessageMetadata(bytes: Uint8Array): MessageMetadata {
-  return MessageMetadataType.decode(bytes) as unknown as MessageMetadata;
+  return decodeAs<MessageMetadata>(MessageMetadataType, 'message metadata', bytes);
 }
 
 export function encodeSingleMessageMetadata(md: SingleMessageMetadata): Uint8Array {
@@ -138,5 +159,5 @@ export function encodeSingleMessageMetadata(md: SingleMessageMetadata): Uint8Arr
 }
 
 export function decodeSingleMessageMetadata(bytes: Uint8Array): SingleMessageMetadata {
-  return SingleMessageMetadataType.decode(bytes) as unknown as SingleMessageMetadata;
+  return decodeAs<SingleMessageMetadata>(SingleMessageMetadataType, 'single message metadata', bytes);
 }

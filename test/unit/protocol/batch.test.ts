@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { decodeBatch, encodeBatch } from '../../../protocol/batch';
+import { FrameError } from '../../../protocol/frame-error';
 
 describe('protocol/batch', () => {
   it('round-trips entries with their single-message metadata', () => {
@@ -21,7 +22,7 @@ describe('protocol/batch', () => {
 
   it('refuses a batch shorter than its message count', () => {
     const body = encodeBatch([{ metadata: { payloadSize: 3 }, payload: Buffer.from('abc') }]);
-    expect(() => decodeBatch(body, 2)).to.throw(RangeError, /ends before message 1/);
-    expect(() => decodeBatch(body.subarray(0, body.length - 1), 1)).to.throw(RangeError, /overruns/);
+    expect(() => decodeBatch(body, 2)).to.throw(FrameError, /ends before message 1/);
+    expect(() => decodeBatch(body.subarray(0, body.length - 1), 1)).to.throw(FrameError, /overruns/);
   });
 });
