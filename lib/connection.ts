@@ -3,7 +3,7 @@ import * as net from 'net';
 import * as tls from 'tls';
 import { connectFrame, PING_FRAME, PONG_FRAME } from '../protocol/commands';
 import { DEFAULT_MAX_MESSAGE_SIZE, Frame, FRAME_PADDING, FrameDecoder, PayloadSection } from '../protocol/frame';
-import { BaseCommand, CommandType } from '../protocol/proto';
+import { BaseCommand, CommandType, ResponseField } from '../protocol/proto';
 import { ClosedError, ConnectionError, CortadoError, ProtocolError, TimeoutError } from './errors';
 import { errorFromServer } from './server-errors';
 import { addressKey, BrokerAddress } from './service-url';
@@ -46,7 +46,7 @@ interface PendingRequest {
 }
 
 // The responses that carry a request_id, and the field holding it.
-const RESPONSE_FIELD: Partial<Record<CommandType, string>> = {
+const RESPONSE_FIELD: Partial<Record<CommandType, ResponseField>> = {
   [CommandType.SUCCESS]: 'success',
   [CommandType.ERROR]: 'error',
   [CommandType.PRODUCER_SUCCESS]: 'producerSuccess',
