@@ -26,7 +26,7 @@ export type ChannelName = (typeof CHANNELS)[keyof typeof CHANNELS];
 /** Published on `cortado:connection`. */
 export interface ConnectionEvent {
   event: 'open' | 'close';
-  /** host:port of the broker (and `->url` when reached through a proxy) */
+  /** the broker address, `pulsar://host:port` (and `->url` when reached through a proxy) */
   broker: string;
   /** on open: what CONNECTED said */
   serverVersion?: string;
@@ -42,7 +42,7 @@ export interface LookupEvent {
   topic: string;
   /** partitionedMetadata: 0 for a non-partitioned topic */
   partitions?: number;
-  /** lookup: host:port of the owning broker */
+  /** lookup: the owning broker, `pulsar://host:port` */
   broker?: string;
   /** lookup: Redirect answers followed before the owner was found */
   redirects?: number;

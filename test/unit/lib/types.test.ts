@@ -96,7 +96,7 @@ describe('lib/types (public option types)', () => {
     expect(parseProducerConfig({ logger: console }, { CORTADO_LOG_LEVEL: 'WARN' }).logLevel).to.equal('warn');
   });
 
-  it('refuses an unknown send option with an InvalidArgumentError naming it and the known ones', () => {
+  it('regression: unknown send options were silently ignored; now an InvalidArgumentError names it and the known ones', () => {
     const opts = { signal: new AbortController().signal } as unknown as Parameters<typeof prepareMessage>[2];
     expect(() => prepareMessage('k', 'v', opts)).to.throw(InvalidArgumentError, /unknown send option "signal"; send options are timeout, partitionKey/);
     expect(() => prepareMessage('k', 'v', 'fast' as unknown as Parameters<typeof prepareMessage>[2])).to.throw(InvalidArgumentError, /must be an object/);
