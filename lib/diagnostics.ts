@@ -149,3 +149,46 @@ export interface SendTrace {
   end(messageId: { ledgerId: number; entryId: number; batchIndex?: number }): void;
   error(err: Error): void;
 }
+
+/** A send's resolve/reject pair that also completes its trace (the pair itself when untraced). */
+export function tracedSettle<T extends { ledgerId: number; entryId: number; batchIndex?: number }>(
+  trace: SendTrace | undefined,
+  resolve: (id: T) => void,
+  reject: (err: Error) => void,
+): { resolve: (id: T) => void; reject: (err: Error) => void } {
+  if (!trace) return { resolve, reject };
+  return {
+    resolve: (id) => {
+      trace.end(id);
+      resolve(id);
+    },
+    reject: (err) => {
+      trace.error(err);
+      reject(err);
+    },
+  };
+}
+
+/** What `cortado:receive` needs of a delivered message. */
+interface Receivable {
+  topic: string;
+  partition: number;
+  messageId: { ledgerId: number; entryId: number; batchIndex?: number };
+  value: Uint8Array;
+  redeliveryCount: number;
+}
+
+/** Publishes each message handed to the app on `cortado:receive` (nothing when unobserved). */
+export function traceReceive(messages: readonly Receivable[]): void {
+  if (!receiveChannel.hasSubscribers) return;
+  for (const m of messages) {
+    const { ledgerId, entryId, batchIndex } = m.messageId;
+    receiveChannel.publish({
+      topic: m.topic,
+      partition: m.partition,
+      messageId: { ledgerId, entryId, batchIndex },
+      bytes: m.value.length,
+      redeliveryCount: m.redeliveryCount,
+    });
+  }
+}

@@ -1,3 +1,4 @@
+import type { HandlerStateEvent } from './diagnostics';
 import type { CortadoError } from './errors';
 import type { Message } from './types';
 
@@ -57,3 +58,28 @@ export interface ConsumerEvents {
 
 export type ProducerEventName = keyof ProducerEvents;
 export type ConsumerEventName = keyof ConsumerEvents;
+
+/** What the handler-state bridge emits on: a Producer or a Consumer. */
+interface PartitionEventSink {
+  emit(event: 'connected', e: PartitionEvent): boolean;
+  emit(event: 'reconnecting', e: ReconnectingEvent): boolean;
+  emit(event: 'fenced', e: PartitionEvent & { error: CortadoError }): boolean;
+  emit(event: 'error', err: CortadoError): boolean;
+  listenerCount(event: string): number;
+}
+
+/**
+ * The `onStateChange` of one partition's handler (HandlerContext): ready is `connected`, a loss
+ * after ready is `reconnecting`, a fence is `fenced`, another terminal failure is `error`
+ * (emitted only when someone listens, so an unheard failure never throws).
+ */
+export function partitionEvents(sink: PartitionEventSink, topic: string, partition: number): (change: HandlerStateEvent) => void {
+  return (change) => {
+    if (change.to === 'ready') sink.emit('connected', { topic, partition });
+    else if (change.from === 'ready' && change.to === 'connecting') sink.emit('reconnecting', { topic, partition, error: change.error });
+    else if (change.to === 'failed' && change.error) {
+      if (change.error.code === 'PRODUCER_FENCED') sink.emit('fenced', { topic, partition, error: change.error });
+      else if (sink.listenerCount('error') > 0) sink.emit('error', change.error);
+    }
+  };
+}
