@@ -17,6 +17,7 @@ import {
   WORKER_ALLOCATIONS,
 } from '../../lib';
 import type * as cortado from '../../lib';
+import type { BaseCommand, CommandType } from '../../protocol/proto';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | void {}
@@ -30,6 +31,22 @@ assertType<Equal<cortado.BatchBuilderName, (typeof BATCH_BUILDERS)[number]>>();
 assertType<Equal<cortado.SubscriptionTypeName, (typeof SUBSCRIPTION_TYPES)[number]>>();
 assertType<Equal<cortado.InitialPositionName, (typeof INITIAL_POSITIONS)[number]>>();
 assertType<Equal<cortado.LogLevel, (typeof LOG_LEVELS)[number]>>();
+
+// The protocol layer is typed from the generated code: no `any` in a decoded command.
+type IsAny<T> = 0 extends 1 & T ? true : false;
+assertType<Equal<IsAny<BaseCommand>, false>>();
+assertType<Equal<BaseCommand['type'], CommandType>>();
+assertType<Equal<BaseCommand['sendReceipt']['producerId'], number>>();
+assertType<Equal<BaseCommand['sendReceipt']['messageId']['ledgerId'], number>>();
+assertType<Equal<BaseCommand['connected']['serverVersion'], string>>();
+assertType<Equal<BaseCommand['message']['messageId']['ackSet'], number[]>>();
+assertType<Equal<BaseCommand['lookupTopicResponse']['brokerServiceUrl'], string>>();
+export function commandFieldsAreTyped(cmd: BaseCommand): void {
+  // @ts-expect-error a sub-command has only its protocol fields
+  void cmd.sendReceipt.producerID;
+  // @ts-expect-error no such sub-command
+  void cmd.sendReciept;
+}
 
 export async function wrongCalls(): Promise<void> {
   // The issue's wrong producer call, whole and field by field.
