@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import type * as tls from 'tls';
 import { ConnectionOptions } from './connection';
 import { ConnectionPool } from './connection-pool';
+import { createLog, Log, Logger, LogLevel } from './logger';
 import { LookupService } from './lookup-service';
 import { parseServiceUrl } from './service-url';
 
@@ -18,12 +19,17 @@ export interface ClientConfig {
   tlsKeyFile?: string;
   tlsAllowInsecure: boolean;
   authToken?: string;
+  /** where log lines go; none: silent unless a log level is set */
+  logger?: Logger;
+  logLevel?: LogLevel;
 }
 
 /** The network side a producer or consumer stands on: its connection pool and lookup service. */
 export interface ClientCore {
   pool: ConnectionPool;
   lookup: LookupService;
+  /** the client's log (silent by default), for the façade and its handlers */
+  log: Log;
 }
 
 export function createClientCore(cfg: ClientConfig): ClientCore {
@@ -35,6 +41,7 @@ export function createClientCore(cfg: ClientConfig): ClientCore {
     rejectUnauthorized: !cfg.tlsAllowInsecure,
   };
   const token = cfg.authToken;
+  const log = createLog(cfg.logger, cfg.logLevel);
   const options: ConnectionOptions = {
     connectTimeoutMs: cfg.connectionTimeoutMs,
     operationTimeoutMs: cfg.operationTimeoutMs,
@@ -42,9 +49,10 @@ export function createClientCore(cfg: ClientConfig): ClientCore {
     clientVersion: CLIENT_VERSION,
     tls: tlsOptions,
     auth: token ? { methodName: 'token', data: () => Buffer.from(token, 'utf8') } : undefined,
+    log,
   };
   const pool = new ConnectionPool(options);
-  return { pool, lookup: new LookupService(pool, addresses) };
+  return { pool, lookup: new LookupService(pool, addresses, log), log };
 }
 
 /** The Pulsar topic of partition i of a partitioned topic. */

@@ -3,6 +3,7 @@ import { COMPRESSION_NAMES } from '../protocol/compression';
 import { STRATEGY_NAMES } from '../strategies';
 import type { PartitionStrategy } from '../strategies/types';
 import { ConfigError } from './errors';
+import { LOG_LEVELS, loggerOption } from './logger';
 import { bool, envNameOf, int, list, oneOf, readEnv } from './options';
 import { SchemaSpec, schemaSpec } from './schema';
 import { parseServiceUrl } from './service-url';
@@ -24,6 +25,8 @@ export const clientShape = {
   tlsKeyFile: z.string().optional(),
   tlsAllowInsecure: bool().default(false),
   authToken: z.string().optional(),
+  logger: loggerOption.optional(),
+  logLevel: oneOf(LOG_LEVELS).optional(),
 };
 
 const strategyOption = z.union(
@@ -57,7 +60,7 @@ export const producerShape = {
 
 export const producerSchema = z.object(producerShape).strict();
 export type ProducerConfig = z.infer<typeof producerSchema> & { schema?: SchemaSpec };
-export type ProducerOptions = Partial<z.input<typeof producerSchema>>;
+export type ProducerOptions = import('./types').ProducerOptions;
 
 /**
  * Builds a config from the environment and code options (code wins). A bad value throws a

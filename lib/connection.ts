@@ -3,8 +3,10 @@ import * as net from 'net';
 import * as tls from 'tls';
 import { connectFrame, PING_FRAME, PONG_FRAME } from '../protocol/commands';
 import { DEFAULT_MAX_MESSAGE_SIZE, Frame, FRAME_PADDING, FrameDecoder, PayloadSection } from '../protocol/frame';
-import { BaseCommand, CommandType } from '../protocol/proto';
+import { BaseCommand, CommandType, ResponseField } from '../protocol/proto';
+import { connectionChannel, publish } from './diagnostics';
 import { ClosedError, ConnectionError, CortadoError, ProtocolError, TimeoutError } from './errors';
+import { Log, SILENT_LOG } from './logger';
 import { errorFromServer } from './server-errors';
 import { addressKey, BrokerAddress } from './service-url';
 
@@ -15,6 +17,8 @@ export interface ConnectionOptions {
   clientVersion: string;
   tls?: tls.ConnectionOptions;
   auth?: { methodName: string; data(): Uint8Array };
+  /** where connection events and listener bugs are logged */
+  log?: Log;
 }
 
 /** What a producer registered on a connection hears about. */
@@ -46,7 +50,7 @@ interface PendingRequest {
 }
 
 // The responses that carry a request_id, and the field holding it.
-const RESPONSE_FIELD: Partial<Record<CommandType, string>> = {
+const RESPONSE_FIELD: Partial<Record<CommandType, ResponseField>> = {
   [CommandType.SUCCESS]: 'success',
   [CommandType.ERROR]: 'error',
   [CommandType.PRODUCER_SUCCESS]: 'producerSuccess',
@@ -76,6 +80,7 @@ export class Connection extends EventEmitter {
   private lastReceived = Date.now();
   private corked = false;
   private closedWith?: CortadoError;
+  private opened = false;
 
   private constructor(
     readonly address: BrokerAddress,
@@ -150,6 +155,7 @@ export class Connection extends EventEmitter {
         settled = true;
         clearTimeout(timer);
         this.startKeepAlive();
+        this.observe('open');
         resolve();
       });
       this.once('handshake-error', (err: CortadoError) => fail(err));
@@ -171,7 +177,8 @@ export class Connection extends EventEmitter {
       try {
         this.dispatch(f);
       } catch (err) {
-        // a listener's bug must not take the whole connection down
+        // a listener's bug must not take the whole connection down, nor vanish unseen
+        this.log.error('a listener threw while handling a frame', { broker: this.key, command: CommandType[f.command.type], error: err });
         this.emit('listener-error', err);
       }
     }
@@ -330,6 +337,23 @@ export class Connection extends EventEmitter {
     this.keepAlive.unref();
   }
 
+  private get log(): Log {
+    return this.options.log ?? SILENT_LOG;
+  }
+
+  // One line and one diagnostics message per opened or closed connection.
+  private observe(event: 'open' | 'close', error?: CortadoError): void {
+    this.opened = true;
+    if (event === 'open') this.log.debug('connected to broker', { broker: this.key, serverVersion: this.serverVersion, protocolVersion: this.protocolVersion });
+    else if (error instanceof ClosedError) this.log.debug('connection closed', { broker: this.key });
+    else this.log.warn('connection lost', { broker: this.key, error });
+    publish(connectionChannel, () =>
+      event === 'open'
+        ? { event, broker: this.key, serverVersion: this.serverVersion, protocolVersion: this.protocolVersion, maxMessageSize: this.maxMessageSize }
+        : { event, broker: this.key, error },
+    );
+  }
+
   /** Closes the socket at once; pending requests fail and listeners hear why. */
   destroy(err: CortadoError = new ClosedError(`connection to ${this.key} closed by the client`)): void {
     if (this.closedWith) return;
@@ -347,6 +371,7 @@ export class Connection extends EventEmitter {
     this.consumers.clear();
     for (const p of producers) p.onConnectionClosed(err);
     for (const c of consumers) c.onConnectionClosed(err);
+    if (this.opened) this.observe('close', err);
     this.emit('close', err);
   }
 }

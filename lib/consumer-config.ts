@@ -27,7 +27,7 @@ export const consumerShape = {
 
 const consumerSchema = z.object(consumerShape).strict();
 export type ConsumerConfig = z.infer<typeof consumerSchema>;
-export type ConsumerConfigOptions = Partial<z.input<typeof consumerSchema>>;
+export type ConsumerConfigOptions = Omit<import('./types').ConsumerOptions, 'handleMessages'>;
 
 export function parseConsumerConfig(code: ConsumerConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
   return parseOptions(consumerShape, code as Record<string, unknown>, env) as ConsumerConfig;

@@ -1,5 +1,6 @@
 import { Backoff } from './backoff';
 import type { Connection } from './connection';
+import { consumerChannel, HandlerStateEvent, producerChannel } from './diagnostics';
 import type { ConnectionPool } from './connection-pool';
 import { BrokerError, ClosedError, ConnectionError, CortadoError, TimeoutError } from './errors';
 import type { LookupService } from './lookup-service';
@@ -16,6 +17,10 @@ export interface HandlerContext {
   lookup: LookupService;
   /** how long start() keeps retrying transient errors */
   operationTimeoutMs: number;
+  /** which diagnostics channel hears the state changes: `cortado:producer` or `cortado:consumer` */
+  kind?: 'producer' | 'consumer';
+  /** told every state change (the façade turns them into events) */
+  onStateChange?(change: HandlerStateEvent): void;
 }
 
 // Broker errors that end a handler that had registered before (Java ProducerImpl/ConsumerImpl, C++ HandlerBase).
@@ -70,7 +75,7 @@ interface StartWaiter {
  * connection that was lost meanwhile (a CLOSE in the same read as the success) never goes ready.
  */
 export abstract class HandlerBase {
-  protected state: HandlerState = 'idle';
+  private stateNow: HandlerState = 'idle';
   /** the connection this handler is registered on while ready */
   protected conn?: Connection;
   /** set once the handler is terminated, failed or closed */
@@ -87,6 +92,27 @@ export abstract class HandlerBase {
     readonly topicName: string,
     private readonly hctx: HandlerContext,
   ) {}
+
+  // Every state change goes through here: published on the kind's channel and told to the façade.
+  protected get state(): HandlerState {
+    return this.stateNow;
+  }
+
+  protected set state(to: HandlerState) {
+    const from = this.stateNow;
+    if (from === to) return;
+    this.stateNow = to;
+    const { kind, onStateChange } = this.hctx;
+    const ch = kind === 'consumer' ? consumerChannel : kind === 'producer' ? producerChannel : undefined;
+    if (!onStateChange && !ch?.hasSubscribers) return;
+    const change: HandlerStateEvent = { topic: this.topicName, from, to, error: this.failure };
+    if (ch?.hasSubscribers) ch.publish(change);
+    try {
+      onStateChange?.(change);
+    } catch {
+      // an observer's bug must not stop the lifecycle half-way through a transition
+    }
+  }
 
   get ready(): boolean {
     return this.state === 'ready';
@@ -210,8 +236,8 @@ export abstract class HandlerBase {
   /** Moves to a terminal state: pending work fails with `err`, no more reconnects. */
   protected fail(err: CortadoError): void {
     if (this.state === 'closed' || this.state === 'failed' || this.state === 'terminated') return;
-    this.state = err instanceof BrokerError && err.serverError === 'TopicTerminatedError' ? 'terminated' : 'failed';
     this.failure = err;
+    this.state = err instanceof BrokerError && err.serverError === 'TopicTerminatedError' ? 'terminated' : 'failed';
     this.attempt++;
     this.stopTimers();
     const conn = this.conn;

@@ -1,19 +1,24 @@
+// The public API: what apps import. Internals (schemas, workers, connections) stay in their modules.
 export { Producer } from './producer';
-export type { ProducerOptions, ProducerConfig, WorkerAllocation, AccessModeName } from './config';
-export { parseProducerConfig, producerShape, WORKER_ALLOCATIONS, ACCESS_MODES, BATCH_BUILDERS } from './config';
-export { envNameOf } from './options';
-export { WorkerManager, workerName } from './worker-manager';
-export { Worker } from './worker';
-export type { MessageId, SendOptions, ProduceMessage, Value, KeyInput } from './message';
+export { Consumer } from './consumer';
+export { MessageId } from './message-id';
+export type { MessageIdFields } from './message-id';
 export * from './errors';
 export { partitionStrategies, STRATEGY_NAMES } from '../strategies';
-export type { PartitionStrategy, StrategyName } from '../strategies';
 export { COMPRESSION_NAMES } from '../protocol/compression';
 export { SCHEMA_TYPES } from './schema';
-export type { SchemaSpec } from './schema';
-export { Consumer } from './consumer';
-export type { ConsumerOptions } from './consumer';
-export type { ConsumerConfig, SubscriptionTypeName } from './consumer-config';
-export { SUBSCRIPTION_TYPES, INITIAL_POSITIONS, consumerShape } from './consumer-config';
-export type { Message } from './received-message';
-export type { MessageHandler, HandlerResult } from './handler-worker';
+export type { SchemaTypeName } from './schema';
+export { WORKER_ALLOCATIONS, ACCESS_MODES, BATCH_BUILDERS } from './config';
+export { SUBSCRIPTION_TYPES, INITIAL_POSITIONS } from './consumer-config';
+export { LOG_LEVELS } from './logger';
+export { CHANNELS } from './diagnostics';
+export type {
+  ChannelMessages,
+  ConnectionEvent,
+  LookupEvent,
+  HandlerStateEvent,
+  SendEvent,
+  ReceiveEvent,
+} from './diagnostics';
+export type { PartitionEvent, ReconnectingEvent, PartitionsChangedEvent, ProducerEventName, ConsumerEventName } from './events';
+export type * from './types';

@@ -2,9 +2,11 @@ import { lookupFrame, partitionedMetadataFrame } from '../protocol/commands';
 import { LookupType, ServerError } from '../protocol/proto';
 import { Connection } from './connection';
 import { ConnectionPool } from './connection-pool';
+import { LookupEvent, lookupChannel, publish } from './diagnostics';
 import { ConnectionError, CortadoError, ProtocolError } from './errors';
+import { Log, SILENT_LOG } from './logger';
 import { errorFromServer } from './server-errors';
-import { BrokerAddress, parseServiceUrl } from './service-url';
+import { addressKey, BrokerAddress, parseServiceUrl } from './service-url';
 
 /** The Java and C++ clients give up after this many lookup redirects. */
 export const MAX_LOOKUP_REDIRECTS = 20;
@@ -29,6 +31,7 @@ export class LookupService {
   constructor(
     private readonly pool: ConnectionPool,
     private readonly serviceAddresses: BrokerAddress[],
+    private readonly log: Log = SILENT_LOG,
   ) {}
 
   /** A connection to the service URL, trying each listed host in turn. */
@@ -47,7 +50,41 @@ export class LookupService {
   }
 
   /** PARTITIONED_METADATA: 0 means the topic is not partitioned. */
-  async partitionCount(topic: string): Promise<number> {
+  partitionCount(topic: string): Promise<number> {
+    return this.observed(topic, 'partitionedMetadata', () => this.askPartitionCount(topic), (partitions) => ({ partitions }));
+  }
+
+  /** LOOKUP, following Redirect answers with their authoritative flag, up to 20 times. */
+  lookup(topic: string): Promise<LookupResult> {
+    let redirects = 0;
+    return this.observed(
+      topic,
+      'lookup',
+      () => this.askLookup(topic, () => redirects++),
+      (r) => ({ broker: addressKey(r.address), proxied: r.proxyToBrokerUrl !== undefined, redirects }),
+    );
+  }
+
+  // Logs and publishes (on cortado:lookup) one answered or failed question.
+  private async observed<T>(topic: string, event: LookupEvent['event'], ask: () => Promise<T>, describe: (r: T) => Partial<LookupEvent>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      const r = await ask();
+      if (this.log.enabled('debug') || lookupChannel.hasSubscribers) {
+        const ev: LookupEvent = { event, topic, ...describe(r), durationMs: performance.now() - t0 };
+        this.log.debug(`${event} answered`, { ...ev });
+        publish(lookupChannel, () => ev);
+      }
+      return r;
+    } catch (err) {
+      const error = err instanceof CortadoError ? err : new ConnectionError(String(err), { cause: err });
+      this.log.warn(`${event} failed`, { topic, error });
+      publish(lookupChannel, () => ({ event, topic, durationMs: performance.now() - t0, error }));
+      throw err;
+    }
+  }
+
+  private async askPartitionCount(topic: string): Promise<number> {
     const conn = await this.serviceConnection();
     const res = await conn.request((id) => partitionedMetadataFrame(topic, id), `partitioned metadata of ${topic}`);
     const r = res.partitionMetadataResponse;
@@ -58,8 +95,7 @@ export class LookupService {
     return r.partitions;
   }
 
-  /** LOOKUP, following Redirect answers with their authoritative flag, up to 20 times. */
-  async lookup(topic: string): Promise<LookupResult> {
+  private async askLookup(topic: string, redirected: () => void): Promise<LookupResult> {
     let conn = await this.serviceConnection();
     let authoritative = false;
     for (let hop = 0; hop <= MAX_LOOKUP_REDIRECTS; hop++) {
@@ -77,6 +113,7 @@ export class LookupService {
         return { address };
       }
       authoritative = r.authoritative;
+      redirected();
       conn = await this.pool.get(address);
     }
     throw new ConnectionError(`lookup of ${topic} was redirected more than ${MAX_LOOKUP_REDIRECTS} times`);

@@ -4,21 +4,35 @@ import { InvalidArgumentError } from './errors';
 export type Value = Buffer | Uint8Array | string | null;
 export type KeyInput = Buffer | Uint8Array | string | null | undefined;
 
-/** Per-message options of produce/produceSync. */
+/** Per-message options of produce/produceSync; any other key is an InvalidArgumentError. */
 export interface SendOptions {
-  /** ms until the send fails with a TimeoutError */
+  /** ms until the send fails with a TimeoutError. @default the producer's sendTimeoutMs */
   timeout?: number;
   /** routes and is stored as partition_key instead of the key */
   partitionKey?: string | Uint8Array;
   /** Key_Shared ordering key */
   orderingKey?: string | Uint8Array;
+  /** string keys to string values, stored with the message */
   properties?: Record<string, string>;
+  /** the app's own time of the event, epoch ms or a Date */
   eventTime?: Date | number;
   /** absolute delivery time */
   deliverAt?: Date | number;
   /** delivery delay in ms from now */
   deliverAfter?: number;
 }
+
+// Every SendOptions key (the compiler insists a new option is listed), plus a list message's own fields.
+const SEND_OPTION_KEYS = {
+  timeout: true,
+  partitionKey: true,
+  orderingKey: true,
+  properties: true,
+  eventTime: true,
+  deliverAt: true,
+  deliverAfter: true,
+} as const satisfies Record<keyof SendOptions, true>;
+const MESSAGE_KEYS: ReadonlySet<string> = new Set([...Object.keys(SEND_OPTION_KEYS), 'key', 'value']);
 
 /** A message as the app hands it over in the list form. */
 export interface ProduceMessage extends SendOptions {
@@ -97,6 +111,12 @@ export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions 
     partitionKeyB64: routing?.b64 ?? false,
   };
   if (!opts) return out;
+  if (typeof opts !== 'object') throw new InvalidArgumentError(`send options must be an object, got ${describeType(opts)}`);
+  for (const k in opts) {
+    if (!MESSAGE_KEYS.has(k)) {
+      throw new InvalidArgumentError(`unknown send option ${JSON.stringify(k)}; send options are ${Object.keys(SEND_OPTION_KEYS).join(', ')}`);
+    }
+  }
   if (opts.orderingKey !== undefined) {
     if (typeof opts.orderingKey === 'string') out.orderingKey = Buffer.from(opts.orderingKey, 'utf8');
     else if (opts.orderingKey instanceof Uint8Array) out.orderingKey = opts.orderingKey;

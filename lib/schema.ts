@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import type { SchemaData } from '../protocol/proto';
+import { SchemaData, SchemaType } from '../protocol/proto';
 import { InvalidArgumentError, SchemaError } from './errors';
 
-/** Schema type names and their protocol numbers; Bytes registers no schema. */
+/** Schema type names and their protocol numbers (from the generated enum); Bytes registers no schema. */
 export const SCHEMA_TYPES = {
-  Bytes: -1, String: 1, Json: 2, Avro: 4, Bool: 5, Int8: 6, Int16: 7, Int32: 8, Int64: 9,
-  Float: 10, Double: 11, Date: 12, Time: 13, Timestamp: 14,
+  Bytes: -1, String: SchemaType.String, Json: SchemaType.Json, Avro: SchemaType.Avro, Bool: SchemaType.Bool,
+  Int8: SchemaType.Int8, Int16: SchemaType.Int16, Int32: SchemaType.Int32, Int64: SchemaType.Int64,
+  Float: SchemaType.Float, Double: SchemaType.Double, Date: SchemaType.Date, Time: SchemaType.Time,
+  Timestamp: SchemaType.Timestamp,
 } as const;
 export type SchemaTypeName = keyof typeof SCHEMA_TYPES;
 const TYPE_NAMES = Object.keys(SCHEMA_TYPES) as [SchemaTypeName, ...SchemaTypeName[]];

@@ -1,6 +1,6 @@
 import { crc32c } from './crc32c';
 import { FrameError } from './frame-error';
-import { BaseCommand, decodeBaseCommand, encodeBaseCommand } from './proto';
+import { BaseCommand, BaseCommandInit, decodeBaseCommand, encodeBaseCommand } from './proto';
 
 export const MAGIC_CRC32C = 0x0e01;
 export const MAGIC_BROKER_ENTRY_METADATA = 0x0e02;
@@ -12,7 +12,7 @@ export const FRAME_PADDING = 10 * 1024;
 export { FrameError };
 
 // Simple command: [totalSize u32][commandSize u32][BaseCommand]
-export function encodeCommandFrame(cmd: BaseCommand): Buffer {
+export function encodeCommandFrame(cmd: BaseCommandInit): Buffer {
   const body = encodeBaseCommand(cmd);
   const frame = Buffer.allocUnsafe(8 + body.length);
   frame.writeUInt32BE(4 + body.length, 0);
@@ -26,7 +26,7 @@ export function encodeCommandFrame(cmd: BaseCommand): Buffer {
  * [totalSize u32][commandSize u32][BaseCommand][0x0e01 u16][crc32c u32][metadataSize u32][MessageMetadata] ++ payload.
  * The CRC-32C covers metadataSize + metadata + payload.
  */
-export function encodePayloadFrame(cmd: BaseCommand, metadata: Uint8Array, payload: Uint8Array): [Buffer, Uint8Array] {
+export function encodePayloadFrame(cmd: BaseCommandInit, metadata: Uint8Array, payload: Uint8Array): [Buffer, Uint8Array] {
   const body = encodeBaseCommand(cmd);
   const headerSize = 8 + body.length + 2 + 4 + 4 + metadata.length;
   const header = Buffer.allocUnsafe(headerSize);

@@ -1,11 +1,7 @@
-/** The protocol's CompressionType numbers (MessageMetadata.compression). */
-export enum CompressionType {
-  NONE = 0,
-  LZ4 = 1,
-  ZLIB = 2,
-  ZSTD = 3,
-  SNAPPY = 4,
-}
+import { CompressionType } from '../proto';
+
+/** The protocol's CompressionType numbers (MessageMetadata.compression), from the generated code. */
+export { CompressionType };
 
 /** One compression codec, in the byte format Pulsar puts on the wire. */
 export interface Codec {

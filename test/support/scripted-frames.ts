@@ -1,15 +1,15 @@
 import { encodeCommandFrame, encodePayloadFrame } from '../../protocol/frame';
-import { BaseCommand, BaseCommandType, CommandType, ServerError } from '../../protocol/proto';
+import { BaseCommand, CommandType, ServerError, subCommandField } from '../../protocol/proto';
 
 /** The sub-command a BaseCommand carries: its field number equals the command's type number. */
 export function subCommand(cmd: BaseCommand): Record<string, any> {
-  const field = BaseCommandType.fieldsById[cmd.type];
-  return (field && cmd[field.name]) ?? {};
+  const field = subCommandField(cmd.type);
+  return (field ? (cmd as unknown as Record<string, Record<string, any>>)[field] : undefined) ?? {};
 }
 
 /** The BaseCommand field that holds the sub-command of `type`. */
 export function fieldOf(type: CommandType): string {
-  return BaseCommandType.fieldsById[type].name;
+  return subCommandField(type)!;
 }
 
 /** A frame of `type` whose sub-command holds `fields`. */

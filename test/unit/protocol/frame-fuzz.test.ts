@@ -5,7 +5,7 @@ import { connectFrame, sendFrame } from '../../../protocol/commands';
 import { decodeFrame, FrameDecoder, FrameError } from '../../../protocol/frame';
 import {
   BaseCommand,
-  BaseCommandType,
+  subCommandField,
   CommandType,
   decodeBaseCommand,
   decodeMessageMetadata,
@@ -64,9 +64,9 @@ function decodeAll(frames: ReturnType<FrameDecoder['push']>): void {
   for (const f of frames) {
     const cmd: BaseCommand = f.command;
     // the decoder promises the sub-command of a known type is there (PING/PONG may omit theirs)
-    const field = BaseCommandType.fieldsById[cmd.type];
+    const field = subCommandField(cmd.type)!;
     if (CommandType[cmd.type] !== undefined && cmd.type !== CommandType.PING && cmd.type !== CommandType.PONG) {
-      expect(cmd[field.name], `${CommandType[cmd.type]} without ${field.name}`).to.not.equal(null);
+      expect((cmd as unknown as Record<string, unknown>)[field], `${CommandType[cmd.type]} without ${field}`).to.not.equal(null);
     }
     if (!f.payload) continue;
     const md = decodeMessageMetadata(f.payload.metadata);

@@ -1,0 +1,171 @@
+// The public types of cortado, written by hand for the people who read them. The zod schemas in
+// config.ts and consumer-config.ts validate the same options at run time; a unit test keeps the
+// two in step (test/unit/lib/types.test.ts) and test/types/public-api.ts pins what tsc accepts.
+import type { CompressionName } from '../protocol/compression';
+import type { PartitionStrategy, StrategyName } from '../strategies';
+import type { ConsumerEvents, ProducerEvents } from './events';
+import type { Logger, LogLevel } from './logger';
+import type { MessageId } from './message-id';
+import type { SchemaTypeName } from './schema';
+
+export type { CompressionName, PartitionStrategy, StrategyName, Logger, LogLevel, ProducerEvents, ConsumerEvents };
+export type { ErrorCode } from './errors';
+export type { SendOptions, ProduceMessage, Value, KeyInput } from './message';
+
+/** How messages map to workers: one per topic-partition, or one per partition index shared by topics. */
+export type WorkerAllocation = 'worker_per_topic_partition' | 'worker_per_partition';
+/** The producer's access mode on its topic (matched case-insensitively; `_`/`-` ignored). */
+export type AccessModeName = 'Shared' | 'Exclusive' | 'WaitForExclusive' | 'ExclusiveWithFencing';
+/** `key_based` batches only messages with the same key together (for Key_Shared consumers). */
+export type BatchBuilderName = 'default' | 'key_based';
+export type SubscriptionTypeName = 'exclusive' | 'shared' | 'failover' | 'key_shared';
+export type InitialPositionName = 'earliest' | 'latest';
+
+/** A schema registered with the topic; values are encoded by it. */
+export interface SchemaOption {
+  type: SchemaTypeName;
+  /** Avro/JSON definition, as text or object (required for Json and Avro) */
+  definition?: string | Record<string, unknown>;
+  name?: string;
+  properties?: Record<string, string>;
+}
+
+/**
+ * Options every client has. Each is also read from `CORTADO_<OPTION>` (e.g.
+ * `connectionTimeoutMs` from `CORTADO_CONNECTION_TIMEOUT_MS`); an option given in code wins.
+ */
+export interface ClientOptions {
+  /**
+   * Service URL: `pulsar://host:port` or `pulsar+ssl://host:port`, several hosts comma-separated.
+   * @default 'pulsar://127.0.0.1:6650'
+   */
+  url?: string;
+  /** @default 10000 */
+  connectionTimeoutMs?: number;
+  /** Deadline of lookups, registrations and other requests. @default 30000 */
+  operationTimeoutMs?: number;
+  /** PING interval; a broker silent for twice this long is dropped. @default 30000 */
+  keepAliveIntervalMs?: number;
+  /** PEM file of the CA that signed the broker's certificate */
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Accept any broker certificate (testing only). @default false */
+  tlsAllowInsecure?: boolean;
+  /** Token for the broker's token authentication; never logged. */
+  authToken?: string;
+  /**
+   * Where log lines go: `console`, a pino logger, anything with debug/info/warn/error.
+   * @default none: silent (console when `logLevel`/CORTADO_LOG_LEVEL is set)
+   */
+  logger?: Logger;
+  /** Lowest level written; also read from CORTADO_LOG_LEVEL. @default info, when unset */
+  logLevel?: LogLevel;
+}
+
+/** Options of `new Producer(options)`. */
+export interface ProducerOptions extends ClientOptions {
+  /** Topics analyzed at start(); the first is where produceSync(key, value) sends. @default [] */
+  topics?: string[];
+  /** A strategy name or a function (topic, current, partitions, key, value) => partition. @default 'md5' */
+  partitionStrategy?: StrategyName | PartitionStrategy;
+  /** @default 'worker_per_topic_partition' */
+  workerAllocation?: WorkerAllocation;
+  /** ms until a send without a receipt fails with a TimeoutError. @default 5000 */
+  sendTimeoutMs?: number;
+  /** The producer name; the broker picks one when absent. */
+  producerName?: string;
+  /** @default 'Shared' */
+  accessMode?: AccessModeName;
+  /** @default 'none' */
+  compression?: CompressionName;
+  /** @default false */
+  batchingEnabled?: boolean;
+  /** @default 1000 */
+  batchingMaxMessages?: number;
+  /** @default 131072 */
+  batchingMaxBytes?: number;
+  /** ms a batch waits for more messages. @default 10 */
+  batchingFlushMs?: number;
+  /** @default 'default' */
+  batchBuilder?: BatchBuilderName;
+  /** Split messages above the broker's limit into chunks (not with batching). @default false */
+  chunkingEnabled?: boolean;
+  /** Chunk size limit, bytes (at least 1024). @default 5242880 */
+  maxMessageSize?: number;
+  /** Sends awaiting receipts per partition before QueueFullError. @default 100000 */
+  maxPendingMessages?: number;
+  /** ms to wait before registering (Kaffe's startup delay). @default 0 */
+  startupDelayMs?: number;
+  /** Random extra ms, up to this, added to startupDelayMs. @default 0 */
+  startupJitterMs?: number;
+  /** How often partition counts are re-read; 0 turns it off. @default 60000 */
+  partitionsRefreshIntervalMs?: number;
+  schema?: SchemaOption;
+}
+
+/** What a message handler may return: `{ ack: false }` leaves the messages unacknowledged. */
+export type HandlerResult = void | undefined | { ack?: boolean };
+
+/** Options of `new Consumer(options)`. */
+export interface ConsumerOptions extends ClientOptions {
+  /** Topics subscribed to; a partitioned topic is consumed as one. @default [] */
+  topics?: string[];
+  /** @default 'cortado' */
+  subscription?: string;
+  /** @default 'exclusive' */
+  subscriptionType?: SubscriptionTypeName;
+  /** Where a new subscription starts. @default 'latest' */
+  subscriptionInitialPosition?: InitialPositionName;
+  /** @default 'worker_per_topic_partition' */
+  workerAllocation?: WorkerAllocation;
+  consumerName?: string;
+  /** Messages the broker may push ahead per partition (1..100000). @default 1000 */
+  receiverQueueSize?: number;
+  /** Handlers running at once across partitions. @default 16 */
+  handlerConcurrency?: number;
+  /** ms before a handler call counts as failed (its messages are redelivered). @default 30000 */
+  handlerTimeoutMs?: number;
+  /** Most messages handed to one handler call. @default 100 */
+  maxHandlerBatch?: number;
+  /** ms before negatively acknowledged messages come again. @default 1000 */
+  negativeAckRedeliveryDelayMs?: number;
+  /** @default 10 */
+  maxPendingChunkedMessages?: number;
+  /** @default 268435456 */
+  maxPendingChunkedBytes?: number;
+  /** ms an incomplete chunked message is kept. @default 60000 */
+  chunkExpireMs?: number;
+  /**
+   * Kaffe-style handler: gets one topic-partition's messages in order; returning normally
+   * acknowledges them, throwing redelivers them. Without it, iterate the consumer.
+   */
+  handleMessages?: (messages: Message[]) => HandlerResult | Promise<HandlerResult>;
+}
+
+/** A message as a consumer hands it over. */
+export interface Message {
+  /** the topic as the app named it */
+  readonly topic: string;
+  /** partition index; 0 for a non-partitioned topic */
+  readonly partition: number;
+  readonly messageId: MessageId;
+  /** the routing key (base64 text when the producer sent bytes) */
+  readonly key?: string;
+  /** the key's bytes when the producer sent bytes */
+  readonly keyBytes?: Buffer;
+  readonly value: Buffer;
+  /** true when the producer sent a null value */
+  readonly nullValue: boolean;
+  readonly properties: Readonly<Record<string, string>>;
+  /** epoch ms the producer set, if any */
+  readonly eventTime?: number;
+  /** epoch ms the producer sent it */
+  readonly publishTime: number;
+  readonly orderingKey?: Buffer;
+  readonly producerName: string;
+  readonly sequenceId: number;
+  /** how often the broker delivered it before */
+  readonly redeliveryCount: number;
+  readonly schemaVersion?: Buffer;
+}

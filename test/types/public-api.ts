@@ -1,0 +1,163 @@
+// Compiled by tsc in every build (`npm test` builds first) and never run: each
+// `@ts-expect-error` line must stay a type error, every other line must stay accepted.
+import { EventEmitter } from 'events';
+import {
+  ACCESS_MODES,
+  BATCH_BUILDERS,
+  CHANNELS,
+  COMPRESSION_NAMES,
+  Consumer,
+  ConfigError,
+  INITIAL_POSITIONS,
+  LOG_LEVELS,
+  MessageId,
+  Producer,
+  STRATEGY_NAMES,
+  SUBSCRIPTION_TYPES,
+  WORKER_ALLOCATIONS,
+} from '../../lib';
+import type * as cortado from '../../lib';
+import type { BaseCommand, CommandType } from '../../protocol/proto';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): T | void {}
+
+// The unions of the public types name exactly the values the validators accept.
+assertType<Equal<cortado.CompressionName, (typeof COMPRESSION_NAMES)[number]>>();
+assertType<Equal<cortado.StrategyName, (typeof STRATEGY_NAMES)[number]>>();
+assertType<Equal<cortado.WorkerAllocation, (typeof WORKER_ALLOCATIONS)[number]>>();
+assertType<Equal<cortado.AccessModeName, (typeof ACCESS_MODES)[number]>>();
+assertType<Equal<cortado.BatchBuilderName, (typeof BATCH_BUILDERS)[number]>>();
+assertType<Equal<cortado.SubscriptionTypeName, (typeof SUBSCRIPTION_TYPES)[number]>>();
+assertType<Equal<cortado.InitialPositionName, (typeof INITIAL_POSITIONS)[number]>>();
+assertType<Equal<cortado.LogLevel, (typeof LOG_LEVELS)[number]>>();
+
+// The protocol layer is typed from the generated code: no `any` in a decoded command.
+type IsAny<T> = 0 extends 1 & T ? true : false;
+assertType<Equal<IsAny<BaseCommand>, false>>();
+assertType<Equal<BaseCommand['type'], CommandType>>();
+assertType<Equal<BaseCommand['sendReceipt']['producerId'], number>>();
+assertType<Equal<BaseCommand['sendReceipt']['messageId']['ledgerId'], number>>();
+assertType<Equal<BaseCommand['connected']['serverVersion'], string>>();
+assertType<Equal<BaseCommand['message']['messageId']['ackSet'], number[]>>();
+assertType<Equal<BaseCommand['lookupTopicResponse']['brokerServiceUrl'], string>>();
+export function commandFieldsAreTyped(cmd: BaseCommand): void {
+  // @ts-expect-error a sub-command has only its protocol fields
+  void cmd.sendReceipt.producerID;
+  // @ts-expect-error no such sub-command
+  void cmd.sendReciept;
+}
+
+export async function wrongCalls(): Promise<void> {
+  // The issue's wrong producer call, whole and field by field.
+  // @ts-expect-error every field has the wrong type
+  new Producer({ sendTimeoutMs: 'soon', batchingEnabled: { yes: 1 }, compression: 'brotli', topics: 42, partitionStrategy: 'nope' });
+  // @ts-expect-error sendTimeoutMs is a number of ms
+  new Producer({ sendTimeoutMs: 'soon' });
+  // @ts-expect-error batchingEnabled is a boolean
+  new Producer({ batchingEnabled: { yes: 1 } });
+  // @ts-expect-error compression is one of COMPRESSION_NAMES
+  new Producer({ compression: 'brotli' });
+  // @ts-expect-error topics is a list of names
+  new Producer({ topics: 42 });
+  // @ts-expect-error partitionStrategy is a strategy name or a function
+  new Producer({ partitionStrategy: 'nope' });
+  // @ts-expect-error accessMode is one of ACCESS_MODES
+  new Producer({ accessMode: 'Mine' });
+  // @ts-expect-error unknown options are refused
+  new Producer({ sendTimeout: 5000 });
+  // @ts-expect-error a logger needs debug, info, warn and error
+  new Producer({ logger: { info: () => undefined } });
+
+  // @ts-expect-error subscriptionType is one of SUBSCRIPTION_TYPES
+  new Consumer({ subscriptionType: 'fanout' });
+  // @ts-expect-error subscriptionInitialPosition is earliest or latest
+  new Consumer({ subscriptionInitialPosition: 'middle' });
+  // @ts-expect-error receiverQueueSize is a number
+  new Consumer({ receiverQueueSize: '1000' });
+
+  const p = new Producer({ topics: ['t'] });
+  // @ts-expect-error `signal` is not a send option
+  await p.produceSync('t', 'k', 'v', { signal: new AbortController().signal });
+  // @ts-expect-error properties map strings to strings
+  await p.produceSync('t', 'k', 'v', { properties: { n: 1 } });
+  // @ts-expect-error a value is bytes, a string or null
+  await p.produceSync('t', 'k', { not: 'bytes' });
+  // @ts-expect-error messages of the list form have a value
+  await p.produceSync('t', [{ key: 'k' }]);
+
+  // @ts-expect-error MessageId.fromString takes text
+  MessageId.fromString(42);
+  const id = new MessageId('t', 0, 1, 2);
+  // @ts-expect-error a message id is read-only
+  id.ledgerId = 3;
+
+  const events = new EventEmitter<cortado.ProducerEvents>();
+  // @ts-expect-error no such event
+  events.on('disconnected', () => undefined);
+  // @ts-expect-error connected carries a PartitionEvent, not an error
+  events.on('connected', (e: Error) => e);
+  // @ts-expect-error Message has no internal ack handle
+  ((m: cortado.Message) => m._ack)(undefined as unknown as cortado.Message);
+}
+
+export async function rightCalls(): Promise<void> {
+  const logger: cortado.Logger = console;
+  const options: cortado.ProducerOptions = {
+    url: 'pulsar://127.0.0.1:6650',
+    topics: ['orders'],
+    partitionStrategy: 'murmur3_32',
+    compression: 'zstd',
+    batchingEnabled: true,
+    accessMode: 'Exclusive',
+    sendTimeoutMs: 10_000,
+    logger,
+    logLevel: 'debug',
+    schema: { type: 'Json', definition: { type: 'record', name: 'Order', fields: [] } },
+  };
+  const p = new Producer(options);
+  new Producer({ partitionStrategy: (_topic, _current, partitions, key) => (key ? 1 : 0) % partitions });
+  await p.start();
+  const sent = await p.produceSync('orders', 'key-1', 'value', { properties: { a: 'b' }, eventTime: new Date(), deliverAfter: 1000, timeout: 500 });
+  const where: string = `${sent.topic}/${sent.partition}/${sent.ledgerId}:${sent.entryId}`;
+  await p.produceSync('orders', 2, Buffer.from('k'), new Uint8Array([1]));
+  await p.produceSync('key', 'value');
+  const ids = await p.produceSync('orders', [{ key: 'a', value: 'x' }, { value: null, properties: { k: 'v' } }], { timeout: 1000 });
+  await p.produce('orders', null, 'fire and forget');
+  await p.close();
+
+  const c = new Consumer({
+    topics: ['orders'],
+    subscription: 'billing',
+    subscriptionType: 'key_shared',
+    subscriptionInitialPosition: 'earliest',
+    handleMessages: async (messages) => {
+      for (const m of messages) void `${m.key}:${m.value.toString()}:${m.properties.a}`;
+      return { ack: true };
+    },
+  });
+  await c.start();
+  await c.close();
+  const iterated = new Consumer({ topics: ['orders'], subscriptionType: 'shared' });
+  for await (const m of iterated) {
+    iterated.ack(m);
+    break;
+  }
+
+  const id = MessageId.fromString('12:34:0:5', 'orders');
+  const same = MessageId.deserialize(id.serialize(), 'orders');
+  const ordered: boolean = same.equals(id) && id.compareTo(new MessageId('orders', 0, 12, 35)) < 0;
+  const events = new EventEmitter<cortado.ProducerEvents>();
+  events.on('connected', (e) => void `${e.topic}-${e.partition}`);
+  events.on('partitionsChanged', (e) => void (e.to - e.from));
+  events.on('fenced', (e) => void e.error.code);
+  events.on('error', (err) => void (err.canRetry && err.code === 'TIMEOUT'));
+  const channel: string = CHANNELS.send;
+  const code: cortado.ErrorCode = 'CONFIG';
+  try {
+    new Producer({});
+  } catch (err) {
+    if (err instanceof ConfigError) void `${err.option} ${err.envVar} ${code}`;
+  }
+  void [where, ids.length, ordered, channel];
+}

@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseProducerConfig, producerShape } from '../../../lib/config';
+import { consumerShape, parseConsumerConfig } from '../../../lib/consumer-config';
+import { ConfigError, InvalidArgumentError } from '../../../lib/errors';
+import { prepareMessage } from '../../../lib/message';
+import type { ConsumerOptions, ProducerOptions } from '../../../lib/types';
+
+// One row per key of the hand-written interfaces: the compiler refuses a missing or extra key.
+const PRODUCER_KEYS = {
+  url: true, connectionTimeoutMs: true, operationTimeoutMs: true, keepAliveIntervalMs: true,
+  tlsCaFile: true, tlsCertFile: true, tlsKeyFile: true, tlsAllowInsecure: true, authToken: true,
+  logger: true, logLevel: true,
+  topics: true, partitionStrategy: true, workerAllocation: true, sendTimeoutMs: true, producerName: true,
+  accessMode: true, compression: true, batchingEnabled: true, batchingMaxMessages: true,
+  batchingMaxBytes: true, batchingFlushMs: true, batchBuilder: true, chunkingEnabled: true,
+  maxMessageSize: true, maxPendingMessages: true, startupDelayMs: true, startupJitterMs: true,
+  partitionsRefreshIntervalMs: true, schema: true,
+} as const satisfies Record<keyof ProducerOptions, true>;
+
+const CONSUMER_KEYS = {
+  url: true, connectionTimeoutMs: true, operationTimeoutMs: true, keepAliveIntervalMs: true,
+  tlsCaFile: true, tlsCertFile: true, tlsKeyFile: true, tlsAllowInsecure: true, authToken: true,
+  logger: true, logLevel: true,
+  topics: true, subscription: true, subscriptionType: true, subscriptionInitialPosition: true,
+  workerAllocation: true, consumerName: true, receiverQueueSize: true, handlerConcurrency: true,
+  handlerTimeoutMs: true, maxHandlerBatch: true, negativeAckRedeliveryDelayMs: true,
+  maxPendingChunkedMessages: true, maxPendingChunkedBytes: true, chunkExpireMs: true,
+  handleMessages: true,
+} as const satisfies Record<keyof ConsumerOptions, true>;
+
+// Options the Consumer constructor takes itself before the schema sees the rest.
+const CONSUMER_CODE_ONLY = ['handleMessages'];
+
+const root = path.join(__dirname, '..', '..', '..', '..');
+
+/** `@default` of each option in lib/types.ts, parsed as JSON where it is a value ('prose' otherwise). */
+function documentedDefaults(iface: string): Map<string, unknown> {
+  const src = fs.readFileSync(path.join(root, 'lib', 'types.ts'), 'utf8');
+  const body = new RegExp(`export interface ${iface} [^{]*\\{([\\s\\S]*?)\\n\\}`).exec(src)![1];
+  const out = new Map<string, unknown>();
+  for (const m of body.matchAll(/\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*(\w+)\?:/g)) {
+    const d = /@default ([^\n*]+?)\s*(?:\*\/|\n|$)/.exec(m[1] + '\n');
+    if (!d) continue;
+    try {
+      out.set(m[2], JSON.parse(d[1].replace(/'/g, '"')));
+    } catch {
+      out.set(m[2], 'prose');
+    }
+  }
+  return out;
+}
+
+describe('lib/types (public option types)', () => {
+  it('name exactly the producer schema keys', () => {
+    expect(Object.keys(PRODUCER_KEYS).sort()).to.deep.equal(Object.keys(producerShape).sort());
+  });
+
+  it('name exactly the consumer schema keys, plus the constructor-only handleMessages', () => {
+    const schemaKeys = Object.keys(CONSUMER_KEYS).filter((k) => !CONSUMER_CODE_ONLY.includes(k));
+    expect(schemaKeys.sort()).to.deep.equal(Object.keys(consumerShape).sort());
+  });
+
+  for (const [iface, parents, defaults] of [
+    ['ProducerOptions', ['ClientOptions'], parseProducerConfig({}, {})],
+    ['ConsumerOptions', ['ClientOptions'], parseConsumerConfig({}, {})],
+  ] as const) {
+    it(`document in ${iface} the default the schema applies, for every option that has one`, () => {
+      const documented = new Map([...parents.flatMap((p) => [...documentedDefaults(p)]), ...documentedDefaults(iface)]);
+      const applied = Object.entries(defaults as Record<string, unknown>).filter(([, v]) => v !== undefined);
+      expect(applied.length).to.be.greaterThan(10);
+      for (const [key, value] of applied) expect(documented.get(key), key).to.deep.equal(value);
+      // and no documented value where the schema applies none
+      for (const [key, value] of documented) {
+        if (value !== 'prose' && (defaults as Record<string, unknown>)[key] === undefined) expect.fail(`${key} documents @default ${JSON.stringify(value)} but has none`);
+      }
+    });
+  }
+
+  it('refuses an unknown option with a ConfigError naming it and the known ones', () => {
+    try {
+      parseProducerConfig({ sendTimeout: 5 } as unknown as ProducerOptions, {});
+      expect.fail('no error');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      expect((err as ConfigError).option).to.equal('sendTimeout');
+      expect((err as Error).message).to.include('"sendTimeout"').and.include('sendTimeoutMs').and.include('batchingEnabled');
+    }
+    expect(() => parseConsumerConfig({ subscriptionKind: 'shared' } as unknown as ConsumerOptions, {})).to.throw(ConfigError, /subscriptionKind.*subscriptionType/);
+  });
+
+  it('refuses a logger without the four methods and a log level outside the list', () => {
+    expect(() => parseProducerConfig({ logger: { info() {} } } as unknown as ProducerOptions, {})).to.throw(ConfigError, /debug, info, warn and error/);
+    expect(() => parseProducerConfig({}, { CORTADO_LOG_LEVEL: 'chatty' })).to.throw(ConfigError, /CORTADO_LOG_LEVEL.*debug\|info\|warn\|error\|silent/);
+    expect(parseProducerConfig({ logger: console }, { CORTADO_LOG_LEVEL: 'WARN' }).logLevel).to.equal('warn');
+  });
+
+  it('regression: unknown send options were silently ignored; now an InvalidArgumentError names it and the known ones', () => {
+    const opts = { signal: new AbortController().signal } as unknown as Parameters<typeof prepareMessage>[2];
+    expect(() => prepareMessage('k', 'v', opts)).to.throw(InvalidArgumentError, /unknown send option "signal"; send options are timeout, partitionKey/);
+    expect(() => prepareMessage('k', 'v', 'fast' as unknown as Parameters<typeof prepareMessage>[2])).to.throw(InvalidArgumentError, /must be an object/);
+    // a list message's own key and value are not options
+    expect(prepareMessage('k', 'v', { key: 'k', value: 'v', timeout: 5 } as Parameters<typeof prepareMessage>[2]).payload.length).to.equal(1);
+  });
+});
