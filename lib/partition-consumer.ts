@@ -1,4 +1,4 @@
-import { forEachBatchMessage } from '../protocol/batch';
+import { decodeBatch } from '../protocol/batch';
 import { ackFrame, closeConsumerFrame, flowFrame, redeliverFrame, subscribeFrame } from '../protocol/commands';
 import { codecIfLoaded } from '../protocol/compression';
 import type { PayloadSection } from '../protocol/frame';
@@ -189,15 +189,18 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     const batch = this.acks.batchState(entry, n);
     const fields = this.entryFields(m, md, { owner: this, conn: this.connGen, epoch: this.consumerEpoch, entry, batch });
     const msgs: Message[] = [];
-    let skipped = 0;
+    let parts;
     try {
-      forEachBatchMessage(payload, n, (s, value, i) => {
-        // a message acknowledged from an earlier copy of this batch is not handed over again
-        if (batch.acked > 0 && batch.ackedIndexes.has(i)) skipped++;
-        else msgs.push(new ReceivedMessage(fields, entry, i, s, value, hasOwn.call(s, 'sequenceId') ? s.sequenceId! : md.sequenceId + i));
-      });
+      parts = decodeBatch(payload, n);
     } catch (err) {
       return this.reject(entry, AckValidationError.BatchDeSerializeError, `batch ${entry.ledgerId}:${entry.entryId} is malformed: ${(err as Error).message}`, n);
+    }
+    let skipped = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const s = parts[i].metadata;
+      // a message acknowledged from an earlier copy of this batch is not handed over again
+      if (batch.acked > 0 && batch.ackedIndexes.has(i)) skipped++;
+      else msgs.push(new ReceivedMessage(fields, entry, i, s, parts[i].payload as Buffer, hasOwn.call(s, 'sequenceId') ? s.sequenceId! : md.sequenceId + i));
     }
     if (skipped) this.returnPermits(skipped);
     if (msgs.length) this.ctx.deliver(this, msgs);

@@ -24,21 +24,8 @@ export function encodeBatch(entries: BatchEntry[]): Buffer {
 
 /** Splits a (decompressed) batch body into its messages; payloads are views, not copies. */
 export function decodeBatch(body: Uint8Array, count: number): BatchEntry[] {
+  const view = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const out: BatchEntry[] = [];
-  forEachBatchMessage(body, count, (metadata, payload) => void out.push({ metadata, payload }));
-  return out;
-}
-
-/**
- * Visits a batch body's messages in order without collecting them (the consumer's hot path);
- * throws RangeError, before visiting any message, when the body is malformed.
- */
-export function forEachBatchMessage(body: Uint8Array, count: number, visit: (metadata: SingleMessageMetadata, payload: Buffer, index: number) => void): void {
-  const view = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  // every message takes at least its 4-byte size: a hostile count must not drive an allocation
-  if (!(count >= 0 && count <= view.length / 4)) throw new RangeError(`a batch of ${view.length} bytes cannot hold ${count} messages`);
-  const metas: SingleMessageMetadata[] = new Array(count);
-  const starts: number[] = new Array(count);
   let o = 0;
   for (let i = 0; i < count; i++) {
     if (o + 4 > view.length) throw new RangeError(`batch ends before message ${i} of ${count}`);
@@ -48,9 +35,8 @@ export function forEachBatchMessage(body: Uint8Array, count: number, visit: (met
     o += 4 + metaSize;
     const size = metadata.payloadSize;
     if (size < 0 || o + size > view.length) throw new RangeError(`message ${i}'s payload overruns the batch`);
-    metas[i] = metadata;
-    starts[i] = o;
+    out.push({ metadata, payload: view.subarray(o, o + size) });
     o += size;
   }
-  for (let i = 0; i < count; i++) visit(metas[i], view.subarray(starts[i], starts[i] + metas[i].payloadSize), i);
+  return out;
 }
