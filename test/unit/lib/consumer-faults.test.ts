@@ -118,6 +118,20 @@ describe('Consumer faults (scripted broker)', function () {
     expect((await next(c))?.value.toString()).to.equal('next');
   });
 
+  it('defect 7: messages of a batch acknowledged before a reconnect are not handed over again with the redelivered batch', async () => {
+    const c = await consumer();
+    peer.publishBatch(T, [{ value: 'b0' }, { value: 'b1' }, { value: 'b2' }]);
+    const first = await next(c);
+    expect(first?.value.toString()).to.equal('b0');
+    c.ack(first!);
+    peer.closeAll();
+    const again = [await next(c), await next(c)];
+    expect(again.map((m) => m?.value.toString())).to.deep.equal(['b1', 'b2']);
+    for (const m of again) c.ack(m!);
+    await peer.waitUntil(() => peer.acks.length > 0);
+    expect(ids(peer.acks.flatMap((a) => a.messageIds))).to.deep.equal(['1:0']);
+  });
+
   it('defect 8: a chunked message with more chunks than receiverQueueSize completes', async () => {
     const c = await consumer({ receiverQueueSize: 4 });
     const value = 'abcdefghij'.repeat(100);
