@@ -5,7 +5,7 @@ import type { Message } from '../../../lib/received-message';
 import { encodeBatch } from '../../../protocol/batch';
 import { CommandType, encodeMessageMetadata, MessageIdData } from '../../../protocol/proto';
 import { payloadFrame } from '../../support/scripted-frames';
-import { ScriptedBroker, ServerError } from '../../support/scripted-broker';
+import { brokerFrames, ScriptedBroker, ServerError } from '../../support/scripted-broker';
 
 const T = 'persistent://public/default/t';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,6 +57,17 @@ describe('Consumer faults (scripted broker)', function () {
     expect(peer.consumers.length).to.equal(1);
     expect(peer.count('SUBSCRIBE')).to.equal(3);
     expect(peer.count('CLOSE_CONSUMER')).to.equal(0);
+    peer.publish(T, { value: 'after' });
+    expect((await next(c))?.value.toString()).to.equal('after');
+  });
+
+  it('defect 1 (consumer): CLOSE_CONSUMER in the same read as the SUBSCRIBE success does not leave a dead ready consumer', async () => {
+    const c = await consumer();
+    peer.once('SUBSCRIBE', (cmd, reply) => reply.andThen(brokerFrames.closeConsumer(cmd.subscribe.consumerId)).ok());
+    peer.closeAll();
+    await peer.waitUntil(() => peer.count('SUBSCRIBE') >= 3 && peer.consumers.length === 1);
+    await sleep(500);
+    expect(peer.count('SUBSCRIBE')).to.equal(3);
     peer.publish(T, { value: 'after' });
     expect((await next(c))?.value.toString()).to.equal('after');
   });
