@@ -142,7 +142,9 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   onMessage(cmd: BaseCommand, section: PayloadSection): void {
     const m = cmd.message;
     const entry: MessageIdData = { ledgerId: m.messageId.ledgerId, entryId: m.messageId.entryId };
-    if (!section.checksumOk) return this.reject(entry, AckValidationError.ChecksumMismatch, `entry ${entry.ledgerId}:${entry.entryId} failed its CRC-32C check`);
+    if (!section.checksumOk) {
+      return this.reject(entry, AckValidationError.ChecksumMismatch, `entry ${entry.ledgerId}:${entry.entryId} failed its CRC-32C check`, Math.min(permitsOf(section.metadata), this.ctx.config.receiverQueueSize));
+    }
     let md: MessageMetadata;
     try {
       md = decodeMessageMetadata(section.metadata);
@@ -360,6 +362,16 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
       await conn.request((id) => closeConsumerFrame(this.consumerId, id), `closing the consumer on ${this.topicName}`).catch(() => undefined);
     }
     this.finishClose(new ClosedError(`the consumer on ${this.topicName} was closed`));
+  }
+}
+
+// The permits a corrupted entry took: its batch size when the metadata still reads, else 1 (callers bound it).
+function permitsOf(metadata: Uint8Array): number {
+  try {
+    const md = decodeMessageMetadata(metadata);
+    return hasOwn.call(md, 'numMessagesInBatch') ? Math.max(1, md.numMessagesInBatch!) : 1;
+  } catch {
+    return 1;
   }
 }
 

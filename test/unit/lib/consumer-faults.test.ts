@@ -194,6 +194,18 @@ describe('Consumer faults (scripted broker)', function () {
     expect(flowsOn(1).slice(flows)).to.deep.equal([2 + 6]);
   });
 
+  it('defect 15 (consumer): a batched entry failing its checksum returns one permit per message', async () => {
+    const c = await consumer({ receiverQueueSize: 8 });
+    const skipped = new Promise<string>((r) => c.once('skip', r));
+    await peer.waitUntil(() => flowsOn(1).length > 0);
+    const flows = flowsOn(1).length;
+    const body = encodeBatch([0, 1, 2, 3].map((i) => ({ metadata: { payloadSize: 1 }, payload: Buffer.from(String(i)) })));
+    peer.publish(T, { value: body, corrupt: true, metadata: { numMessagesInBatch: 4 } });
+    expect(await skipped).to.match(/CRC-32C/);
+    await peer.waitUntil(() => flowsOn(1).length > flows);
+    expect(flowsOn(1).slice(flows)).to.deep.equal([4]);
+  });
+
   it('defect 15 (consumer): permits of messages from a lost connection are not given to the new one', async () => {
     const c = await consumer({ receiverQueueSize: 10 });
     for (let i = 0; i < 6; i++) peer.publish(T, { value: `m${i}` });
