@@ -293,6 +293,8 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
       this.nackIds = [];
       // while reconnecting there is nothing to ask: the resubscribe redelivers every unacknowledged message
       if (!this.conn) return;
+      // what was acknowledged meanwhile must not come back with the redelivery
+      this.acks.flush();
       if (this.ctx.subType === SubType.Shared || this.ctx.subType === SubType.Key_Shared) {
         this.conn.write(redeliverFrame(this.consumerId, ids));
       } else {

@@ -143,6 +143,19 @@ describe('Consumer faults (scripted broker)', function () {
     expect(ids(peer.acks.flatMap((a) => a.messageIds))).to.deep.equal(['1:0']);
   });
 
+  it('sends grouped acks before a redeliver-all so acknowledged messages do not come back', async () => {
+    const c = await consumer({ ackGroupTimeMs: 5000, negativeAckRedeliveryDelayMs: 10 });
+    peer.publish(T, { value: 'a' });
+    peer.publish(T, { value: 'b' });
+    const [a, b] = [await next(c), await next(c)];
+    c.ack(a!);
+    c.nack(b!);
+    await peer.waitFor('REDELIVER_UNACKNOWLEDGED_MESSAGES');
+    const order = peer.received.map((r) => r.command.type).filter((t) => t === CommandType.ACK || t === CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES);
+    expect(order).to.deep.equal([CommandType.ACK, CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES]);
+    expect((await next(c))?.value.toString()).to.equal('b');
+  });
+
   it('defect 8: a chunked message with more chunks than receiverQueueSize completes', async () => {
     const c = await consumer({ receiverQueueSize: 4 });
     const value = 'abcdefghij'.repeat(100);
