@@ -74,7 +74,7 @@ export class ChunkAssembler {
   expire(now = Date.now()): ChunkOutcome[] {
     const out: ChunkOutcome[] = [];
     for (const p of this.pending.values()) {
-      if (now - p.startedAt > this.limits.expireMs) out.push(this.drop(p, `chunked message ${p.uuid} did not complete within ${this.limits.expireMs} ms`));
+      if (now - p.startedAt >= this.limits.expireMs) out.push(this.drop(p, `chunked message ${p.uuid} did not complete within ${this.limits.expireMs} ms`));
     }
     return out;
   }
@@ -88,6 +88,12 @@ export class ChunkAssembler {
     this.pending.delete(p.uuid);
     this.bytes -= p.bytes;
     return { kind: 'dropped', uuid: p.uuid, ids: extra ? [...p.ids, extra] : p.ids, reason };
+  }
+
+  /** When the oldest pending message expires; undefined when none is pending. */
+  get nextExpiryAt(): number | undefined {
+    const oldest = this.pending.values().next().value as Pending | undefined;
+    return oldest ? oldest.startedAt + this.limits.expireMs : undefined;
   }
 
   get pendingMessages(): number {

@@ -23,6 +23,12 @@ export const consumerShape = {
   maxPendingChunkedMessages: int(1).default(10),
   maxPendingChunkedBytes: int(1).default(256 * 1024 * 1024),
   chunkExpireMs: int(1).default(60_000),
+  /** acknowledgements gather this long before one ACK carries them (Java's ackGroupTime); 0: at the end of the tick */
+  ackGroupTimeMs: int(0, 60_000).default(100),
+  /** a group of this many acknowledgements is sent at once */
+  ackGroupMaxSize: int(1, 100_000).default(1000),
+  /** how long close() waits for running handlers (and a resubscribe that pending acks need) */
+  closeTimeoutMs: int(0).default(30_000),
 };
 
 const consumerSchema = z.object(consumerShape).strict();

@@ -3,10 +3,10 @@ import { CompressionType, loadCodec } from '../protocol/compression';
 import { SubType } from '../protocol/proto';
 import { ClientCore, createClientCore, partitionTopicName } from './client';
 import { ConsumerConfig, ConsumerConfigOptions, parseConsumerConfig, SubscriptionTypeName } from './consumer-config';
-import { InvalidArgumentError } from './errors';
+import { ClosedError, CortadoError, InvalidArgumentError } from './errors';
 import { HandlerHost, HandlerWorker, MessageHandler } from './handler-worker';
-import { PartitionConsumer } from './partition-consumer';
-import type { Message } from './received-message';
+import { ConsumerContext, PartitionConsumer } from './partition-consumer';
+import { EntryHandle, entryHandleOf, Message } from './received-message';
 import { WorkerManager } from './worker-manager';
 
 export interface ConsumerOptions extends ConsumerConfigOptions {
@@ -26,7 +26,8 @@ const SUB_TYPES: Record<SubscriptionTypeName, SubType> = {
  * messages either to `handleMessages` through per-partition workers or to `for await`.
  *
  * Events: 'skip' (reason, topic, partition) for an entry that could not become a message,
- * 'handlerError' (error, messages) when a handler threw or timed out, 'endOfTopic' (topic, partition).
+ * 'handlerError' (error, messages) when a handler threw or timed out, 'endOfTopic' (topic, partition),
+ * 'partitionFailed' (error, topic, partition) when the broker refused a resubscribe for good.
  */
 export class Consumer extends EventEmitter implements AsyncIterable<Message> {
   readonly config: ConsumerConfig;
@@ -39,6 +40,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
   private active = 0;
   private readonly slots: Array<() => void> = [];
   private closed = false;
+  private closing: Promise<void> = Promise.resolve();
   private started?: Promise<void>;
 
   constructor(options: ConsumerOptions = {}, env: NodeJS.ProcessEnv = process.env) {
@@ -73,14 +75,16 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
   private async subscribeTopic(topic: string): Promise<void> {
     const count = await this.core!.lookup.partitionCount(topic);
     const n = Math.max(1, count);
-    const ctx = {
+    const ctx: ConsumerContext = {
       pool: this.core!.pool,
       lookup: this.core!.lookup,
+      operationTimeoutMs: this.config.operationTimeoutMs,
       config: this.config,
       subType: SUB_TYPES[this.config.subscriptionType],
       deliver: (pc: PartitionConsumer, msgs: Message[]) => this.deliver(pc, msgs),
       skip: (pc: PartitionConsumer, reason: string) => this.emit('skip', reason, pc.topic, pc.partition),
       endOfTopic: (pc: PartitionConsumer) => this.emit('endOfTopic', pc.topic, pc.partition),
+      failed: (pc: PartitionConsumer, err: CortadoError) => this.emit('partitionFailed', err, pc.topic, pc.partition),
     };
     const pcs = Array.from({ length: n }, (_, i) => new PartitionConsumer(partitionTopicName(topic, i, count > 0), topic, i, ctx));
     for (const pc of pcs) this.consumers.set(pc.key, pc);
@@ -96,7 +100,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
     for (const m of msgs) {
       const w = this.waiting.shift();
       if (w) {
-        pc.consumed(1);
+        pc.consumed(entryHandleOf(m)!);
         w({ value: m, done: false });
       } else this.inbox.push(m);
     }
@@ -119,11 +123,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
         if (next) next();
         else this.active--;
       },
-      fresh: (msgs) => {
-        const out = msgs.filter((m) => !this.isStale(m));
-        for (const m of msgs) this.consumerOf(m)?.consumed(1);
-        return out;
-      },
+      fresh: (msgs) => msgs.filter((m) => this.handOver(m)),
       settle: (msgs, outcome, err) => {
         if (outcome === 'ack') for (const m of msgs) this.ack(m);
         else if (outcome === 'nack') {
@@ -134,14 +134,13 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
     };
   }
 
-  private consumerOf(m: Message): PartitionConsumer | undefined {
-    return this.consumers.get(m._ack?.consumerKey);
-  }
-
-  // A message received before a reconnect or redeliver-all will come again: drop the old copy.
-  private isStale(m: Message): boolean {
-    const pc = this.consumerOf(m);
-    return !pc || m._ack.epoch !== pc.epoch;
+  // The app is about to get `m`: its permit goes back, and a copy that a reconnect, a
+  // redeliver-all or a pending ack made stale is dropped instead.
+  private handOver(m: Message): boolean {
+    const h = entryHandleOf(m)!;
+    const pc = h.owner as PartitionConsumer;
+    pc.consumed(h);
+    return pc.wanted(h, m.messageId.batchIndex);
   }
 
   /** The next message (iterator form); waits until one arrives or the consumer closes. */
@@ -149,8 +148,7 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
     if (this.handler) return Promise.reject(new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated'));
     while (this.inbox.length > 0) {
       const m = this.inbox.shift()!;
-      this.consumerOf(m)?.consumed(1);
-      if (!this.isStale(m)) return Promise.resolve({ value: m, done: false });
+      if (this.handOver(m)) return Promise.resolve({ value: m, done: false });
     }
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((r) => this.waiting.push(r));
@@ -164,21 +162,25 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
   }
 
   ack(message: Message): void {
-    this.handleOf(message).ack(message._ack);
+    const [pc, h] = this.handleOf(message);
+    pc.ack(h, message.messageId.batchIndex);
   }
 
   ackCumulative(message: Message): void {
-    this.handleOf(message).ackCumulative(message._ack);
+    const [pc, h] = this.handleOf(message);
+    pc.ackCumulative(h, message.messageId.batchIndex);
   }
 
   nack(message: Message): void {
-    this.handleOf(message).nack(message._ack);
+    const [pc, h] = this.handleOf(message);
+    pc.nack(h);
   }
 
-  private handleOf(message: Message): PartitionConsumer {
-    const pc = message && message._ack ? this.consumers.get(message._ack.consumerKey) : undefined;
-    if (!pc) throw new InvalidArgumentError('that message was not received by this consumer');
-    return pc;
+  private handleOf(message: Message): [PartitionConsumer, EntryHandle] {
+    const h = message ? entryHandleOf(message) : undefined;
+    const pc = h?.owner as PartitionConsumer | undefined;
+    if (!h || !pc || this.consumers.get(pc.key) !== pc) throw new InvalidArgumentError('that message was not received by this consumer');
+    return [pc, h];
   }
 
   /** Whether every partition of every topic reported that the topic was terminated and fully read. */
@@ -186,11 +188,32 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
     return [...this.consumers.values()].every((pc) => pc.reachedEnd);
   }
 
+  /**
+   * Stops dispatch, waits up to closeTimeoutMs for running handlers (their acks count), then
+   * aborts the signal of any still running (their outcome is ignored: redelivered later), flushes
+   * every pending ack and closes the subscriptions.
+   */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed) return this.closing;
     this.closed = true;
-    await Promise.all([...this.consumers.values()].map((pc) => pc.close()));
-    await this.core?.pool.close();
+    this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    const deadline = Date.now() + this.config.closeTimeoutMs;
+    this.inbox.length = 0;
     for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
+    const workers = this.workers ? [...this.workers.all()] : [];
+    for (const w of workers) w.stop();
+    if (workers.some((w) => w.busy)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(workers.map((w) => w.idle())), new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+      const why = new ClosedError(`the consumer closed before this handler finished (closeTimeoutMs ${this.config.closeTimeoutMs})`);
+      for (const w of workers) w.abandon(why);
+    }
+    await Promise.all([...this.consumers.values()].map((pc) => pc.close(deadline)));
+    await this.core?.pool.close();
   }
 }

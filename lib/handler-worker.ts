@@ -1,8 +1,13 @@
+import { HandlerTimeoutError } from './errors';
 import type { Message } from './received-message';
 
 /** What a message handler may return: `{ ack: false }` leaves the messages unacknowledged. */
 export type HandlerResult = void | undefined | { ack?: boolean };
-export type MessageHandler = (messages: Message[]) => HandlerResult | Promise<HandlerResult>;
+/**
+ * Gets one topic-partition's messages in order. `signal` aborts when cortado stops waiting for
+ * the handler (handler timeout, or close() giving up): whatever it does afterwards is not acknowledged.
+ */
+export type MessageHandler = (messages: Message[], signal: AbortSignal) => HandlerResult | Promise<HandlerResult>;
 
 export interface HandlerHost {
   handler: MessageHandler;
@@ -11,18 +16,32 @@ export interface HandlerHost {
   /** a slot under the handler concurrency limit */
   acquire(): Promise<void>;
   release(): void;
-  /** drops messages a reconnect made stale and returns their flow permits */
+  /** drops messages a reconnect made stale (or already acknowledged) and returns their flow permits */
   fresh(messages: Message[]): Message[];
   settle(messages: Message[], outcome: 'ack' | 'leave' | 'nack', err?: unknown): void;
+}
+
+interface Running {
+  abort: AbortController;
+  /** close() gave up on it: its outcome no longer counts */
+  abandoned: boolean;
+  wake(): void;
 }
 
 /**
  * A consumer worker: runs the handler over one topic-partition's messages at a time, in arrival
  * order, so a partition is handled by one worker at a time while workers run in parallel.
+ *
+ * A handler past handlerTimeoutMs has its signal aborted and its messages nacked at once; the
+ * worker's next batch waits until it returns, or until as long again has passed (then it is
+ * abandoned), so a timed-out handler that honours its signal never overlaps the next batch.
  */
 export class HandlerWorker {
   private queue: Message[] = [];
   private running = false;
+  private stopped = false;
+  private current?: Running;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     readonly name: string,
@@ -30,6 +49,7 @@ export class HandlerWorker {
   ) {}
 
   push(messages: Message[]): void {
+    if (this.stopped) return;
     for (const m of messages) this.queue.push(m);
     if (!this.running) void this.run();
   }
@@ -38,12 +58,38 @@ export class HandlerWorker {
     return this.queue.length;
   }
 
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /** Takes no more batches; queued messages are dropped (unacknowledged, the broker redelivers them). */
+  stop(): void {
+    this.stopped = true;
+    this.queue = [];
+  }
+
+  /** Resolves once no handler of this worker runs. */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Gives up on the running handler: its signal aborts with `reason` and its outcome is ignored. */
+  abandon(reason: Error): void {
+    const cur = this.current;
+    if (!cur) return;
+    cur.abandoned = true;
+    cur.abort.abort(reason);
+    cur.wake();
+  }
+
   private async run(): Promise<void> {
     this.running = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.stopped) {
         await this.host.acquire();
         try {
+          if (this.stopped || this.queue.length === 0) break;
           const batch = this.host.fresh(this.takeRun());
           if (batch.length > 0) await this.handle(batch);
         } finally {
@@ -52,6 +98,8 @@ export class HandlerWorker {
       }
     } finally {
       this.running = false;
+      this.current = undefined;
+      for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
@@ -64,19 +112,37 @@ export class HandlerWorker {
   }
 
   private async handle(batch: Message[]): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<'woken'>((r) => (wake = () => r('woken')));
+    const cur: Running = { abort: new AbortController(), abandoned: false, wake };
+    this.current = cur;
+    const settled = Promise.resolve()
+      .then(() => this.host.handler(batch, cur.abort.signal))
+      .then(
+        (result) => ({ result, failed: false as const }),
+        (error: unknown) => ({ error, failed: true as const }),
+      );
+    const limit = this.host.timeoutMs;
     let timer: NodeJS.Timeout | undefined;
-    try {
-      const result = await Promise.race([
-        Promise.resolve().then(() => this.host.handler(batch)),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`handler did not finish within ${this.host.timeoutMs} ms`)), this.host.timeoutMs);
-        }),
-      ]);
-      this.host.settle(batch, result && typeof result === 'object' && result.ack === false ? 'leave' : 'ack');
-    } catch (err) {
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), limit)));
+    const first = await Promise.race([settled, timedOut, woken]);
+    clearTimeout(timer);
+    if (cur.abandoned) return;
+    if (first === 'timeout') {
+      const err = new HandlerTimeoutError(limit);
+      cur.abort.abort(err);
       this.host.settle(batch, 'nack', err);
-    } finally {
-      if (timer) clearTimeout(timer);
+      // the next batch of this worker starts once this one returned, or was abandoned after as long again
+      const grace = new Promise<void>((r) => (timer = setTimeout(r, limit)));
+      await Promise.race([settled, grace, woken]);
+      clearTimeout(timer);
+      return;
+    }
+    if (first === 'woken') return;
+    if (first.failed) this.host.settle(batch, 'nack', first.error);
+    else {
+      const r = first.result;
+      this.host.settle(batch, r && typeof r === 'object' && r.ack === false ? 'leave' : 'ack');
     }
   }
 }

@@ -2,28 +2,16 @@ import { decodeBatch } from '../protocol/batch';
 import { ackFrame, closeConsumerFrame, flowFrame, redeliverFrame, subscribeFrame } from '../protocol/commands';
 import { codecIfLoaded } from '../protocol/compression';
 import type { PayloadSection } from '../protocol/frame';
-import {
-  AckType,
-  AckValidationError,
-  BaseCommand,
-  decodeMessageMetadata,
-  InitialPosition,
-  KeyValue,
-  MessageIdData,
-  MessageMetadata,
-  SubType,
-} from '../protocol/proto';
-import { Backoff } from './backoff';
-import { ChunkAssembler } from './chunk-assembler';
-import type { ConsumerConfig } from './consumer-config';
+import { AckType, AckValidationError, BaseCommand, decodeMessageMetadata, InitialPosition, MessageIdData, MessageMetadata, SubType } from '../protocol/proto';
+import { AckGroupingTracker } from './ack-grouping-tracker';
+import { ChunkAssembler, ChunkOutcome } from './chunk-assembler';
 import { Connection, ConsumerListener } from './connection';
-import { ConnectionPool } from './connection-pool';
-import { LookupService } from './lookup-service';
-import type { AckHandle, BatchAckState, Message } from './received-message';
+import type { ConsumerConfig } from './consumer-config';
+import { BrokerError, ClosedError, CortadoError } from './errors';
+import { HandlerBase, HandlerContext } from './handler-base';
+import { EntryFields, EntryHandle, Message, ReceivedMessage } from './received-message';
 
-export interface ConsumerContext {
-  pool: ConnectionPool;
-  lookup: LookupService;
+export interface ConsumerContext extends HandlerContext {
   config: ConsumerConfig;
   subType: SubType;
   /** messages of one entry, in order, for the app */
@@ -31,106 +19,119 @@ export interface ConsumerContext {
   /** an entry that could not become a message (bad checksum, undecodable, lost chunk) */
   skip(pc: PartitionConsumer, reason: string): void;
   endOfTopic(pc: PartitionConsumer): void;
+  /** the subscription ended for good (a terminal broker error after it had been ready) */
+  failed?(pc: PartitionConsumer, err: CortadoError): void;
 }
-
-type State = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed';
 
 /** No entry may claim to inflate past this: a hostile size must not drive an allocation. */
 const MAX_UNCOMPRESSED = 512 * 1024 * 1024;
 
-const EMPTY_PROPS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const hasOwn = Object.prototype.hasOwnProperty;
 
-function props(list: KeyValue[] | undefined): Record<string, string> {
-  if (!list || list.length === 0) return EMPTY_PROPS;
-  const out: Record<string, string> = {};
-  for (const kv of list) out[kv.key] = kv.value;
-  return out;
-}
-
-/** A Pulsar consumer on one topic-partition: subscribe, flow permits, decode entries, ack. */
-export class PartitionConsumer implements ConsumerListener {
+/**
+ * A Pulsar consumer on one topic-partition: subscribe (on the shared handler lifecycle), flow
+ * permits counted per connection, decode entries, group acks across reconnects.
+ */
+export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   readonly consumerId = Connection.newResourceId();
-  /** bumps on every reconnect or redeliver-all so stale local copies are dropped */
-  epoch = 0;
+  readonly key: string;
   reachedEnd = false;
-  private state: State = 'idle';
-  private conn?: Connection;
+  /** the consumer epoch sent in SUBSCRIBE and REDELIVER: bumps on every redeliver-all */
+  private consumerEpoch = 0;
+  /** bumps on every connection loss and every new registration: messages of another generation are stale */
+  private connGen = 0;
   private permits = 0;
-  private readonly backoff = new Backoff();
-  private reconnectTimer?: NodeJS.Timeout;
   private readonly chunks: ChunkAssembler;
-  private acks: MessageIdData[] = [];
-  private ackFlushScheduled = false;
+  private chunkTimer?: NodeJS.Timeout;
+  private readonly acks: AckGroupingTracker;
   private nackIds: MessageIdData[] = [];
   private nackTimer?: NodeJS.Timeout;
+  private readyWaiters: Array<() => void> = [];
 
   constructor(
-    readonly topicName: string,
+    topicName: string,
     readonly topic: string,
     readonly partition: number,
     private readonly ctx: ConsumerContext,
   ) {
+    super(topicName, ctx);
+    this.key = `${topicName}#${this.consumerId}`;
     const c = ctx.config;
     this.chunks = new ChunkAssembler({
       maxPendingMessages: c.maxPendingChunkedMessages,
       maxPendingBytes: c.maxPendingChunkedBytes,
       expireMs: c.chunkExpireMs,
     });
+    this.acks = new AckGroupingTracker({ groupTimeMs: c.ackGroupTimeMs, maxGroupSize: c.ackGroupMaxSize }, (cumulative, ids) => this.writeAcks(cumulative, ids));
   }
 
-  get ready(): boolean {
-    return this.state === 'ready';
-  }
-
-  async start(): Promise<void> {
-    this.state = 'connecting';
-    try {
-      await this.subscribe();
-    } catch (err) {
-      this.state = 'closed';
-      throw err;
-    }
-  }
-
-  private async subscribe(): Promise<void> {
+  protected async register(conn: Connection): Promise<void> {
     const c = this.ctx.config;
-    const where = await this.ctx.lookup.lookup(this.topicName);
-    const conn = await this.ctx.pool.get(where.address, where.proxyToBrokerUrl);
     conn.addConsumer(this.consumerId, this);
-    try {
-      await conn.request(
-        (requestId) =>
-          subscribeFrame({
-            topic: this.topicName,
-            subscription: c.subscription,
-            subType: this.ctx.subType,
-            consumerId: this.consumerId,
-            requestId,
-            consumerName: c.consumerName,
-            initialPosition: c.subscriptionInitialPosition === 'earliest' ? InitialPosition.Earliest : InitialPosition.Latest,
-            durable: true,
-            keySharedMeta: this.ctx.subType === SubType.Key_Shared ? { keySharedMode: 0 } : undefined,
-          }),
-        `subscribing ${c.subscription} to ${this.topicName}`,
-      );
-    } catch (err) {
-      conn.removeConsumer(this.consumerId);
-      throw err;
-    }
-    if (this.state !== 'connecting') {
-      conn.removeConsumer(this.consumerId);
-      conn.write(closeConsumerFrame(this.consumerId, Connection.newRequestId()));
-      return;
-    }
-    this.conn = conn;
-    this.state = 'ready';
-    this.backoff.reset();
-    this.permits = 0;
-    conn.write(flowFrame(this.consumerId, c.receiverQueueSize));
+    await conn.request(
+      (requestId) =>
+        subscribeFrame({
+          topic: this.topicName,
+          subscription: c.subscription,
+          subType: this.ctx.subType,
+          consumerId: this.consumerId,
+          requestId,
+          consumerName: c.consumerName,
+          initialPosition: c.subscriptionInitialPosition === 'earliest' ? InitialPosition.Earliest : InitialPosition.Latest,
+          durable: true,
+          keySharedMeta: this.ctx.subType === SubType.Key_Shared ? { keySharedMode: 0 } : undefined,
+          consumerEpoch: this.consumerEpoch,
+        }),
+      `subscribing ${c.subscription} to ${this.topicName}`,
+    );
   }
 
-  /** The app took `n` messages (or they were dropped): give the broker room for more. */
-  consumed(n: number): void {
+  protected release(conn: Connection, err: unknown): void {
+    conn.removeConsumer(this.consumerId);
+    // a refusal registered nothing; a timeout or an overtaken success may have: close it on the broker (as the references do)
+    if (!conn.closed && !(err instanceof BrokerError)) conn.write(closeConsumerFrame(this.consumerId, Connection.newRequestId()));
+  }
+
+  protected becameReady(): void {
+    this.connGen++;
+    this.permits = 0;
+    // acks first, so the broker does not dispatch again what they cover; then the whole queue once
+    this.acks.flush();
+    this.conn!.write(flowFrame(this.consumerId, this.ctx.config.receiverQueueSize));
+    for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  protected override onDisconnected(): void {
+    // whatever was received on the lost connection and not handed over comes again after resubscribing
+    this.connGen++;
+    this.permits = 0;
+    this.chunks.clear();
+    this.armChunkTimer();
+  }
+
+  protected failPending(err: CortadoError): void {
+    this.stopConsumerTimers();
+    for (const w of this.readyWaiters.splice(0)) w();
+    this.ctx.failed?.(this, err);
+  }
+
+  /** Whether a message is a stale copy: received on a lost connection or before a redeliver-all. */
+  isStale(h: EntryHandle): boolean {
+    return h.conn !== this.connGen || h.epoch !== this.consumerEpoch;
+  }
+
+  /** Whether the app still needs this message: not stale and not already acknowledged. */
+  wanted(h: EntryHandle, batchIndex: number | undefined): boolean {
+    if (this.isStale(h) || this.acks.isDuplicate(h.entry)) return false;
+    return !(h.batch && batchIndex !== undefined && h.batch.ackedIndexes.has(batchIndex));
+  }
+
+  /** The app took (or dropped) a message: its permit goes back to the connection that delivered it. */
+  consumed(h: EntryHandle): void {
+    if (h.conn === this.connGen) this.returnPermits(1);
+  }
+
+  private returnPermits(n: number): void {
     this.permits += n;
     if (this.permits >= Math.max(1, this.ctx.config.receiverQueueSize >> 1) && this.conn) {
       this.conn.write(flowFrame(this.consumerId, this.permits));
@@ -140,35 +141,30 @@ export class PartitionConsumer implements ConsumerListener {
 
   onMessage(cmd: BaseCommand, section: PayloadSection): void {
     const m = cmd.message;
-    if (Object.prototype.hasOwnProperty.call(m, 'consumerEpoch') && m.consumerEpoch < this.epoch) {
-      // sent before our redeliver-all: the broker sends it again
-      this.consumed(1);
-      return;
-    }
     const entry: MessageIdData = { ledgerId: m.messageId.ledgerId, entryId: m.messageId.entryId };
-    if (!section.checksumOk) return this.reject(entry, AckValidationError.ChecksumMismatch, `entry ${entry.ledgerId}:${entry.entryId} failed its CRC-32C check`);
+    if (!section.checksumOk) {
+      return this.reject(entry, AckValidationError.ChecksumMismatch, `entry ${entry.ledgerId}:${entry.entryId} failed its CRC-32C check`, Math.min(permitsOf(section.metadata), this.ctx.config.receiverQueueSize));
+    }
     let md: MessageMetadata;
     try {
       md = decodeMessageMetadata(section.metadata);
     } catch (err) {
       return this.reject(entry, AckValidationError.BatchDeSerializeError, `entry ${entry.ledgerId}:${entry.entryId} has undecodable metadata: ${(err as Error).message}`);
     }
-    let payload = section.payload;
+    const batched = hasOwn.call(md, 'numMessagesInBatch');
+    // the broker counts a batch's permits per message
+    const n = batched ? Math.max(1, md.numMessagesInBatch!) : 1;
+    if ((hasOwn.call(m, 'consumerEpoch') && m.consumerEpoch < this.consumerEpoch) || this.acks.isDuplicate(entry)) {
+      // sent before our redeliver-all, or a redelivered copy of an entry whose ack is pending
+      return this.returnPermits(n);
+    }
+    let payload = section.payload as Buffer;
     let chunkIds: MessageIdData[] | undefined;
     if ((md.numChunksFromMsg ?? 0) > 1 && md.uuid) {
-      for (const o of this.chunks.add(md, entry, payload)) {
-        if (o.kind === 'dropped') {
-          this.sendAck(o.ids);
-          this.ctx.skip(this, o.reason);
-          this.consumed(o.ids.length);
-        } else if (o.kind === 'complete') {
-          payload = o.payload as Buffer;
-          chunkIds = o.ids;
-        }
-      }
-      if (!chunkIds) return;
-      // every chunk but the last took a permit the app never sees
-      this.consumed(chunkIds.length - 1);
+      const whole = this.addChunk(md, entry, payload);
+      if (!whole) return;
+      payload = whole.payload as Buffer;
+      chunkIds = whole.ids;
     }
     if (md.compression) {
       const codec = codecIfLoaded(md.compression);
@@ -179,141 +175,147 @@ export class PartitionConsumer implements ConsumerListener {
         // messages carry Buffers; wrap the codec's bytes without copying them
         payload = Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
       } catch (err) {
-        const ids = chunkIds ?? [entry];
-        this.sendAck(ids, AckValidationError.DecompressionError);
-        this.consumed(1);
+        this.writeAcks(false, chunkIds ?? [entry], AckValidationError.DecompressionError);
+        this.returnPermits(n);
         this.ctx.skip(this, `entry ${entry.ledgerId}:${entry.entryId} does not decompress: ${(err as Error).message}`);
         return;
       }
     }
-    const base = {
+    const last = chunkIds ? chunkIds[chunkIds.length - 1] : entry;
+    if (batched && !chunkIds) return this.deliverBatch(m, md, entry, payload, n);
+    const fields = this.entryFields(m, md, { owner: this, conn: this.connGen, epoch: this.consumerEpoch, entry: last, chunkIds });
+    this.ctx.deliver(this, [new ReceivedMessage(fields, last, undefined, md, payload, md.sequenceId)]);
+  }
+
+  private deliverBatch(m: BaseCommand['message'], md: MessageMetadata, entry: MessageIdData, payload: Buffer, n: number): void {
+    const batch = this.acks.batchState(entry, n);
+    const fields = this.entryFields(m, md, { owner: this, conn: this.connGen, epoch: this.consumerEpoch, entry, batch });
+    const msgs: Message[] = [];
+    let parts;
+    try {
+      parts = decodeBatch(payload, n);
+    } catch (err) {
+      return this.reject(entry, AckValidationError.BatchDeSerializeError, `batch ${entry.ledgerId}:${entry.entryId} is malformed: ${(err as Error).message}`, n);
+    }
+    let skipped = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const s = parts[i].metadata;
+      // a message acknowledged from an earlier copy of this batch is not handed over again
+      if (batch.acked > 0 && batch.ackedIndexes.has(i)) skipped++;
+      else msgs.push(new ReceivedMessage(fields, entry, i, s, parts[i].payload as Buffer, hasOwn.call(s, 'sequenceId') ? s.sequenceId! : md.sequenceId + i));
+    }
+    if (skipped) this.returnPermits(skipped);
+    if (msgs.length) this.ctx.deliver(this, msgs);
+  }
+
+  private entryFields(m: BaseCommand['message'], md: MessageMetadata, handle: EntryHandle): EntryFields {
+    return {
       topic: this.topic,
       partition: this.partition,
       publishTime: md.publishTime,
       producerName: md.producerName,
       redeliveryCount: m.redeliveryCount ?? 0,
       schemaVersion: md.schemaVersion && md.schemaVersion.length ? Buffer.from(md.schemaVersion) : undefined,
+      handle,
     };
-    const pid = this.partition;
-    if (Object.prototype.hasOwnProperty.call(md, 'numMessagesInBatch') && !chunkIds) {
-      let parts;
-      try {
-        parts = decodeBatch(payload, md.numMessagesInBatch!);
-      } catch (err) {
-        return this.reject(entry, AckValidationError.BatchDeSerializeError, `batch ${entry.ledgerId}:${entry.entryId} is malformed: ${(err as Error).message}`);
-      }
-      const batch: BatchAckState = { size: parts.length, acked: 0, ackedIndexes: new Set() };
-      const msgs: Message[] = parts.map((p, i) => {
-        const s = p.metadata;
-        return {
-          ...base,
-          messageId: { ledgerId: entry.ledgerId, entryId: entry.entryId, batchIndex: i, partition: pid },
-          ...keyOf(own(s, 'partitionKey'), s.partitionKeyB64Encoded),
-          value: p.payload as Buffer,
-          nullValue: s.nullValue === true,
-          properties: props(s.properties),
-          eventTime: s.eventTime ? s.eventTime : undefined,
-          orderingKey: s.orderingKey && s.orderingKey.length ? Buffer.from(s.orderingKey) : undefined,
-          sequenceId: Object.prototype.hasOwnProperty.call(s, 'sequenceId') ? s.sequenceId! : md.sequenceId + i,
-          _ack: { consumerKey: this.key, epoch: this.epoch, entry, batch, batchIndex: i },
-        };
-      });
-      this.ctx.deliver(this, msgs);
-      return;
-    }
-    const last = chunkIds ? chunkIds[chunkIds.length - 1] : entry;
-    const msg: Message = {
-      ...base,
-      messageId: { ledgerId: last.ledgerId, entryId: last.entryId, partition: pid },
-      ...keyOf(own(md, 'partitionKey'), md.partitionKeyB64Encoded),
-      value: payload as Buffer,
-      nullValue: md.nullValue === true,
-      properties: props(md.properties),
-      eventTime: md.eventTime ? md.eventTime : undefined,
-      orderingKey: md.orderingKey && md.orderingKey.length ? Buffer.from(md.orderingKey) : undefined,
-      sequenceId: md.sequenceId,
-      _ack: { consumerKey: this.key, epoch: this.epoch, entry: last, chunkIds },
-    };
-    this.ctx.deliver(this, [msg]);
   }
 
-  get key(): string {
-    return `${this.topicName}#${this.consumerId}`;
+  // Every chunk but the one completing a message gives its permit back at once, so a message of
+  // more chunks than receiverQueueSize still completes (the Java client does the same).
+  private addChunk(md: MessageMetadata, entry: MessageIdData, payload: Uint8Array): { payload: Uint8Array; ids: MessageIdData[] } | undefined {
+    let whole: { payload: Uint8Array; ids: MessageIdData[] } | undefined;
+    for (const o of this.chunks.add(md, entry, payload)) {
+      if (o.kind === 'complete') whole = o;
+      else this.dropChunks(o);
+    }
+    if (!whole) this.returnPermits(1);
+    this.armChunkTimer();
+    return whole;
+  }
+
+  private dropChunks(o: ChunkOutcome): void {
+    if (o.kind !== 'dropped') return;
+    this.writeAcks(false, o.ids);
+    this.ctx.skip(this, o.reason);
+  }
+
+  // Incomplete chunked messages expire on a timer, not only when another chunk arrives.
+  private armChunkTimer(): void {
+    if (this.chunkTimer) clearTimeout(this.chunkTimer);
+    this.chunkTimer = undefined;
+    const at = this.chunks.nextExpiryAt;
+    if (at === undefined || this.closingOrClosed()) return;
+    this.chunkTimer = setTimeout(
+      () => {
+        this.chunkTimer = undefined;
+        for (const o of this.chunks.expire()) this.dropChunks(o);
+        this.armChunkTimer();
+      },
+      Math.max(1, at - Date.now()),
+    );
   }
 
   // An entry that cannot be read: acknowledge it with the reason, as the Java client does, and report it.
-  private reject(entry: MessageIdData, why: AckValidationError, reason: string): void {
-    this.sendAck([entry], why);
-    this.consumed(1);
+  private reject(entry: MessageIdData, why: AckValidationError, reason: string, permits = 1): void {
+    this.writeAcks(false, [entry], why);
+    this.returnPermits(permits);
     this.ctx.skip(this, reason);
   }
 
   /** Acknowledges one message; a batch's entry goes once all of its messages are acknowledged. */
-  ack(h: AckHandle): void {
-    if (h.chunkIds) return this.queueAcks(h.chunkIds);
-    if (h.batch) {
-      if (h.batch.ackedIndexes.has(h.batchIndex!)) return;
-      h.batch.ackedIndexes.add(h.batchIndex!);
-      if (++h.batch.acked < h.batch.size) return;
-    }
-    this.queueAcks([h.entry]);
+  ack(h: EntryHandle, batchIndex: number | undefined): void {
+    if (h.chunkIds) return this.acks.addIndividual(h.chunkIds);
+    if (h.batch && batchIndex !== undefined && !this.acks.ackBatchIndex(h.entry, h.batch, batchIndex)) return;
+    this.acks.addIndividual([h.entry]);
   }
 
   /** Acknowledges everything up to and including this message's entry. */
-  ackCumulative(h: AckHandle): void {
+  ackCumulative(h: EntryHandle, batchIndex: number | undefined): void {
     let id = h.entry;
-    if (h.batch && h.batchIndex! < h.batch.size - 1) id = { ledgerId: id.ledgerId, entryId: id.entryId - 1 };
+    if (h.batch && batchIndex !== undefined && batchIndex < h.batch.size - 1) id = { ledgerId: id.ledgerId, entryId: id.entryId - 1 };
     if (id.entryId < 0) return;
-    this.conn?.write(ackFrame(this.consumerId, AckType.Cumulative, [id]));
+    this.acks.addCumulative(id);
   }
 
-  private queueAcks(ids: MessageIdData[]): void {
-    for (const id of ids) this.acks.push(id);
-    if (this.ackFlushScheduled) return;
-    this.ackFlushScheduled = true;
-    // one ACK command carries every acknowledgement made in the same tick
-    process.nextTick(() => {
-      this.ackFlushScheduled = false;
-      const ids = this.acks;
-      this.acks = [];
-      if (ids.length) this.sendAck(ids);
-    });
-  }
-
-  private sendAck(ids: MessageIdData[], validationError?: AckValidationError): void {
-    this.conn?.write(ackFrame(this.consumerId, AckType.Individual, ids, validationError));
+  private writeAcks(cumulative: boolean, ids: MessageIdData[], validationError?: AckValidationError): boolean {
+    if (!this.conn || this.state !== 'ready') return false;
+    this.conn.write(ackFrame(this.consumerId, cumulative ? AckType.Cumulative : AckType.Individual, ids, validationError));
+    return true;
   }
 
   /** Negative acknowledgement: the broker redelivers after the configured delay. */
-  nack(h: AckHandle): void {
+  nack(h: EntryHandle): void {
     for (const id of h.chunkIds ?? [h.entry]) this.nackIds.push(id);
     if (this.nackTimer) return;
     this.nackTimer = setTimeout(() => {
       this.nackTimer = undefined;
       const ids = dedupe(this.nackIds);
       this.nackIds = [];
+      // while reconnecting there is nothing to ask: the resubscribe redelivers every unacknowledged message
       if (!this.conn) return;
+      // what was acknowledged meanwhile must not come back with the redelivery
+      this.acks.flush();
       if (this.ctx.subType === SubType.Shared || this.ctx.subType === SubType.Key_Shared) {
         this.conn.write(redeliverFrame(this.consumerId, ids));
       } else {
         // exclusive and failover subscriptions rewind: everything unacknowledged comes again
-        this.epoch++;
-        this.conn.write(redeliverFrame(this.consumerId, [], this.epoch));
+        this.consumerEpoch++;
+        this.conn.write(redeliverFrame(this.consumerId, [], this.consumerEpoch));
       }
     }, this.ctx.config.negativeAckRedeliveryDelayMs);
   }
 
   onCloseConsumer(): void {
-    this.lostConnection();
+    this.connectionLost();
   }
 
   onTopicMigrated(): void {
     this.conn?.removeConsumer(this.consumerId);
-    this.lostConnection();
+    this.connectionLost();
   }
 
   onConnectionClosed(): void {
-    this.lostConnection();
+    this.connectionLost();
   }
 
   onReachedEndOfTopic(): void {
@@ -321,55 +323,58 @@ export class PartitionConsumer implements ConsumerListener {
     this.ctx.endOfTopic(this);
   }
 
-  private lostConnection(): void {
-    if (this.state !== 'ready' && this.state !== 'connecting') return;
-    this.conn = undefined;
-    this.state = 'connecting';
-    // whatever was received but not handed over comes again after resubscribing
-    this.epoch++;
-    this.chunks.clear();
-    this.scheduleReconnect();
+  /** Acknowledgements not yet written to a broker. */
+  get pendingAcks(): number {
+    return this.acks.pending;
   }
 
-  private scheduleReconnect(): void {
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.subscribe().catch(() => {
-        if (this.state === 'connecting') this.scheduleReconnect();
-      });
-    }, this.backoff.next());
-  }
-
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    const wasReady = this.state === 'ready';
-    this.state = 'closing';
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+  private stopConsumerTimers(): void {
     if (this.nackTimer) clearTimeout(this.nackTimer);
-    const conn = this.conn;
-    if (conn && this.acks.length) this.sendAck(this.acks.splice(0));
-    this.conn = undefined;
-    if (conn && wasReady && !conn.closed) {
+    this.nackTimer = undefined;
+    if (this.chunkTimer) clearTimeout(this.chunkTimer);
+    this.chunkTimer = undefined;
+  }
+
+  private closingOrClosed(): boolean {
+    return this.state === 'closed' || this.state === 'closing';
+  }
+
+  /**
+   * Flushes pending acks and closes the subscription on the broker. While reconnecting with acks
+   * pending it waits for the resubscribe until `deadline` (epoch ms) so they are not lost.
+   */
+  async close(deadline = 0): Promise<void> {
+    if (this.closingOrClosed()) return;
+    if (this.state === 'connecting' && this.acks.pending > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, deadline - Date.now());
+        this.readyWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      if (this.closingOrClosed()) return;
+    }
+    this.acks.flush();
+    this.acks.close();
+    const conn = this.beginClose();
+    this.stopConsumerTimers();
+    if (conn) {
       conn.removeConsumer(this.consumerId);
       await conn.request((id) => closeConsumerFrame(this.consumerId, id), `closing the consumer on ${this.topicName}`).catch(() => undefined);
     }
-    this.state = 'closed';
+    this.finishClose(new ClosedError(`the consumer on ${this.topicName} was closed`));
   }
-
 }
 
-// Decoded protobuf objects answer defaults for absent fields; only a field that was sent counts.
-function own<T extends object, K extends keyof T>(o: T, k: K): T[K] | undefined {
-  return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
-}
-
-function keyOf(partitionKey: string | undefined, b64: boolean | undefined): { key?: string; keyBytes?: Buffer } {
-  if (partitionKey === undefined) return {};
-  if (b64) {
-    const bytes = Buffer.from(partitionKey, 'base64');
-    return { key: partitionKey, keyBytes: bytes };
+// The permits a corrupted entry took: its batch size when the metadata still reads, else 1 (callers bound it).
+function permitsOf(metadata: Uint8Array): number {
+  try {
+    const md = decodeMessageMetadata(metadata);
+    return hasOwn.call(md, 'numMessagesInBatch') ? Math.max(1, md.numMessagesInBatch!) : 1;
+  } catch {
+    return 1;
   }
-  return { key: partitionKey };
 }
 
 function dedupe(ids: MessageIdData[]): MessageIdData[] {

@@ -108,9 +108,11 @@ export interface SubscribeArgs {
   schema?: SchemaData;
   keySharedMeta?: { keySharedMode: number; allowOutOfOrderDelivery?: boolean };
   startMessageId?: MessageIdData;
+  /** the consumer's redeliver-all epoch: the broker stamps dispatched messages with it */
+  consumerEpoch?: number;
 }
 
-// SUBSCRIBE: topic, subscription, subType, consumer_id, request_id, initialPosition, ...
+// SUBSCRIBE: topic, subscription, subType, consumer_id, request_id, initialPosition, ..., consumer_epoch
 export function subscribeFrame(a: SubscribeArgs): Buffer {
   return encodeCommandFrame({ type: CommandType.SUBSCRIBE, subscribe: a });
 }

@@ -136,6 +136,49 @@ describe('Consumer against a real Pulsar broker', function () {
     expect(back.map((m) => m.value.toString())).to.deep.equal(['m1', 'm2']);
   });
 
+  it('keeps acks made across an unload and does not hand acknowledged messages over again', async () => {
+    const topic = uniqueTopic('ack-unload');
+    const p = await producer({ topics: [topic] });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => p.produceSync(topic, 'k', `m${i}`)));
+    // acks wait long enough in the group that they are made before, and sent after, the reconnect
+    const c = await consumer({ topics: [topic], subscription: 'across', ackGroupTimeMs: 3000 });
+    const got: Message[] = [];
+    while (got.length < 20) got.push((await c.receive()).value!);
+    await admin.unload(b.broker.adminUrl, topic);
+    for (const m of got) c.ack(m);
+    const extra = await Promise.race([c.receive().then((r) => r.value), sleep(4000).then(() => undefined)]);
+    expect(extra, 'an acknowledged message came again').to.equal(undefined);
+    await c.close();
+    const stats = await admin.topicStats(b.broker.adminUrl, topic);
+    expect(stats.subscriptions.across.msgBacklog).to.equal(0);
+  });
+
+  it('close() waits for running handlers and keeps their acks', async () => {
+    const topic = uniqueTopic('close-waits');
+    const p = await producer({ topics: [topic] });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => p.produceSync(topic, 'k', `m${i}`)));
+    let started = false;
+    const handled: string[] = [];
+    const c = await consumer({
+      topics: [topic],
+      subscription: 'graceful',
+      maxHandlerBatch: 5,
+      handleMessages: async (ms) => {
+        started = true;
+        await sleep(1000);
+        handled.push(...ms.map((m) => m.value.toString()));
+      },
+    });
+    const t0 = Date.now();
+    while (!started && Date.now() - t0 < 10_000) await sleep(20);
+    expect(started).to.equal(true);
+    await c.close();
+    expect(handled.length).to.be.greaterThan(0);
+    const stats = await admin.topicStats(b.broker.adminUrl, topic);
+    // everything handled before close() returned was acknowledged; nothing else was started
+    expect(stats.subscriptions.graceful.msgBacklog).to.equal(5 - handled.length);
+  });
+
   it('fails over to the standby consumer on a Failover subscription', async () => {
     const topic = uniqueTopic('failover');
     const p = await producer({ topics: [topic] });

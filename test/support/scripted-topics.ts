@@ -109,6 +109,9 @@ export class Subscription {
     for (const id of ids) {
       if (!cumulative) {
         this.unacked.delete(idKey(id));
+        // an entry waiting for redelivery that gets acknowledged is not sent again, as on a broker
+        const at = this.pending.findIndex((e) => idKey(e) === idKey(id));
+        if (at >= 0) this.pending.splice(at, 1);
         continue;
       }
       const upTo = (e: StoredEntry) => e.ledgerId < id.ledgerId || (e.ledgerId === id.ledgerId && e.entryId <= id.entryId);

@@ -54,4 +54,60 @@ describe('lib/handler-worker', () => {
     await clock.tickAsync(2);
     expect(settled).to.deep.equal([['nack', ['1']]]);
   });
+
+  it('aborts the signal of a timed-out handler and starts the next batch once it returned', async () => {
+    const settled: Array<[string, string[]]> = [];
+    const log: string[] = [];
+    const w = new HandlerWorker('w', host(async (ms, signal) => {
+      const v = ms[0].value.toString();
+      log.push(`start ${v}`);
+      if (v === '1') await new Promise((r) => signal.addEventListener('abort', () => setTimeout(r, 300)));
+      log.push(`end ${v}`);
+    }, settled, 1000));
+    w.push([msg('a', 0, 1)]);
+    w.push([msg('b', 0, 2)]);
+    await clock.tickAsync(1000);
+    expect(settled).to.deep.equal([['nack', ['1']]]);
+    await clock.tickAsync(299);
+    expect(log).to.deep.equal(['start 1']);
+    await clock.tickAsync(1);
+    expect(log).to.deep.equal(['start 1', 'end 1', 'start 2', 'end 2']);
+  });
+
+  it('abandons a timed-out handler that ignores its signal after as long again', async () => {
+    const settled: Array<[string, string[]]> = [];
+    const started: string[] = [];
+    const w = new HandlerWorker('w', host((ms) => {
+      started.push(ms[0].value.toString());
+      return ms[0].value.toString() === '1' ? new Promise(() => undefined) : undefined;
+    }, settled, 1000));
+    w.push([msg('a', 0, 1), msg('b', 0, 2)]);
+    await clock.tickAsync(1999);
+    expect(started).to.deep.equal(['1']);
+    await clock.tickAsync(1);
+    expect(started).to.deep.equal(['1', '2']);
+    expect(settled).to.deep.equal([['nack', ['1']], ['ack', ['2']]]);
+  });
+
+  it('stop() drops queued messages; abandon() aborts the running handler and ignores its outcome', async () => {
+    const settled: Array<[string, string[]]> = [];
+    let reason: unknown;
+    let finish!: () => void;
+    const w = new HandlerWorker('w', host((_ms, signal) => {
+      signal.addEventListener('abort', () => (reason = signal.reason));
+      return new Promise<void>((r) => (finish = r));
+    }, settled, 60_000));
+    w.push([msg('a', 0, 1)]);
+    w.push([msg('b', 0, 2)]);
+    await clock.tickAsync(10);
+    w.stop();
+    expect(w.queued).to.equal(0);
+    const why = new Error('closing');
+    w.abandon(why);
+    await w.idle();
+    finish();
+    await clock.tickAsync(10);
+    expect(reason).to.equal(why);
+    expect(settled).to.deep.equal([]);
+  });
 });
