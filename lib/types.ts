@@ -136,11 +136,18 @@ export interface ConsumerOptions extends ClientOptions {
   maxPendingChunkedBytes?: number;
   /** ms an incomplete chunked message is kept. @default 60000 */
   chunkExpireMs?: number;
+  /** ms acknowledgements gather before one ACK carries them; 0 sends at the end of the tick. @default 100 */
+  ackGroupTimeMs?: number;
+  /** A group of this many acknowledgements is sent at once. @default 1000 */
+  ackGroupMaxSize?: number;
+  /** ms close() waits for running handlers (and for a resubscribe that pending acks need). @default 30000 */
+  closeTimeoutMs?: number;
   /**
    * Kaffe-style handler: gets one topic-partition's messages in order; returning normally
-   * acknowledges them, throwing redelivers them. Without it, iterate the consumer.
+   * acknowledges them, throwing redelivers them. `signal` aborts on the handler timeout and when
+   * close() stops waiting. Without it, iterate the consumer.
    */
-  handleMessages?: (messages: Message[]) => HandlerResult | Promise<HandlerResult>;
+  handleMessages?: (messages: Message[], signal: AbortSignal) => HandlerResult | Promise<HandlerResult>;
 }
 
 /** A message as a consumer hands it over. */

@@ -27,6 +27,7 @@ const CONSUMER_KEYS = {
   workerAllocation: true, consumerName: true, receiverQueueSize: true, handlerConcurrency: true,
   handlerTimeoutMs: true, maxHandlerBatch: true, negativeAckRedeliveryDelayMs: true,
   maxPendingChunkedMessages: true, maxPendingChunkedBytes: true, chunkExpireMs: true,
+  ackGroupTimeMs: true, ackGroupMaxSize: true, closeTimeoutMs: true,
   handleMessages: true,
 } as const satisfies Record<keyof ConsumerOptions, true>;
 
