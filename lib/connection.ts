@@ -1,10 +1,11 @@
 import { EventEmitter } from 'events';
 import * as net from 'net';
 import * as tls from 'tls';
-import { connectFrame, PING_FRAME, PONG_FRAME } from '../protocol/commands';
+import { authResponseFrame, connectFrame, PING_FRAME, PONG_FRAME } from '../protocol/commands';
 import { DEFAULT_MAX_MESSAGE_SIZE, Frame, FRAME_PADDING, FrameDecoder, PayloadSection } from '../protocol/frame';
 import { BaseCommand, CommandType } from '../protocol/proto';
-import { ClosedError, ConnectionError, CortadoError, ProtocolError, TimeoutError } from './errors';
+import type { AuthProvider } from './auth/provider';
+import { AuthenticationError, ClosedError, ConnectionError, CortadoError, ProtocolError, TimeoutError } from './errors';
 import { errorFromServer } from './server-errors';
 import { addressKey, BrokerAddress } from './service-url';
 
@@ -14,7 +15,7 @@ export interface ConnectionOptions {
   keepAliveIntervalMs: number;
   clientVersion: string;
   tls?: tls.ConnectionOptions;
-  auth?: { methodName: string; data(): Uint8Array };
+  auth?: AuthProvider;
 }
 
 /** What a producer registered on a connection hears about. */
@@ -84,6 +85,7 @@ export class Connection extends EventEmitter {
   ) {
     super();
     this.key = addressKey(address) + (proxyToBrokerUrl ? `->${proxyToBrokerUrl}` : '');
+    this.on('auth-challenge', () => void this.answerAuthChallenge());
   }
 
   /** Opens the socket and completes CONNECT/CONNECTED within connectTimeoutMs. */
@@ -124,17 +126,7 @@ export class Connection extends EventEmitter {
         : net.connect({ host, port });
       this.socket = sock;
       sock.setNoDelay(true);
-      sock.on(this.address.tls ? 'secureConnect' : 'connect', () => {
-        const auth = this.options.auth;
-        sock.write(
-          connectFrame({
-            clientVersion: this.options.clientVersion,
-            authMethodName: auth?.methodName,
-            authData: auth?.data(),
-            proxyToBrokerUrl: this.proxyToBrokerUrl,
-          }),
-        );
-      });
+      sock.on(this.address.tls ? 'secureConnect' : 'connect', () => void this.sendConnect());
       sock.on('data', (chunk: Buffer) => this.onData(chunk));
       sock.on('error', (err) => {
         const e = new ConnectionError(`connection to ${this.key} failed: ${err.message}`, { cause: err });
@@ -253,6 +245,36 @@ export class Connection extends EventEmitter {
     else p.resolve(cmd);
   }
 
+  /** CONNECT with fresh credentials; credentials that cannot be had fail the handshake, typed. */
+  private async sendConnect(): Promise<void> {
+    const auth = this.options.auth;
+    try {
+      const authData = auth ? await auth.data() : undefined;
+      if (this.closedWith) return;
+      this.socket.write(connectFrame({ clientVersion: this.options.clientVersion, authMethodName: auth?.methodName, authData, proxyToBrokerUrl: this.proxyToBrokerUrl }));
+    } catch (err) {
+      this.emit('handshake-error', asAuthError(err, `credentials for ${this.key}`));
+    }
+  }
+
+  /**
+   * The broker re-checks credentials (authenticationRefreshCheckSeconds) with AUTH_CHALLENGE; the
+   * answer is AUTH_RESPONSE with credentials asked afresh (a rotated token file, a renewed OAuth2 token).
+   */
+  private async answerAuthChallenge(): Promise<void> {
+    const auth = this.options.auth;
+    if (!auth) {
+      this.destroy(new AuthenticationError(`${this.key} asked for credentials (AUTH_CHALLENGE) but none are configured; set authToken, authTokenFile, OAuth2 or a TLS client certificate`));
+      return;
+    }
+    try {
+      const data = await auth.data();
+      this.write(authResponseFrame(this.options.clientVersion, auth.methodName, data));
+    } catch (err) {
+      this.destroy(asAuthError(err, `refreshing credentials for ${this.key}`));
+    }
+  }
+
   /**
    * Sends a request built with a fresh request id and resolves with its response command.
    * ERROR responses reject with the matching typed error; no answer in time rejects with TimeoutError.
@@ -347,4 +369,9 @@ export class Connection extends EventEmitter {
     for (const c of consumers) c.onConnectionClosed(err);
     this.emit('close', err);
   }
+}
+
+function asAuthError(err: unknown, context: string): CortadoError {
+  if (err instanceof CortadoError) return err;
+  return new AuthenticationError(`${context} failed: ${(err as Error).message}`, true, { cause: err });
 }
