@@ -17,3 +17,4 @@ export type { ConsumerConfig, SubscriptionTypeName } from './consumer-config';
 export { SUBSCRIPTION_TYPES, INITIAL_POSITIONS, consumerShape } from './consumer-config';
 export type { Message } from './received-message';
 export type { MessageHandler, HandlerResult } from './handler-worker';
+export type { TokenSupplier } from './auth/token';

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createPki, Pki } from '../../../harness/pki';
+import { tlsOptionsOf } from '../../../lib/auth';
 import { createClientCore } from '../../../lib/client';
 import { parseProducerConfig, ProducerOptions } from '../../../lib/config';
 import { AuthenticationError, ConnectionError } from '../../../lib/errors';
@@ -129,6 +130,14 @@ describe('lib/connection authentication and TLS', function () {
     expect(p.clientCns).to.deep.equal([pki.clientRole]);
     await core.pool.close();
     await p.close();
+  });
+
+  it('asks for TLS 1.2 or newer and keeps CA checks on unless tlsAllowInsecure', () => {
+    const o = tlsOptionsOf({ ...parseProducerConfig({ tlsCaFile: pki.caCert }, {}) }, () => undefined);
+    expect(o).to.include({ minVersion: 'TLSv1.2', rejectUnauthorized: true });
+    expect(o.ca).to.include('BEGIN CERTIFICATE');
+    expect(o.checkServerIdentity).to.equal(undefined);
+    expect(tlsOptionsOf(parseProducerConfig({ tlsAllowInsecure: true }, {}), () => undefined).rejectUnauthorized).to.equal(false);
   });
 
   describe('server certificate checks', () => {
