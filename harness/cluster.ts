@@ -8,7 +8,8 @@ import { freePorts } from './pulsar-standalone';
 
 // A real Pulsar cluster from the distribution on 127.0.0.1: ZooKeeper, one bookie, two brokers and
 // one proxy, each its own JVM with a small heap and its own ports. Brokers and proxy also listen
-// with TLS (certificates made at start), so pulsar+ssl:// is tested against the same processes.
+// with TLS (certificates made at start), so pulsar+ssl:// is tested against the same processes,
+// and each broker advertises a second listener, `external`, on a port of its own.
 
 export const CLUSTER_NAME = 'cortado';
 
@@ -17,6 +18,8 @@ export interface ClusterBroker {
   id: string;
   serviceUrl: string;
   serviceUrlTls: string;
+  /** the address advertised to the `external` listener only */
+  externalUrl: string;
   adminUrl: string;
   process: PulsarProcess;
   /** SIGKILL: the broker vanishes without handing its bundles over */
@@ -52,8 +55,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
   const t0 = Date.now();
   const deadline = t0 + (opts.timeoutMs ?? Number(process.env.CORTADO_CLUSTER_START_TIMEOUT_MS || 240_000));
   const pki = createPki(path.join(dir, 'pki'));
-  const [zkPort, zkAdmin, zkMetrics, bkPort, bkHttp, bkMetrics, pxPort, pxTls, pxWeb, ...bp] = await freePorts(9 + 6);
-  const brokerPorts = [0, 1].map((i) => ({ service: bp[i * 3], tls: bp[i * 3 + 1], web: bp[i * 3 + 2] }));
+  const [zkPort, zkAdmin, zkMetrics, bkPort, bkHttp, bkMetrics, pxPort, pxTls, pxWeb, ...bp] = await freePorts(9 + 8);
+  const brokerPorts = [0, 1].map((i) => ({ service: bp[i * 4], tls: bp[i * 4 + 1], web: bp[i * 4 + 2], external: bp[i * 4 + 3] }));
   const zk = `127.0.0.1:${zkPort}`;
   const metadata = { metadataStoreUrl: `zk:${zk}`, configurationMetadataStoreUrl: `zk:${zk}` };
   const tlsFiles = { tlsCertificateFilePath: pki.serverCert, tlsKeyFilePath: pki.serverKey, tlsTrustCertsFilePath: pki.caCert };
@@ -80,7 +83,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
       'admin.serverPort': zkAdmin,
       'metricsProvider.httpPort': zkMetrics,
     }, '-Xms64m -Xmx128m -XX:MaxDirectMemorySize=64m');
+    const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     await waitReady(zkp, () => httpOk(`http://127.0.0.1:${zkAdmin}/commands/ruok`), deadline);
+    log(`zookeeper ready after ${since()}`);
     const webUrls = brokerPorts.map((b) => `127.0.0.1:${b.web}`).join(',');
     const init = startPulsarProcess({
       home,
@@ -95,6 +100,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
     });
     await waitExit(init, deadline);
     await init.stop();
+    log(`cluster metadata initialised after ${since()}`);
     const bookie = start('bookie', ['bookie'], 'PULSAR_BOOKKEEPER_CONF', 'bookkeeper.conf', {
       bookiePort: bkPort,
       advertisedAddress: '127.0.0.1',
@@ -116,6 +122,10 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
         brokerServicePort: b.service,
         brokerServicePortTls: b.tls,
         webServicePort: b.web,
+        // a second listener for clients that ask for it by name (listenerName=external)
+        advertisedListeners: `internal:pulsar://127.0.0.1:${b.service},internal:pulsar+ssl://127.0.0.1:${b.tls},external:pulsar://127.0.0.1:${b.external}`,
+        internalListenerName: 'internal',
+        bindAddresses: `external:pulsar://127.0.0.1:${b.external}`,
         bindAddress: '127.0.0.1',
         advertisedAddress: '127.0.0.1',
         managedLedgerDefaultEnsembleSize: 1,
@@ -133,6 +143,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
         id: `127.0.0.1:${b.web}`,
         serviceUrl: `pulsar://127.0.0.1:${b.service}`,
         serviceUrlTls: `pulsar+ssl://127.0.0.1:${b.tls}`,
+        externalUrl: `pulsar://127.0.0.1:${b.external}`,
         adminUrl: `http://127.0.0.1:${b.web}`,
         process: p,
         kill: () => p.kill(),
@@ -150,7 +161,11 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
       brokerProxyAllowedTargetPorts: brokerPorts.flatMap((b) => [b.service, b.tls]).join(','),
     }, '-Xms128m -Xmx256m -XX:MaxDirectMemorySize=256m');
     await waitReady(bookie, () => httpOk(`http://127.0.0.1:${bkHttp}/api/v1/bookie/is_ready`), deadline);
-    for (const b of brokers) await waitReady(b.process, () => httpOk(`${b.adminUrl}/admin/v2/brokers/ready`, 'ok'), deadline);
+    log(`bookie ready after ${since()}`);
+    for (const b of brokers) {
+      await waitReady(b.process, () => httpOk(`${b.adminUrl}/admin/v2/brokers/ready`, 'ok'), deadline);
+      log(`${b.process.name} ready after ${since()}`);
+    }
     await waitReady(proxy, () => httpOk(`http://127.0.0.1:${pxWeb}/admin/v2/clusters`), deadline);
     const startSeconds = (Date.now() - t0) / 1000;
     log(`ready in ${startSeconds.toFixed(1)} s: brokers ${brokers.map((b) => b.serviceUrl).join(' ')}, proxy pulsar://127.0.0.1:${pxPort} (logs under ${dir})`);

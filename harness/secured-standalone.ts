@@ -7,16 +7,13 @@ import { httpOk, startPulsarProcess, waitReady, writeConf } from './pulsar-proce
 import { freePorts } from './pulsar-standalone';
 
 // A secured Pulsar standalone: TLS port beside the plain one, the token and TLS authentication
-// providers, authorization on, a short authentication refresh check, and two advertised
-// listeners (internal, external). Keys and certificates are made at start.
+// providers, authorization on and a short authentication refresh check. Keys and certificates
+// are made at start.
 
 export interface SecuredBroker {
   /** plain port: authentication still required */
   serviceUrl: string;
   serviceUrlTls: string;
-  /** the port advertised to the `external` listener only */
-  externalPort: number;
-  internalPort: number;
   adminUrl: string;
   pki: Pki;
   dir: string;
@@ -44,7 +41,7 @@ export async function startSecuredBroker(opts: { refreshCheckSeconds?: number; l
   const adminToken = token(SUPER_USER);
   const adminTokenFile = path.join(dir, 'admin.jwt');
   fs.writeFileSync(adminTokenFile, adminToken);
-  const [port, tlsPort, webPort, externalPort] = await freePorts(4);
+  const [port, tlsPort, webPort] = await freePorts(3);
   const refreshCheckSeconds = opts.refreshCheckSeconds ?? 2;
   const sdir = path.join(dir, 'standalone');
   fs.mkdirSync(sdir, { recursive: true });
@@ -54,9 +51,6 @@ export async function startSecuredBroker(opts: { refreshCheckSeconds?: number; l
     brokerServicePort: port,
     brokerServicePortTls: tlsPort,
     webServicePort: webPort,
-    advertisedListeners: `internal:pulsar://127.0.0.1:${port},internal:pulsar+ssl://127.0.0.1:${tlsPort},external:pulsar://127.0.0.1:${externalPort}`,
-    internalListenerName: 'internal',
-    bindAddresses: `external:pulsar://127.0.0.1:${externalPort}`,
     managedLedgerDefaultEnsembleSize: 1,
     managedLedgerDefaultWriteQuorum: 1,
     managedLedgerDefaultAckQuorum: 1,
@@ -108,13 +102,11 @@ export async function startSecuredBroker(opts: { refreshCheckSeconds?: number; l
     throw err;
   }
   const startSeconds = (Date.now() - t0) / 1000;
-  log(`ready in ${startSeconds.toFixed(1)} s: pulsar://127.0.0.1:${port} pulsar+ssl://127.0.0.1:${tlsPort} external listener :${externalPort}`);
+  log(`ready in ${startSeconds.toFixed(1)} s: pulsar://127.0.0.1:${port} pulsar+ssl://127.0.0.1:${tlsPort}`);
   let stopping: Promise<void> | undefined;
   return {
     serviceUrl: `pulsar://127.0.0.1:${port}`,
     serviceUrlTls: `pulsar+ssl://127.0.0.1:${tlsPort}`,
-    externalPort,
-    internalPort: port,
     adminUrl,
     pki,
     dir,

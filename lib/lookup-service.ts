@@ -68,7 +68,7 @@ export class LookupService {
       }
       if (r.response === LookupType.Connect && r.proxyThroughServiceUrl) {
         // the client-to-proxy hop keeps the service URL's TLS; the proxy wants only the broker's host:port
-        const target = parseServiceUrl(r.brokerServiceUrlTls || r.brokerServiceUrl, 'lookup response', 'brokerServiceUrl')[0];
+        const target = parseServiceUrl((conn.address.tls && r.brokerServiceUrlTls) || r.brokerServiceUrl, 'lookup response', 'brokerServiceUrl')[0];
         return { address: conn.address, proxyToBrokerUrl: hostPort(target) };
       }
       const url = this.brokerUrl(conn, r, topic);

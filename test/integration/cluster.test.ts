@@ -2,8 +2,11 @@ import { expect } from 'chai';
 import * as admin from '../../harness/admin';
 import { PulsarCluster, startCluster } from '../../harness/cluster';
 import { Consumer, ConsumerOptions, Producer, ProducerOptions } from '../../lib';
+import { createClientCore } from '../../lib/client';
+import { parseProducerConfig } from '../../lib/config';
 import type { MessageId } from '../../lib/message';
 import type { Message } from '../../lib/received-message';
+import { addressKey } from '../../lib/service-url';
 import { readBack, sleep, uniqueTopic } from './helpers';
 
 // One real cluster for this file (ZooKeeper, a bookie, two brokers, a proxy), started in before().
@@ -134,6 +137,27 @@ describe('Cluster: two brokers and a proxy', function () {
       expectExactly(valuesOf(await readBack(opts.url, topic, 40, opts)), 40);
     });
   }
+
+  it('listenerName: the lookup asks for the named listener and the client connects to its port', async () => {
+    const { topic, owners: o } = await spreadTopic('listener', 2);
+    const external = (owner: string) => c.brokers.find((b) => b.serviceUrl === owner)!.externalUrl;
+    const core = createClientCore(parseProducerConfig({ url: c.brokers[0].serviceUrl, listenerName: 'external' }, {}));
+    try {
+      for (let i = 0; i < 2; i++) {
+        const where = await core.lookup.lookup(`${topic}-partition-${i}`);
+        expect(addressKey(where.address)).to.equal(external(o[i]));
+        expect(where.proxyToBrokerUrl).to.equal(undefined);
+        // the external port speaks the protocol: CONNECT there completes
+        const conn = await core.pool.get(where.address);
+        expect(conn.serverVersion).to.match(/Pulsar|4\./);
+      }
+    } finally {
+      await core.pool.close();
+    }
+    const p = await producer({ url: c.brokers[0].serviceUrl, listenerName: 'external', topics: [topic], partitionStrategy: 'round_robin' });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => p.produceSync(topic, `k${i}`, `m${i}`)));
+    expectExactly(valuesOf(await readBack(c.brokers[0].serviceUrl, topic, 20, { listenerName: 'external' })), 20);
+  });
 
   it('an unload moves a partition to the other broker; producer and consumer follow, nothing lost or duplicated', async () => {
     const { topic, owners: o } = await spreadTopic('unload', 2);

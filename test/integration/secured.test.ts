@@ -6,15 +6,13 @@ import { signJwt } from '../../harness/pki';
 import { topicPath } from '../../harness/admin';
 import { SecuredBroker, startSecuredBroker } from '../../harness/secured-standalone';
 import { Producer, ProducerOptions } from '../../lib';
-import { createClientCore } from '../../lib/client';
-import { parseProducerConfig } from '../../lib/config';
 import { AuthenticationError, AuthorizationError } from '../../lib/errors';
 import { startIssuer, TestIssuer } from '../support/oauth2-issuer';
 import { readBack, sleep, uniqueTopic } from './helpers';
 
-// One secured standalone for this file: TLS beside plain, token + TLS authentication, authorization,
-// a 2 s authentication refresh check and two advertised listeners.
-describe('Secured broker: TLS, token, mTLS, OAuth2 and listeners', function () {
+// One secured standalone for this file: TLS beside plain, token + TLS authentication, authorization
+// and a 2 s authentication refresh check.
+describe('Secured broker: TLS, token, mTLS and OAuth2', function () {
   this.timeout(120_000);
   let b: SecuredBroker;
   let issuer: TestIssuer;
@@ -131,25 +129,5 @@ describe('Secured broker: TLS, token, mTLS, OAuth2 and listeners', function () {
     fs.writeFileSync(wrong, JSON.stringify({ client_id: 'oauth-app', client_secret: 'nope' }));
     const e = await producer({ ...tls(), oauth2IssuerUrl: issuer.url, oauth2CredentialsFile: wrong, topics: [topic] }).catch((x) => x);
     expect(e).to.be.instanceOf(AuthenticationError);
-  });
-
-  it('listenerName: the lookup answers with the named listener and the client connects there', async () => {
-    const topic = uniqueTopic('listener');
-    const auth = { url: b.serviceUrl, authToken: b.token('app') };
-    const lookupWith = async (listenerName?: string) => {
-      const core = createClientCore(parseProducerConfig({ ...auth, listenerName }, {}));
-      try {
-        return (await core.lookup.lookup(topic)).address.port;
-      } finally {
-        await core.pool.close();
-      }
-    };
-    // the broker answers a lookup that makes it take the bundle with its internal URL; ask once the bundle is owned
-    await b.admin('GET', `/lookup/v2/topic/${topicPath(topic)}`);
-    expect(await lookupWith(undefined)).to.equal(b.internalPort);
-    expect(await lookupWith('external')).to.equal(b.externalPort);
-    const p = await producer({ ...auth, listenerName: 'external', topics: [topic] });
-    await p.produceSync(topic, 'k', 'external');
-    expect((await stats(topic)).msgInCounter).to.equal(1);
   });
 });

@@ -73,6 +73,9 @@ describe('lib/lookup-service', () => {
     const r = await new LookupService(pool, service).lookup('t');
     expect(r.address.host).to.equal('svc');
     expect(r.proxyToBrokerUrl).to.equal('inner:6650');
+    // a plaintext client names the broker's plaintext port even when the answer has a TLS URL too
+    const both = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://inner:6650', brokerServiceUrlTls: 'pulsar+ssl://inner:6651', proxyThroughServiceUrl: true }));
+    expect((await new LookupService(both.pool, service).lookup('t')).proxyToBrokerUrl).to.equal('inner:6650');
   });
 
   it('through a TLS proxy keeps TLS to the proxy and names the broker by host:port', async () => {
