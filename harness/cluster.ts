@@ -84,21 +84,34 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
       'metricsProvider.httpPort': zkMetrics,
     }, '-Xms64m -Xmx128m -XX:MaxDirectMemorySize=64m');
     const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+    const webUrls = brokerPorts.map((b) => `127.0.0.1:${b.web}`).join(',');
+    const initialize = (attempt: number) => {
+      const p = startPulsarProcess({
+        home,
+        name: 'initialize-cluster-metadata',
+        args: ['initialize-cluster-metadata', '--cluster', CLUSTER_NAME, '--metadata-store', `zk:${zk}`, '--configuration-metadata-store', `zk:${zk}`,
+          '--web-service-url', `http://${webUrls}`, '--web-service-url-tls', `https://${webUrls}`,
+          '--broker-service-url', `pulsar://${brokerPorts.map((b) => `127.0.0.1:${b.service}`).join(',')}`,
+          '--broker-service-url-tls', `pulsar+ssl://${brokerPorts.map((b) => `127.0.0.1:${b.tls}`).join(',')}`],
+        dir: path.join(dir, `init-${attempt}`),
+        env: {},
+        mem: '-Xmx128m',
+      });
+      all.push(p);
+      return p;
+    };
+    // the tool's JVM boots while ZooKeeper does (its client waits for the server); once more if it lost that race
+    let init = initialize(1);
     await waitReady(zkp, () => httpOk(`http://127.0.0.1:${zkAdmin}/commands/ruok`), deadline);
     log(`zookeeper ready after ${since()}`);
-    const webUrls = brokerPorts.map((b) => `127.0.0.1:${b.web}`).join(',');
-    const init = startPulsarProcess({
-      home,
-      name: 'initialize-cluster-metadata',
-      args: ['initialize-cluster-metadata', '--cluster', CLUSTER_NAME, '--metadata-store', `zk:${zk}`, '--configuration-metadata-store', `zk:${zk}`,
-        '--web-service-url', `http://${webUrls}`, '--web-service-url-tls', `https://${webUrls}`,
-        '--broker-service-url', `pulsar://${brokerPorts.map((b) => `127.0.0.1:${b.service}`).join(',')}`,
-        '--broker-service-url-tls', `pulsar+ssl://${brokerPorts.map((b) => `127.0.0.1:${b.tls}`).join(',')}`],
-      dir: path.join(dir, 'init'),
-      env: {},
-      mem: '-Xmx128m',
-    });
-    await waitExit(init, deadline);
+    try {
+      await waitExit(init, deadline);
+    } catch (err) {
+      log(`initialize-cluster-metadata failed before ZooKeeper was up; running it again (${(err as Error).message.split('\n')[0]})`);
+      await init.stop();
+      init = initialize(2);
+      await waitExit(init, deadline);
+    }
     await init.stop();
     log(`cluster metadata initialised after ${since()}`);
     const bookie = start('bookie', ['bookie'], 'PULSAR_BOOKKEEPER_CONF', 'bookkeeper.conf', {
