@@ -50,7 +50,7 @@ const BASE_CONFIG: Record<string, string | number | boolean> = {
 };
 
 /** Distinct free loopback ports: all are held open together, so none is handed out twice. */
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
       const s = net.createServer();
@@ -74,7 +74,7 @@ async function isReady(adminUrl: string): Promise<boolean> {
   }
 }
 
-function tail(file: string, lines = 60): string {
+export function tail(file: string, lines = 60): string {
   try {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {

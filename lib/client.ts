@@ -1,5 +1,5 @@
-import * as fs from 'fs';
-import type * as tls from 'tls';
+import { authProviderOf, tlsOptionsOf } from './auth';
+import type { SecuritySettings } from './auth/security-options';
 import { ConnectionOptions } from './connection';
 import { ConnectionPool } from './connection-pool';
 import { createLog, Log, Logger, LogLevel } from './logger';
@@ -9,16 +9,11 @@ import { parseServiceUrl } from './service-url';
 export const CLIENT_VERSION = 'cortado-0.1.0';
 
 /** The knobs every client shares (see clientShape in config). */
-export interface ClientConfig {
+export interface ClientConfig extends SecuritySettings {
   url: string;
   connectionTimeoutMs: number;
   operationTimeoutMs: number;
   keepAliveIntervalMs: number;
-  tlsCaFile?: string;
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  tlsAllowInsecure: boolean;
-  authToken?: string;
   /** where log lines go; none: silent unless a log level is set */
   logger?: Logger;
   logLevel?: LogLevel;
@@ -34,25 +29,18 @@ export interface ClientCore {
 
 export function createClientCore(cfg: ClientConfig): ClientCore {
   const addresses = parseServiceUrl(cfg.url);
-  const tlsOptions: tls.ConnectionOptions = {
-    ca: cfg.tlsCaFile ? fs.readFileSync(cfg.tlsCaFile) : undefined,
-    cert: cfg.tlsCertFile ? fs.readFileSync(cfg.tlsCertFile) : undefined,
-    key: cfg.tlsKeyFile ? fs.readFileSync(cfg.tlsKeyFile) : undefined,
-    rejectUnauthorized: !cfg.tlsAllowInsecure,
-  };
-  const token = cfg.authToken;
   const log = createLog(cfg.logger, cfg.logLevel);
   const options: ConnectionOptions = {
     connectTimeoutMs: cfg.connectionTimeoutMs,
     operationTimeoutMs: cfg.operationTimeoutMs,
     keepAliveIntervalMs: cfg.keepAliveIntervalMs,
     clientVersion: CLIENT_VERSION,
-    tls: tlsOptions,
-    auth: token ? { methodName: 'token', data: () => Buffer.from(token, 'utf8') } : undefined,
+    tls: addresses.some((a) => a.tls) ? tlsOptionsOf(cfg) : undefined,
+    auth: authProviderOf(cfg),
     log,
   };
   const pool = new ConnectionPool(options);
-  return { pool, lookup: new LookupService(pool, addresses, log), log };
+  return { pool, lookup: new LookupService(pool, addresses, { listenerName: cfg.listenerName, log }), log };
 }
 
 /** The Pulsar topic of partition i of a partitioned topic. */

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { COMPRESSION_NAMES } from '../protocol/compression';
 import { STRATEGY_NAMES } from '../strategies';
 import type { PartitionStrategy } from '../strategies/types';
+import { checkSecurity, envOrigin } from './auth/check-security';
+import { SECRET_OPTIONS, securityShape, SecuritySettings } from './auth/security-options';
 import { ConfigError } from './errors';
 import { LOG_LEVELS, loggerOption } from './logger';
 import { bool, envNameOf, int, list, oneOf, readEnv } from './options';
@@ -27,6 +29,7 @@ export const clientShape = {
   authToken: z.string().optional(),
   logger: loggerOption.optional(),
   logLevel: oneOf(LOG_LEVELS).optional(),
+  ...securityShape,
 };
 
 const strategyOption = z.union(
@@ -85,12 +88,14 @@ export function parseOptions<S extends z.ZodRawShape>(
   if (!res.success) {
     const issue = res.error.issues[0];
     const option = String(issue.path[0] ?? '');
-    const value = merged[option];
+    // a secret is never echoed, not even a malformed one
+    const value = SECRET_OPTIONS.has(option) ? '[redacted]' : merged[option];
     const source = option in definedCode ? `option ${option}` : `${envNameOf(option)} (option ${option})`;
     throw new ConfigError(`${source} = ${describe(value)} is not allowed: ${issue.message}`, option, envNameOf(option), value);
   }
   const cfg = res.data as Record<string, unknown>;
   if (typeof cfg.url === 'string') parseServiceUrl(cfg.url);
+  if ('tlsCaFile' in shape) checkSecurity(cfg as unknown as SecuritySettings, (o) => (o in definedCode ? `option ${o}` : envOrigin(o)));
   return cfg as z.infer<z.ZodObject<S>>;
 }
 

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'events';
 import * as net from 'net';
 import * as tls from 'tls';
-import { connectFrame, PING_FRAME, PONG_FRAME } from '../protocol/commands';
+import { authResponseFrame, connectFrame, PING_FRAME, PONG_FRAME } from '../protocol/commands';
 import { DEFAULT_MAX_MESSAGE_SIZE, Frame, FRAME_PADDING, FrameDecoder, PayloadSection } from '../protocol/frame';
 import { BaseCommand, CommandType, ResponseField } from '../protocol/proto';
+import type { AuthProvider } from './auth/provider';
 import { connectionChannel, publish } from './diagnostics';
-import { ClosedError, ConnectionError, CortadoError, ProtocolError, TimeoutError } from './errors';
+import { AuthenticationError, ClosedError, ConnectionError, CortadoError, ProtocolError, TimeoutError } from './errors';
 import { Log, SILENT_LOG } from './logger';
 import { errorFromServer } from './server-errors';
 import { addressKey, BrokerAddress } from './service-url';
@@ -16,7 +17,7 @@ export interface ConnectionOptions {
   keepAliveIntervalMs: number;
   clientVersion: string;
   tls?: tls.ConnectionOptions;
-  auth?: { methodName: string; data(): Uint8Array };
+  auth?: AuthProvider;
   /** where connection events and listener bugs are logged */
   log?: Log;
 }
@@ -89,6 +90,7 @@ export class Connection extends EventEmitter {
   ) {
     super();
     this.key = addressKey(address) + (proxyToBrokerUrl ? `->${proxyToBrokerUrl}` : '');
+    this.on('auth-challenge', () => void this.answerAuthChallenge());
   }
 
   /** Opens the socket and completes CONNECT/CONNECTED within connectTimeoutMs. */
@@ -129,17 +131,7 @@ export class Connection extends EventEmitter {
         : net.connect({ host, port });
       this.socket = sock;
       sock.setNoDelay(true);
-      sock.on(this.address.tls ? 'secureConnect' : 'connect', () => {
-        const auth = this.options.auth;
-        sock.write(
-          connectFrame({
-            clientVersion: this.options.clientVersion,
-            authMethodName: auth?.methodName,
-            authData: auth?.data(),
-            proxyToBrokerUrl: this.proxyToBrokerUrl,
-          }),
-        );
-      });
+      sock.on(this.address.tls ? 'secureConnect' : 'connect', () => void this.sendConnect());
       sock.on('data', (chunk: Buffer) => this.onData(chunk));
       sock.on('error', (err) => {
         const e = new ConnectionError(`connection to ${this.key} failed: ${err.message}`, { cause: err });
@@ -262,6 +254,36 @@ export class Connection extends EventEmitter {
     else p.resolve(cmd);
   }
 
+  /** CONNECT with fresh credentials; credentials that cannot be had fail the handshake, typed. */
+  private async sendConnect(): Promise<void> {
+    const auth = this.options.auth;
+    try {
+      const authData = auth ? await auth.data() : undefined;
+      if (this.closedWith) return;
+      this.socket.write(connectFrame({ clientVersion: this.options.clientVersion, authMethodName: auth?.methodName, authData, proxyToBrokerUrl: this.proxyToBrokerUrl }));
+    } catch (err) {
+      this.emit('handshake-error', asAuthError(err, `credentials for ${this.key}`));
+    }
+  }
+
+  /**
+   * The broker re-checks credentials (authenticationRefreshCheckSeconds) with AUTH_CHALLENGE; the
+   * answer is AUTH_RESPONSE with credentials asked afresh (a rotated token file, a renewed OAuth2 token).
+   */
+  private async answerAuthChallenge(): Promise<void> {
+    const auth = this.options.auth;
+    if (!auth) {
+      this.destroy(new AuthenticationError(`${this.key} asked for credentials (AUTH_CHALLENGE) but none are configured; set authToken, authTokenFile, OAuth2 or a TLS client certificate`));
+      return;
+    }
+    try {
+      const data = await auth.data();
+      this.write(authResponseFrame(this.options.clientVersion, auth.methodName, data));
+    } catch (err) {
+      this.destroy(asAuthError(err, `refreshing credentials for ${this.key}`));
+    }
+  }
+
   /**
    * Sends a request built with a fresh request id and resolves with its response command.
    * ERROR responses reject with the matching typed error; no answer in time rejects with TimeoutError.
@@ -374,4 +396,9 @@ export class Connection extends EventEmitter {
     if (this.opened) this.observe('close', err);
     this.emit('close', err);
   }
+}
+
+function asAuthError(err: unknown, context: string): CortadoError {
+  if (err instanceof CortadoError) return err;
+  return new AuthenticationError(`${context} failed: ${(err as Error).message}`, true, { cause: err });
 }

@@ -15,7 +15,10 @@ export type ErrorCode =
   | 'PROTOCOL'
   | 'CONSUMER'
   | 'HANDLER'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  | 'AUTHENTICATION'
+  | 'AUTHORIZATION'
+  | 'TLS';
 
 /** Every error cortado raises; `canRetry` says whether the same call may succeed later. */
 export class CortadoError extends Error {
@@ -142,5 +145,26 @@ export class QueueFullError extends CortadoError {
 export class HandlerTimeoutError extends CortadoError {
   constructor(readonly timeoutMs: number) {
     super(`handler did not finish within ${timeoutMs} ms; its messages are redelivered (raise handlerTimeoutMs, or watch the handler's AbortSignal)`, 'HANDLER', true);
+  }
+}
+
+/** The broker (or the token issuer) refused the client's credentials: wrong, expired or missing. */
+export class AuthenticationError extends CortadoError {
+  constructor(message: string, canRetry = false, options?: { cause?: unknown }) {
+    super(message, 'AUTHENTICATION', canRetry, options);
+  }
+}
+
+/** The client's role is known but lacks permission for the topic or namespace. */
+export class AuthorizationError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'AUTHORIZATION');
+  }
+}
+
+/** The TLS setup cannot be kept: e.g. a lookup over TLS named no TLS URL; cortado never downgrades. */
+export class TlsError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'TLS');
   }
 }

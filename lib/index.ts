@@ -22,3 +22,4 @@ export type {
 } from './diagnostics';
 export type { PartitionEvent, ReconnectingEvent, PartitionsChangedEvent, ProducerEventName, ConsumerEventName } from './events';
 export type * from './types';
+export type { TokenSupplier } from './auth/token';

@@ -3,7 +3,7 @@ import { LookupType, ServerError } from '../protocol/proto';
 import { Connection } from './connection';
 import { ConnectionPool } from './connection-pool';
 import { LookupEvent, lookupChannel, publish } from './diagnostics';
-import { ConnectionError, CortadoError, ProtocolError } from './errors';
+import { ConnectionError, CortadoError, ProtocolError, TlsError } from './errors';
 import { Log, SILENT_LOG } from './logger';
 import { errorFromServer } from './server-errors';
 import { addressKey, BrokerAddress, parseServiceUrl } from './service-url';
@@ -18,9 +18,15 @@ export const MAX_LOOKUP_REDIRECTS = 20;
  */
 export const MAX_PARTITIONS = 100_000;
 
+export interface LookupOptions {
+  /** the broker listener to be answered with (advertisedListeners); the broker's internal one when unset */
+  listenerName?: string;
+  log?: Log;
+}
+
 export interface LookupResult {
   address: BrokerAddress;
-  /** set when the broker must be reached through the service URL (a proxy) */
+  /** set when the broker must be reached through the service URL (a proxy): the broker's `host:port` */
   proxyToBrokerUrl?: string;
 }
 
@@ -31,8 +37,12 @@ export class LookupService {
   constructor(
     private readonly pool: ConnectionPool,
     private readonly serviceAddresses: BrokerAddress[],
-    private readonly log: Log = SILENT_LOG,
-  ) {}
+    private readonly options: LookupOptions = {},
+  ) {
+    this.log = options.log ?? SILENT_LOG;
+  }
+
+  private readonly log: Log;
 
   /** A connection to the service URL, trying each listed host in turn. */
   async serviceConnection(): Promise<Connection> {
@@ -99,23 +109,39 @@ export class LookupService {
     let conn = await this.serviceConnection();
     let authoritative = false;
     for (let hop = 0; hop <= MAX_LOOKUP_REDIRECTS; hop++) {
-      const res = await conn.request((id) => lookupFrame(topic, id, authoritative), `lookup of ${topic}`);
+      const res = await conn.request((id) => lookupFrame(topic, id, authoritative, this.options.listenerName), `lookup of ${topic}`);
       const r = res.lookupTopicResponse;
       if (r.response === LookupType.Failed) {
         const err = errorFromServer(r.error, r.message, `lookup of ${topic}`);
         if (r.error === ServerError.ServiceNotReady) (err as { canRetry: boolean }).canRetry = true;
         throw err;
       }
-      const url: string = conn.address.tls && r.brokerServiceUrlTls ? r.brokerServiceUrlTls : r.brokerServiceUrl;
-      const address = parseServiceUrl(url, 'lookup response', 'brokerServiceUrl')[0];
-      if (r.response === LookupType.Connect) {
-        if (r.proxyThroughServiceUrl) return { address: conn.address, proxyToBrokerUrl: url };
-        return { address };
+      if (r.response === LookupType.Connect && r.proxyThroughServiceUrl) {
+        // the client-to-proxy hop keeps the service URL's TLS; the proxy wants only the broker's host:port
+        const target = parseServiceUrl((conn.address.tls && r.brokerServiceUrlTls) || r.brokerServiceUrl, 'lookup response', 'brokerServiceUrl')[0];
+        return { address: conn.address, proxyToBrokerUrl: hostPort(target) };
       }
+      const url = this.brokerUrl(conn, r, topic);
+      const address = parseServiceUrl(url, 'lookup response', 'brokerServiceUrl')[0];
+      if (r.response === LookupType.Connect) return { address };
       authoritative = r.authoritative;
       redirected();
       conn = await this.pool.get(address);
     }
     throw new ConnectionError(`lookup of ${topic} was redirected more than ${MAX_LOOKUP_REDIRECTS} times`);
   }
+
+  /** Over TLS only the TLS URL will do: falling back to the plaintext one would send credentials in clear. */
+  private brokerUrl(conn: Connection, r: { brokerServiceUrl?: string; brokerServiceUrlTls?: string }, topic: string): string {
+    if (!conn.address.tls) return r.brokerServiceUrl ?? '';
+    if (r.brokerServiceUrlTls) return r.brokerServiceUrlTls;
+    throw new TlsError(
+      `lookup of ${topic} over TLS: the broker named no TLS URL (brokerServiceUrlTls), only ${JSON.stringify(r.brokerServiceUrl ?? '')}; cortado never downgrades to plaintext. Enable brokerServicePortTls on every broker (or use a pulsar:// service URL)`,
+    );
+  }
+}
+
+/** `host:port`, the form the proxy expects in proxy_to_broker_url (not a pulsar:// URL). */
+export function hostPort(a: BrokerAddress): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

@@ -1,5 +1,5 @@
 import { ServerError, ServerErrorNames } from '../protocol/proto';
-import { BrokerError, CortadoError, ProducerBusyError, ProducerFencedError, SchemaError, TopicError } from './errors';
+import { AuthenticationError, AuthorizationError, BrokerError, CortadoError, ProducerBusyError, ProducerFencedError, SchemaError, TopicError } from './errors';
 
 const RETRIABLE = new Set<number>([ServerError.ServiceNotReady, ServerError.TooManyRequests, ServerError.MetadataError, ServerError.PersistenceError]);
 
@@ -12,6 +12,10 @@ export function errorFromServer(code: number, message: string, context: string):
       return new ProducerFencedError(text);
     case ServerError.ProducerBusy:
       return new ProducerBusyError(text);
+    case ServerError.AuthenticationError:
+      return new AuthenticationError(text);
+    case ServerError.AuthorizationError:
+      return new AuthorizationError(text);
     case ServerError.IncompatibleSchema:
       return new SchemaError(text);
     case ServerError.InvalidTopicName:

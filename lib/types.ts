@@ -1,3 +1,4 @@
+import type { TokenSupplier } from './auth/token';
 // The public types of cortado, written by hand for the people who read them. The zod schemas in
 // config.ts and consumer-config.ts validate the same options at run time; a unit test keeps the
 // two in step (test/unit/lib/types.test.ts) and test/types/public-api.ts pins what tsc accepts.
@@ -54,6 +55,26 @@ export interface ClientOptions {
   tlsAllowInsecure?: boolean;
   /** Token for the broker's token authentication; never logged. */
   authToken?: string;
+  /** PEM text of the CA (for platforms without files; CORTADO_TLS_CA) */
+  tlsCa?: string;
+  /** PEM text of the client certificate for mTLS (CORTADO_TLS_CERT) */
+  tlsCert?: string;
+  /** PEM text of the client key for mTLS; never logged (CORTADO_TLS_KEY) */
+  tlsKey?: string;
+  /** Check that the broker's certificate names the host; false keeps the CA check and warns. @default true */
+  tlsHostnameVerification?: boolean;
+  /** File holding the token, re-read on every connect and AUTH_CHALLENGE (rotation). */
+  authTokenFile?: string;
+  /** Called for a token on every connect and AUTH_CHALLENGE. */
+  authTokenSupplier?: TokenSupplier;
+  /** OAuth2 client credentials: the issuer whose .well-known/openid-configuration names the token endpoint */
+  oauth2IssuerUrl?: string;
+  /** JSON file with client_id and client_secret */
+  oauth2CredentialsFile?: string;
+  oauth2Audience?: string;
+  oauth2Scope?: string;
+  /** The broker listener (advertisedListeners) lookups answer with. */
+  listenerName?: string;
   /**
    * Where log lines go: `console`, a pino logger, anything with debug/info/warn/error.
    * @default none: silent (console when `logLevel`/CORTADO_LOG_LEVEL is set)

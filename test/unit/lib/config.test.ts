@@ -1,17 +1,8 @@
 import { expect } from 'chai';
 import { parseProducerConfig } from '../../../lib/config';
-import { ConfigError } from '../../../lib/errors';
+import { configError } from '../../support/config-error';
 import { envNameOf } from '../../../lib/options';
 
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('lib/config', () => {
   it('has defaults for every knob', () => {

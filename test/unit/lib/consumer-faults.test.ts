@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Consumer, ConsumerOptions } from '../../../lib/consumer';
-import { BrokerError, CortadoError, HandlerTimeoutError } from '../../../lib/errors';
+import { AuthorizationError, BrokerError, CortadoError, HandlerTimeoutError } from '../../../lib/errors';
 import type { Message } from '../../../lib/received-message';
 import { encodeBatch } from '../../../protocol/batch';
 import { CommandType, encodeMessageMetadata, MessageIdData } from '../../../protocol/proto';
@@ -82,8 +82,8 @@ describe('Consumer faults (scripted broker)', function () {
     peer.on('SUBSCRIBE', (_cmd, reply) => reply.error(ServerError.AuthorizationError, 'not yours'));
     const before = peer.count('SUBSCRIBE');
     const err = await consumer({ subscription: 'denied' }).catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(BrokerError);
-    expect((err as BrokerError).serverError).to.equal('AuthorizationError');
+    expect(err).to.be.instanceOf(AuthorizationError);
+    expect((err as CortadoError).code).to.equal('AUTHORIZATION');
     expect(peer.count('SUBSCRIBE') - before).to.equal(1);
   });
 

@@ -5,13 +5,13 @@ import type { Connection } from '../../../lib/connection';
 import type { ConnectionPool } from '../../../lib/connection-pool';
 import { LookupService, MAX_LOOKUP_REDIRECTS } from '../../../lib/lookup-service';
 import { BrokerAddress } from '../../../lib/service-url';
-import { ConnectionError, TopicError } from '../../../lib/errors';
+import { ConnectionError, TlsError, TopicError } from '../../../lib/errors';
 
 type Answer = (lookup: BaseCommand, address: BrokerAddress) => Record<string, unknown>;
 
 // Fake connections that answer LOOKUP like brokers would: no sockets, the real command bytes.
 function fakePool(answer: Answer) {
-  const asked: Array<{ host: string; authoritative: boolean }> = [];
+  const asked: Array<{ host: string; authoritative: boolean; listener?: string }> = [];
   const pool = {
     async get(address: BrokerAddress) {
       return {
@@ -19,7 +19,8 @@ function fakePool(answer: Answer) {
         async request(build: (id: number) => Buffer) {
           const bytes = build(1);
           const cmd = decodeFrame(bytes, 4, bytes.length).command;
-          asked.push({ host: `${address.host}:${address.port}`, authoritative: cmd.lookupTopic.authoritative });
+          const listener = cmd.lookupTopic.advertisedListenerName || undefined;
+          asked.push({ host: `${address.host}:${address.port}`, authoritative: cmd.lookupTopic.authoritative, ...(listener ? { listener } : {}) });
           return { type: CommandType.LOOKUP_RESPONSE, lookupTopicResponse: { requestId: 1, ...answer(cmd, address) } };
         },
       } as unknown as Connection;
@@ -67,10 +68,54 @@ describe('lib/lookup-service', () => {
     expect(e.canRetry).to.equal(true);
   });
 
-  it('connects through the service URL when the broker asks for the proxy', async () => {
+  it('regression: proxy_to_broker_url was sent as pulsar://host:port, the proxy expects host:port', async () => {
     const { pool } = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://inner:6650', proxyThroughServiceUrl: true }));
     const r = await new LookupService(pool, service).lookup('t');
     expect(r.address.host).to.equal('svc');
-    expect(r.proxyToBrokerUrl).to.equal('pulsar://inner:6650');
+    expect(r.proxyToBrokerUrl).to.equal('inner:6650');
+    // a plaintext client names the broker's plaintext port even when the answer has a TLS URL too
+    const both = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://inner:6650', brokerServiceUrlTls: 'pulsar+ssl://inner:6651', proxyThroughServiceUrl: true }));
+    expect((await new LookupService(both.pool, service).lookup('t')).proxyToBrokerUrl).to.equal('inner:6650');
+  });
+
+  it('through a TLS proxy keeps TLS to the proxy and names the broker by host:port', async () => {
+    const tlsService = [{ host: 'proxy', port: 6651, tls: true }];
+    const { pool } = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://inner:6650', brokerServiceUrlTls: 'pulsar+ssl://inner:6651', proxyThroughServiceUrl: true }));
+    const r = await new LookupService(pool, tlsService).lookup('t');
+    expect(r.address).to.deep.equal({ host: 'proxy', port: 6651, tls: true });
+    expect(r.proxyToBrokerUrl).to.equal('inner:6651');
+  });
+
+  it('regression: a TLS lookup whose answer lacks brokerServiceUrlTls silently fell back to the plaintext URL', async () => {
+    const tlsService = [{ host: 'svc', port: 6651, tls: true }];
+    const { pool, asked } = fakePool(() => ({ response: 0, brokerServiceUrl: 'pulsar://b1:6650', authoritative: true }));
+    const e = await new LookupService(pool, tlsService).lookup('t').catch((x) => x);
+    expect(e).to.be.instanceOf(TlsError);
+    expect(e.code).to.equal('TLS');
+    expect(e.message).to.include('never downgrades');
+    // nothing was asked of the plaintext broker
+    expect(asked.map((a) => a.host)).to.deep.equal(['svc:6651']);
+    const connect = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://b1:6650' }));
+    expect(await new LookupService(connect.pool, tlsService).lookup('t').catch((x) => x)).to.be.instanceOf(TlsError);
+  });
+
+  it('over TLS follows the TLS URLs', async () => {
+    const tlsService = [{ host: 'svc', port: 6651, tls: true }];
+    const { pool } = fakePool((_c, at) =>
+      at.host === 'svc'
+        ? { response: 0, brokerServiceUrl: 'pulsar://b1:6650', brokerServiceUrlTls: 'pulsar+ssl://b1:6651' }
+        : { response: 1, brokerServiceUrl: 'pulsar://b1:6650', brokerServiceUrlTls: 'pulsar+ssl://b1:6651' },
+    );
+    const r = await new LookupService(pool, tlsService).lookup('t');
+    expect(r.address).to.deep.equal({ host: 'b1', port: 6651, tls: true });
+  });
+
+  it('asks for the configured listener in every LOOKUP', async () => {
+    const { pool, asked } = fakePool((_c, at) => (at.host === 'svc' ? { response: 0, brokerServiceUrl: 'pulsar://b1:7000' } : { response: 1, brokerServiceUrl: 'pulsar://b1:7000' }));
+    await new LookupService(pool, service, { listenerName: 'external' }).lookup('t');
+    expect(asked.map((a) => a.listener)).to.deep.equal(['external', 'external']);
+    const plain = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://b1:6650' }));
+    await new LookupService(plain.pool, service).lookup('t');
+    expect(plain.asked[0].listener).to.equal(undefined);
   });
 });
