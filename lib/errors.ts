@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'PROTOCOL'
   | 'CONSUMER'
   | 'HANDLER'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  | 'CHECKSUM';
 
 /** Every error cortado raises; `canRetry` says whether the same call may succeed later. */
 export class CortadoError extends Error {
@@ -135,5 +136,12 @@ export class ProtocolError extends CortadoError {
 export class QueueFullError extends CortadoError {
   constructor(message: string) {
     super(message, 'QUEUE_FULL', true);
+  }
+}
+
+/** The broker saw a bad checksum and the bytes kept for this send no longer match it: the app changed the Buffer after produce(). */
+export class ChecksumError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'CHECKSUM');
   }
 }

@@ -20,7 +20,7 @@ describe('lib/config', () => {
     expect(c.topics).to.deep.equal([]);
     expect(c.partitionStrategy).to.equal('md5');
     expect(c.workerAllocation).to.equal('worker_per_topic_partition');
-    expect(c.sendTimeoutMs).to.equal(5000);
+    expect(c.sendTimeoutMs).to.equal(30_000);
     expect(c.batchingEnabled).to.equal(false);
     expect(c.batchingMaxBytes).to.equal(128 * 1024);
     expect(c.chunkingEnabled).to.equal(false);
