@@ -2,12 +2,19 @@ import { lookupFrame, partitionedMetadataFrame } from '../protocol/commands';
 import { LookupType, ServerError } from '../protocol/proto';
 import { Connection } from './connection';
 import { ConnectionPool } from './connection-pool';
-import { ConnectionError, CortadoError } from './errors';
+import { ConnectionError, CortadoError, ProtocolError } from './errors';
 import { errorFromServer } from './server-errors';
 import { BrokerAddress, parseServiceUrl } from './service-url';
 
 /** The Java and C++ clients give up after this many lookup redirects. */
 export const MAX_LOOKUP_REDIRECTS = 20;
+
+/**
+ * The most partitions a topic may claim. The broker has no default cap
+ * (maxNumPartitionsPerPartitionedTopic = 0) and the field is a uint32: an answer of 2^32-1 would
+ * make the client build billions of partition producers. Real topics have at most thousands.
+ */
+export const MAX_PARTITIONS = 100_000;
 
 export interface LookupResult {
   address: BrokerAddress;
@@ -45,6 +52,9 @@ export class LookupService {
     const res = await conn.request((id) => partitionedMetadataFrame(topic, id), `partitioned metadata of ${topic}`);
     const r = res.partitionMetadataResponse;
     if (r.response === 1) throw errorFromServer(r.error, r.message, `partitioned metadata of ${topic}`);
+    if (r.partitions > MAX_PARTITIONS) {
+      throw new ProtocolError(`partitioned metadata of ${topic}: ${conn.key} reports ${r.partitions} partitions; cortado accepts 0 to ${MAX_PARTITIONS}`);
+    }
     return r.partitions;
   }
 
