@@ -38,6 +38,21 @@ describe('Producer faults on the scripted broker', () => {
     expect(peer.sends.map((s) => s.payload.toString())).to.deep.equal(['after the close']);
   });
 
+  it('defect 1: a connection dropped while the re-registration is pending leads to exactly one new registration', async () => {
+    const p = producer({ topics: ['plain'] });
+    await p.start();
+    peer.once('PRODUCER', (_c, reply) => reply.destroy());
+    // the reconnect's registration is slow; a second, concurrent one would be refused
+    peer.once('PRODUCER', (_c, reply) => reply.delay(700).ok());
+    peer.on('PRODUCER', (_c, reply) => reply.error(ServerError.ProducerBusy, 'a second registration of the same producer'));
+    peer.closeProducer();
+    await peer.waitFor('PRODUCER', 3);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(peer.count('PRODUCER')).to.equal(3);
+    expect(peer.producers).to.have.length(1);
+    expect((await p.produceSync('plain', 'k', 'v')).entryId).to.equal(0);
+  });
+
   it('defect 5: start() retries ServiceNotReady and TooManyRequests (metadata, lookup, PRODUCER) until it registers', async () => {
     peer.once('PARTITIONED_METADATA', (_c, reply) => reply.error(ServerError.ServiceNotReady, 'loading'));
     peer.once('LOOKUP', (_c, reply) => reply.error(ServerError.TooManyRequests, 'slow down'));
