@@ -55,7 +55,8 @@ class Entry {
     readonly messages: OutgoingMessage | OutgoingMessage[],
     /** the earliest deadline of its messages, 0 = none */
     readonly deadline: number,
-    chunks: number,
+    /** how many receipts complete it: one per chunk */
+    readonly chunks: number,
   ) {
     this.receiptsLeft = chunks;
   }
@@ -246,6 +247,8 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
   protected becameReady(): void {
     this.written = this.head;
     this.blocked = false;
+    // every chunk goes again, so every chunk's receipt is awaited again
+    for (let i = this.head; i < this.entries.length; i++) this.entries[i].receiptsLeft = this.entries[i].chunks;
     // pending sends go again in order with their sequence ids, then the batch, then the worker's line
     this.pump();
     this.flush();

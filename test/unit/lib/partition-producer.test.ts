@@ -284,6 +284,28 @@ describe('lib/partition-producer faults', () => {
       for (let i = 0; i < n; i++) conn.receipt(h.producer.producerId, 0, 10 + i);
       expect((await p).entryId).to.equal(10 + n - 1);
     });
+
+    it('a chunked message cut off after some chunk receipts waits for every chunk again after the resend', async () => {
+      const h = producerHarness({ chunkingEnabled: true, maxMessageSize: 2048 });
+      const conn = await h.ready();
+      const p = h.send(Buffer.alloc(5000, 7));
+      await until(() => conn.sends.length >= 3, 'the chunks');
+      const n = conn.sends.length;
+      conn.receipt(h.producer.producerId, 0, 1);
+      conn.receipt(h.producer.producerId, 0, 2);
+      conn.destroy();
+      await h.reconnected(2);
+      const next = h.current();
+      next.answerProducer();
+      await until(() => next.sends.length === n, 'every chunk again');
+      for (let i = 0; i < n - 1; i++) next.receipt(h.producer.producerId, 0, 30 + i);
+      let done = false;
+      void p.then(() => (done = true));
+      await new Promise((r) => setImmediate(r));
+      expect(done).to.equal(false);
+      next.receipt(h.producer.producerId, 0, 30 + n - 1);
+      expect((await p).entryId).to.equal(30 + n - 1);
+    });
   });
 
   describe('defect 11: timed-out sends', () => {
