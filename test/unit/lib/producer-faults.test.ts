@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as sinon from 'sinon';
 import { Producer, ProducerOptions } from '../../../lib';
-import { BrokerError, QueueFullError, TimeoutError } from '../../../lib/errors';
+import { BrokerError, ChecksumError, QueueFullError, TimeoutError } from '../../../lib/errors';
 import type { MessageId } from '../../../lib/message';
 import { brokerFrames, Reply, ScriptedBroker, ServerError } from '../../support/scripted-broker';
 
@@ -51,6 +51,28 @@ describe('Producer faults on the scripted broker', () => {
     expect(peer.count('PRODUCER')).to.equal(3);
     expect(peer.producers).to.have.length(1);
     expect((await p.produceSync('plain', 'k', 'v')).entryId).to.equal(0);
+  });
+
+  it('defect 2: a SEND_ERROR for a batch under its highest sequence id fails that batch at once, not by timeout', async () => {
+    peer.once('SEND', (cmd, reply) => reply.raw(brokerFrames.sendError(cmd.send.producerId, cmd.send.highestSequenceId, ServerError.NotAllowedError, 'no')));
+    const p = producer({ topics: ['plain'], batchingEnabled: true, batchingMaxMessages: 3, sendTimeoutMs: 20_000 });
+    await p.start();
+    const batch = await Promise.all(['a', 'b', 'c'].map((v) => outcome(p.produce('plain', 'k', v))));
+    expect(batch.map((e) => (e as BrokerError).serverError)).to.deep.equal(['NotAllowedError', 'NotAllowedError', 'NotAllowedError']);
+    const next = await Promise.all(['d', 'e', 'f'].map((v) => p.produce('plain', 'k', v)));
+    expect(next.map((id) => id.batchIndex)).to.deep.equal([0, 1, 2]);
+  });
+
+  it('defect 3: an app that reuses its Buffer after produce() gets a ChecksumError, with no resend loop', async () => {
+    const p = producer({ topics: ['plain'], sendTimeoutMs: 20_000 });
+    await p.start();
+    const buf = Buffer.from('the original bytes');
+    const sent = outcome(p.produce('plain', 'k', buf));
+    buf.write('reused by the app'); // before the socket flushes the frame
+    const e = await sent;
+    expect(e).to.be.instanceOf(ChecksumError);
+    expect(peer.sends).to.have.length(1);
+    expect((await p.produceSync('plain', 'k', 'next')).entryId).to.equal(0);
   });
 
   it('defect 5: start() retries ServiceNotReady and TooManyRequests (metadata, lookup, PRODUCER) until it registers', async () => {
