@@ -3,6 +3,7 @@ import * as sinon from 'sinon';
 import { Producer, ProducerOptions } from '../../../lib';
 import { BrokerError, ChecksumError, QueueFullError, TimeoutError } from '../../../lib/errors';
 import type { MessageId } from '../../../lib/message';
+import { CommandType } from '../../../protocol/proto';
 import { brokerFrames, Reply, ScriptedBroker, ServerError } from '../../support/scripted-broker';
 
 const outcome = <T>(p: Promise<T>): Promise<T | Error> => p.then((v) => v, (e: Error) => e);
@@ -73,6 +74,43 @@ describe('Producer faults on the scripted broker', () => {
     expect(e).to.be.instanceOf(ChecksumError);
     expect(peer.sends).to.have.length(1);
     expect((await p.produceSync('plain', 'k', 'next')).entryId).to.equal(0);
+  });
+
+  it('defect 4: a PersistenceError is not the final answer: everything pending is resent in order on a new connection', async () => {
+    peer.once('SEND', (_c, reply) => reply.error(ServerError.PersistenceError, 'bookie unavailable'));
+    const p = producer({ topics: ['plain'] });
+    await p.start();
+    const ids = await Promise.all(['m0', 'm1', 'm2'].map((v) => p.produce('plain', 'k', v)));
+    expect(ids.map((id) => id.entryId)).to.deep.equal([...ids.map((id) => id.entryId)].sort((a, b) => a - b));
+    expect(peer.connections).to.equal(2);
+    const resent = peer.sends.filter((s) => s.connection === 2).map((s) => [s.sequenceId, s.payload.toString()]);
+    expect(resent).to.deep.equal([[0, 'm0'], [1, 'm1'], [2, 'm2']]);
+  });
+
+  it('defect 10: chunking honours a configured maxMessageSize below the broker limit', async () => {
+    const p = producer({ topics: ['plain'], chunkingEnabled: true, maxMessageSize: 2048 });
+    await p.start();
+    await p.produceSync('plain', 'k', Buffer.alloc(5000, 3));
+    expect(peer.sends.length).to.be.greaterThan(2);
+    for (const s of peer.sends) {
+      expect(s.isChunk).to.equal(true);
+      expect(s.payload.length).to.be.at.most(2048);
+    }
+  });
+
+  it('defect 15: a PRODUCER that timed out is closed before the retry, and the epoch rises with each attempt', async () => {
+    const p = producer({ topics: ['plain'], operationTimeoutMs: 800 });
+    await p.start();
+    // the re-registration after an unload gets no answer within operationTimeoutMs
+    peer.once('PRODUCER', (_c, reply) => reply.silent());
+    peer.closeProducer();
+    await peer.waitFor('PRODUCER', 3);
+    const kinds = peer.received.map((r) => r.command.type);
+    const close = kinds.indexOf(CommandType.CLOSE_PRODUCER);
+    expect(close).to.be.greaterThan(kinds.indexOf(CommandType.PRODUCER, kinds.indexOf(CommandType.PRODUCER) + 1));
+    expect(close).to.be.lessThan(kinds.lastIndexOf(CommandType.PRODUCER));
+    expect(peer.received.filter((r) => r.command.type === CommandType.PRODUCER).map((r) => r.command.producer.epoch)).to.deep.equal([0, 1, 2]);
+    expect((await p.produceSync('plain', 'k', 'v')).entryId).to.equal(0);
   });
 
   it('defect 5: start() retries ServiceNotReady and TooManyRequests (metadata, lookup, PRODUCER) until it registers', async () => {
