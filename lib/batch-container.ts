@@ -16,6 +16,11 @@ export class BatchContainer {
     return this.messages.length === 0;
   }
 
+  /** The messages waiting here, in arrival order (read only). */
+  peek(): readonly OutgoingMessage[] {
+    return this.messages;
+  }
+
   /** Whether a message still waits here for its outcome. */
   hasUnsettled(): boolean {
     return this.messages.some((m) => !m.settled);

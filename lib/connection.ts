@@ -307,9 +307,12 @@ export class Connection extends EventEmitter {
     });
   }
 
-  /** Writes a frame; a payload frame's parts go out together in one writev. */
-  write(frame: Buffer | [Buffer, Uint8Array]): void {
-    if (this.closedWith) return;
+  /**
+   * Writes a frame; a payload frame's parts go out together in one writev. Returns false once the
+   * socket's buffer is full: a sender should hold further frames until whenDrained() calls back.
+   */
+  write(frame: Buffer | [Buffer, Uint8Array]): boolean {
+    if (this.closedWith) return false;
     if (!this.corked) {
       // gather every frame written in this tick into one syscall
       this.corked = true;
@@ -319,11 +322,16 @@ export class Connection extends EventEmitter {
         this.socket.uncork();
       });
     }
-    if (Buffer.isBuffer(frame)) this.socket.write(frame);
-    else {
-      this.socket.write(frame[0]);
-      if (frame[1].length > 0) this.socket.write(frame[1]);
-    }
+    if (Buffer.isBuffer(frame)) return this.socket.write(frame);
+    const room = this.socket.write(frame[0]);
+    return frame[1].length > 0 ? this.socket.write(frame[1]) : room;
+  }
+
+  /** Calls back once the socket's buffer has room again (at once when it has now). */
+  whenDrained(callback: () => void): void {
+    if (this.closedWith) return;
+    if (!this.socket.writableNeedDrain) callback();
+    else this.socket.once('drain', callback);
   }
 
   addProducer(id: number, listener: ProducerListener): void {

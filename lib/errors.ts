@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'QUEUE_FULL'
   | 'AUTHENTICATION'
   | 'AUTHORIZATION'
-  | 'TLS';
+  | 'TLS'
+  | 'CHECKSUM';
 
 /** Every error cortado raises; `canRetry` says whether the same call may succeed later. */
 export class CortadoError extends Error {
@@ -166,5 +167,12 @@ export class AuthorizationError extends CortadoError {
 export class TlsError extends CortadoError {
   constructor(message: string) {
     super(message, 'TLS');
+  }
+}
+
+/** The broker saw a bad checksum and the bytes kept for this send no longer match it: the app changed the Buffer after produce(). */
+export class ChecksumError extends CortadoError {
+  constructor(message: string) {
+    super(message, 'CHECKSUM');
   }
 }

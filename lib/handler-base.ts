@@ -78,8 +78,8 @@ export abstract class HandlerBase {
   private stateNow: HandlerState = 'idle';
   /** the connection this handler is registered on while ready */
   protected conn?: Connection;
-  /** set once the handler is terminated, failed or closed */
-  protected failure?: CortadoError;
+  /** set once the handler is terminated, failed or closed: what its pending and later work fails with */
+  failure?: CortadoError;
   private attempt = 0;
   private attemptRunning = false;
   private reconnectTimer?: NodeJS.Timeout;

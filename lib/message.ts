@@ -6,8 +6,13 @@ export type KeyInput = Buffer | Uint8Array | string | null | undefined;
 
 /** Per-message options of produce/produceSync; any other key is an InvalidArgumentError. */
 export interface SendOptions {
-  /** ms until the send fails with a TimeoutError. @default the producer's sendTimeoutMs */
+  /** ms until the send fails with a TimeoutError (0: no timeout; sends are resent until the broker answers). @default the producer's sendTimeoutMs */
   timeout?: number;
+  /**
+   * The broker's deduplication id for this message instead of the producer's counter: ids must
+   * increase, and a retry after a TimeoutError with the same id is stored at most once.
+   */
+  sequenceId?: number;
   /** routes and is stored as partition_key instead of the key */
   partitionKey?: string | Uint8Array;
   /** Key_Shared ordering key */
@@ -25,6 +30,7 @@ export interface SendOptions {
 // Every SendOptions key (the compiler insists a new option is listed), plus a list message's own fields.
 const SEND_OPTION_KEYS = {
   timeout: true,
+  sequenceId: true,
   partitionKey: true,
   orderingKey: true,
   properties: true,
@@ -60,11 +66,18 @@ export interface OutgoingMessage {
   properties?: KeyValue[];
   eventTime?: number;
   deliverAtTime?: number;
+  /** the app's sequence id (SendOptions.sequenceId), else -1: the producer numbers it */
+  sequenceId: number;
   resolve(id: MessageId): void;
   reject(err: Error): void;
-  timer?: NodeJS.Timeout;
+  /** epoch ms after which the send fails with a TimeoutError; 0 = never */
+  deadline: number;
+  /** the producer's running count when it was handed over: flush() waits up to a count */
+  ticket: number;
   settled: boolean;
 }
+
+const NOOP = () => undefined;
 
 const EMPTY = new Uint8Array(0);
 
@@ -101,14 +114,25 @@ function timeOf(v: unknown, what: string): number {
 }
 
 /** Validates one message and resolves its bytes; throws InvalidArgumentError naming the bad field. */
-export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions | undefined): Omit<OutgoingMessage, 'resolve' | 'reject' | 'settled'> {
+// Every message is built with all its fields, so they share one object shape on the hot path.
+export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions | undefined): OutgoingMessage {
   const payload = valueBytes(value);
   const routing = keyString(opts?.partitionKey ?? key, opts?.partitionKey !== undefined ? 'partitionKey' : 'key');
-  const out: Omit<OutgoingMessage, 'resolve' | 'reject' | 'settled'> = {
+  const out: OutgoingMessage = {
     payload,
     nullValue: value === null || value === undefined,
     partitionKey: routing?.text,
     partitionKeyB64: routing?.b64 ?? false,
+    orderingKey: undefined,
+    properties: undefined,
+    eventTime: undefined,
+    deliverAtTime: undefined,
+    sequenceId: -1,
+    resolve: NOOP,
+    reject: NOOP,
+    deadline: 0,
+    ticket: 0,
+    settled: false,
   };
   if (!opts) return out;
   if (typeof opts !== 'object') throw new InvalidArgumentError(`send options must be an object, got ${describeType(opts)}`);
@@ -141,8 +165,14 @@ export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions 
     }
     out.deliverAtTime = Date.now() + Math.round(opts.deliverAfter);
   }
-  if (opts.timeout !== undefined && (typeof opts.timeout !== 'number' || !(opts.timeout > 0))) {
-    throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${String(opts.timeout)}`);
+  if (opts.timeout !== undefined && (typeof opts.timeout !== 'number' || !(opts.timeout >= 0) || !Number.isFinite(opts.timeout))) {
+    throw new InvalidArgumentError(`timeout must be a non-negative number of milliseconds (0 = no timeout), got ${String(opts.timeout)}`);
+  }
+  if (opts.sequenceId !== undefined) {
+    if (typeof opts.sequenceId !== 'number' || !Number.isSafeInteger(opts.sequenceId) || opts.sequenceId < 0) {
+      throw new InvalidArgumentError(`sequenceId must be a non-negative safe integer, got ${String(opts.sequenceId)}`);
+    }
+    out.sequenceId = opts.sequenceId;
   }
   return out;
 }

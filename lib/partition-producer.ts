@@ -1,16 +1,31 @@
 import { encodeBatch } from '../protocol/batch';
 import { closeProducerFrame, producerFrame, sendFrame } from '../protocol/commands';
 import type { Codec } from '../protocol/compression';
+import { payloadFrameIntact } from '../protocol/frame';
 import { AccessMode, BaseCommand, encodeMessageMetadata, MessageMetadata, SchemaData, ServerError } from '../protocol/proto';
-import { Backoff, sleep } from './backoff';
+import { sleep } from './backoff';
 import { BatchContainer, KeyBasedBatchContainer } from './batch-container';
 import type { ProducerConfig } from './config';
 import { Connection, ProducerListener } from './connection';
-import { ConnectionPool } from './connection-pool';
-import { ClosedError, CortadoError, MessageTooLargeError, ProducerBusyError, ProducerFencedError } from './errors';
-import { LookupService } from './lookup-service';
-import type { OutgoingMessage } from './message';
+import type { ConnectionPool } from './connection-pool';
+import {
+  BrokerError,
+  ChecksumError,
+  ClosedError,
+  ConnectionError,
+  CortadoError,
+  MessageTooLargeError,
+  ProducerBusyError,
+  ProducerFencedError,
+  QueueFullError,
+  TimeoutError,
+} from './errors';
+import { HandlerBase } from './handler-base';
+import type { LookupService } from './lookup-service';
+import type { MemoryLimitController } from './memory-limit-controller';
+import type { MessageId, OutgoingMessage } from './message';
 import { errorFromServer } from './server-errors';
+import type { Worker } from './worker';
 
 export interface ProducerContext {
   pool: ConnectionPool;
@@ -19,97 +34,181 @@ export interface ProducerContext {
   codec?: Codec;
   schema?: SchemaData;
   accessMode: AccessMode;
+  /** the client's memory budget, shared by all its producers */
+  memory: MemoryLimitController;
 }
 
-/** One entry on the wire (a message, a batch, or every chunk of a message) awaiting its receipt. */
-interface InFlight {
-  sequenceId: number;
-  frames: [Buffer, Uint8Array][];
-  messages: OutgoingMessage[];
-  batched: boolean;
-  chunks: number;
-  chunkReceipts: number;
-}
+type PayloadFrame = [Buffer, Uint8Array];
 
-type State = 'idle' | 'connecting' | 'ready' | 'closing' | 'closed' | 'fenced';
+/** One SEND on the wire (a message, a batch, or every chunk of one message) awaiting its receipt. */
+class Entry {
+  receiptsLeft: number;
+  checksumResends = 0;
+
+  constructor(
+    /** the SEND's sequence id (a batch's first) and highest sequence id (a batch's last) */
+    readonly lo: number,
+    readonly hi: number,
+    /** the frame, or every chunk's frame */
+    readonly frame: PayloadFrame | PayloadFrame[],
+    /** the message, or a batch's messages in batch order */
+    readonly messages: OutgoingMessage | OutgoingMessage[],
+    /** the earliest deadline of its messages, 0 = none */
+    readonly deadline: number,
+    /** how many receipts complete it: one per chunk */
+    readonly chunks: number,
+  ) {
+    this.receiptsLeft = chunks;
+  }
+
+  /** The broker names a batch by its first or its highest sequence id. */
+  covers(sequenceId: number): boolean {
+    return sequenceId === this.lo || sequenceId === this.hi || (this.lo < sequenceId && sequenceId < this.hi);
+  }
+}
 
 // ledgerId/entryId of 2^64-1 mark a send the broker dropped as a duplicate.
 const DUPLICATE_ID = 2 ** 63;
+// A frame whose bytes are intact but which the broker keeps refusing for its checksum fails after this many resends.
+const MAX_CHECKSUM_RESENDS = 3;
 
 /**
  * A Pulsar producer on one topic-partition: registers on the owning broker's connection, numbers
- * messages with sequence ids, batches and chunks them, and keeps every unacknowledged send so a
- * reconnect resends it with its original sequence id.
+ * messages with sequence ids, batches and chunks them, and keeps every unacknowledged send in
+ * order so that a reconnect resends it with its original sequence id. Sends time out from the
+ * head of that queue: a timed-out send and everything behind it fail and are never written later.
  */
-export class PartitionProducer implements ProducerListener {
+export class PartitionProducer extends HandlerBase implements ProducerListener {
   readonly producerId = Connection.newResourceId();
   producerName?: string;
   topicEpoch?: number;
   schemaVersion?: Uint8Array;
-  /** called whenever the producer becomes ready to take writes */
-  onReady?: () => void;
+  /** the worker whose line feeds this producer (set by Worker.attach) */
+  worker?: Worker;
 
-  private state: State = 'idle';
-  private conn?: Connection;
-  private nextSequenceId = 0;
-  private readonly inFlight = new Map<number, InFlight>();
-  private epoch = 0;
-  private readonly backoff = new Backoff();
+  private nextSequenceId: number;
+  private registrations = 0;
+  /** sends in order; [head, written) went out on the current connection */
+  private entries: Entry[] = [];
+  private head = 0;
+  private written = 0;
+  /** the socket's buffer is full: new sends wait for its drain */
+  private blocked = false;
   private readonly batch?: BatchContainer;
   private batchTimer?: NodeJS.Timeout;
-  private reconnectTimer?: NodeJS.Timeout;
-  private terminalError?: CortadoError;
-  private readonly idleWaiters: Array<() => void> = [];
+  private timeoutTimer?: NodeJS.Timeout;
+  private timeoutAt = Infinity;
+  /** messages admitted and not settled: queued in the worker, batched or in flight */
+  private pending = 0;
+  private readonly permitWaiters: Array<{ grant(): void; reject(err: Error): void }> = [];
+  private tickets = 0;
+  private readonly flushWaiters: Array<{ upTo: number; done(): void }> = [];
 
   constructor(
     /** the Pulsar topic this producer writes: `T` or `T-partition-i` */
-    readonly topicName: string,
+    topicName: string,
     /** the topic the app named and the partition index reported in message ids */
     readonly topic: string,
     readonly partition: number,
     private readonly ctx: ProducerContext,
   ) {
+    super(topicName, { pool: ctx.pool, lookup: ctx.lookup, operationTimeoutMs: ctx.config.operationTimeoutMs });
     const c = ctx.config;
+    this.nextSequenceId = c.initialSequenceId !== undefined ? c.initialSequenceId + 1 : 0;
     if (c.batchingEnabled) {
       const limits = { maxMessages: c.batchingMaxMessages, maxBytes: c.batchingMaxBytes };
       this.batch = c.batchBuilder === 'key_based' ? new KeyBasedBatchContainer(limits) : new BatchContainer(limits);
     }
   }
 
-  get ready(): boolean {
-    return this.state === 'ready';
-  }
-
-  /** Set when the producer can never send again (fenced or closed): queued messages fail with it. */
-  get failure(): CortadoError | undefined {
-    return this.terminalError;
-  }
-
+  /** Messages admitted and not yet settled (worker line, batch and in flight). */
   get pendingCount(): number {
-    return this.inFlight.size;
+    return this.pending;
   }
 
-  /** Registers with the broker; rejects with the typed reason when registration fails. */
-  async start(): Promise<void> {
-    this.state = 'connecting';
+  /** Registers after the configured startup delay; transient errors are retried until operationTimeoutMs. */
+  override async start(): Promise<void> {
+    const c = this.ctx.config;
+    await sleep(c.startupDelayMs + Math.floor(Math.random() * (c.startupJitterMs + 1)));
+    return super.start();
+  }
+
+  // ---- admission: maxPendingMessages and the client's memory limit ----
+
+  /** Takes room for one message now; false when the queue or memory is full or others wait ahead. */
+  tryAdmit(size: number): boolean {
+    if (this.permitWaiters.length > 0 || this.pending >= this.ctx.config.maxPendingMessages) return false;
+    if (!this.ctx.memory.tryReserve(size)) return false;
+    this.pending++;
+    return true;
+  }
+
+  /** Why tryAdmit refused, as the typed error a fail-fast send gets. */
+  queueFullError(size: number): QueueFullError {
+    const c = this.ctx.config;
+    if (this.permitWaiters.length > 0 || this.pending >= c.maxPendingMessages) {
+      return new QueueFullError(
+        `${this.topic} partition ${this.partition} already holds ${c.maxPendingMessages} unsettled sends (maxPendingMessages); wait for some to complete or set blockIfQueueFull`,
+      );
+    }
+    return new QueueFullError(
+      `the producer's ${c.memoryLimitBytes} bytes of unsettled messages (memoryLimitBytes) leave no room for ${size} more; wait for some to complete or set blockIfQueueFull`,
+    );
+  }
+
+  /** Waits in line for room for one message (blockIfQueueFull). */
+  async admit(size: number): Promise<void> {
+    if (this.permitWaiters.length > 0 || this.pending >= this.ctx.config.maxPendingMessages) {
+      // the releaser counts the permit for us before granting it
+      await new Promise<void>((grant, reject) => this.permitWaiters.push({ grant, reject }));
+    } else this.pending++;
     try {
-      await this.register();
+      await this.ctx.memory.reserve(size);
     } catch (err) {
-      this.state = 'closed';
-      // the broker answers ProducerFenced to a newcomer on an exclusively held topic: it was never fenced, the topic is busy
-      const e = err instanceof ProducerFencedError ? new ProducerBusyError(err.message) : (err as CortadoError);
-      this.terminalError = e;
-      throw e;
+      this.releasePermit();
+      throw err;
     }
   }
 
-  private async register(): Promise<void> {
+  /** The number flush() compares with: messages are numbered as they are handed over. */
+  issueTicket(): number {
+    return ++this.tickets;
+  }
+
+  private releasePermit(): void {
+    this.pending--;
+    if (this.permitWaiters.length > 0 && this.pending < this.ctx.config.maxPendingMessages) {
+      this.pending++;
+      this.permitWaiters.shift()!.grant();
+    }
+  }
+
+  private settled(msg: OutgoingMessage): void {
+    msg.settled = true;
+    this.ctx.memory.release(msg.payload.length);
+    this.releasePermit();
+  }
+
+  private resolveMessage(msg: OutgoingMessage, id: MessageId): void {
+    if (msg.settled) return;
+    this.settled(msg);
+    msg.resolve(id);
+  }
+
+  /** Fails one message and frees its room; a no-op when it is already settled. */
+  failMessage(msg: OutgoingMessage, err: Error): void {
+    if (msg.settled) return;
+    this.settled(msg);
+    msg.reject(err);
+  }
+
+  // ---- registration (HandlerBase) ----
+
+  protected async register(conn: Connection): Promise<void> {
     const c = this.ctx.config;
-    await sleep(c.startupDelayMs + Math.floor(Math.random() * (c.startupJitterMs + 1)));
-    if (this.state !== 'connecting') return;
-    const where = await this.ctx.lookup.lookup(this.topicName);
-    const conn = await this.ctx.pool.get(where.address, where.proxyToBrokerUrl);
     conn.addProducer(this.producerId, this);
+    // the broker refuses a PRODUCER whose epoch is older than one it already saw
+    const epoch = this.registrations++;
     let res: BaseCommand;
     try {
       res = await conn.request(
@@ -120,7 +219,7 @@ export class PartitionProducer implements ProducerListener {
             requestId,
             producerName: this.producerName ?? c.producerName,
             userProvidedName: c.producerName !== undefined,
-            epoch: this.epoch,
+            epoch,
             accessMode: this.ctx.accessMode,
             topicEpoch: this.topicEpoch,
             schema: this.ctx.schema,
@@ -128,30 +227,56 @@ export class PartitionProducer implements ProducerListener {
         `creating a producer on ${this.topicName}`,
       );
     } catch (err) {
-      conn.removeProducer(this.producerId);
+      // over the backlog quota the references fail what waits at once and keep trying to reconnect
+      if (err instanceof BrokerError && err.serverError === 'ProducerBlockedQuotaExceededException') this.failQueued(err);
       throw err;
     }
     const ok = res.producerSuccess;
-    if (this.state !== 'connecting') {
-      // closed while registering: release the broker-side producer we just made
-      conn.removeProducer(this.producerId);
-      conn.write(closeProducerFrame(this.producerId, Connection.newRequestId()));
-      return;
-    }
-    this.conn = conn;
     this.producerName = ok.producerName;
     if (Object.prototype.hasOwnProperty.call(ok, 'topicEpoch')) this.topicEpoch = ok.topicEpoch;
     if (ok.schemaVersion && ok.schemaVersion.length > 0) this.schemaVersion = ok.schemaVersion;
-    if (ok.lastSequenceId >= this.nextSequenceId) this.nextSequenceId = ok.lastSequenceId + 1;
-    this.state = 'ready';
-    this.backoff.reset();
-    this.resendInFlight();
-    this.onReady?.();
+    if (c.initialSequenceId === undefined && ok.lastSequenceId >= this.nextSequenceId) this.nextSequenceId = ok.lastSequenceId + 1;
   }
+
+  protected release(conn: Connection, _err: unknown): void {
+    conn.removeProducer(this.producerId);
+    // the broker may hold a producer for a request that timed out or completed too late: close it (the broker answers success for unknown ids)
+    if (!conn.closed) conn.request((id) => closeProducerFrame(this.producerId, id), `releasing the producer on ${this.topicName}`).catch(() => undefined);
+  }
+
+  protected becameReady(): void {
+    this.written = this.head;
+    this.blocked = false;
+    // every chunk goes again, so every chunk's receipt is awaited again
+    for (let i = this.head; i < this.entries.length; i++) this.entries[i].receiptsLeft = this.entries[i].chunks;
+    // pending sends go again in order with their sequence ids, then the batch, then the worker's line
+    this.pump();
+    this.flush();
+    this.worker?.drain();
+  }
+
+  protected override onDisconnected(): void {
+    this.written = this.head;
+    this.blocked = false;
+  }
+
+  protected failPending(err: CortadoError): void {
+    this.failQueued(err);
+  }
+
+  protected override startError(err: CortadoError): CortadoError {
+    // the broker answers ProducerFenced to a newcomer on an exclusively held topic: it was never fenced, the topic is busy
+    return err instanceof ProducerFencedError ? new ProducerBusyError(err.message) : err;
+  }
+
+  // ---- the send path ----
 
   /** Takes one message; the worker calls this in send order and only when ready. */
   write(msg: OutgoingMessage): void {
     if (msg.settled) return;
+    if (msg.sequenceId < 0) msg.sequenceId = this.nextSequenceId++;
+    else if (msg.sequenceId >= this.nextSequenceId) this.nextSequenceId = msg.sequenceId + 1;
+    this.watch(msg.deadline);
     if (!this.batch || msg.deliverAtTime !== undefined) {
       // a delayed message is never batched; flush first so it keeps its place in the order
       if (this.batch && !this.batch.isEmpty) this.flush();
@@ -197,7 +322,7 @@ export class PartitionProducer implements ProducerListener {
   }
 
   private sendOne(msg: OutgoingMessage): void {
-    const sequenceId = this.nextSequenceId;
+    const sequenceId = msg.sequenceId;
     const md = this.baseMetadata(sequenceId);
     if (msg.partitionKey !== undefined) {
       md.partitionKey = msg.partitionKey;
@@ -210,36 +335,42 @@ export class PartitionProducer implements ProducerListener {
     if (msg.nullValue) md.nullValue = true;
     const payload = this.compress(md, msg.payload);
     const metadata = encodeMessageMetadata(md);
-    const limit = this.conn!.maxMessageSize;
+    const brokerLimit = this.conn!.maxMessageSize;
+    const chunking = this.ctx.config.chunkingEnabled;
+    // a chunking producer keeps every frame within its own maxMessageSize too, when that is the smaller
+    const limit = chunking ? Math.min(this.ctx.config.maxMessageSize, brokerLimit) : brokerLimit;
     if (metadata.length + payload.length > limit) {
-      if (this.ctx.config.chunkingEnabled) return this.sendChunks(msg, md, payload);
-      return this.settleError(msg, new MessageTooLargeError(metadata.length + payload.length, limit));
+      if (chunking) return this.sendChunks(msg, md, payload, limit);
+      return this.failMessage(msg, new MessageTooLargeError(metadata.length + payload.length, limit));
     }
-    this.nextSequenceId++;
     const frame = sendFrame({ producerId: this.producerId, sequenceId }, metadata, payload);
-    this.track({ sequenceId, frames: [frame], messages: [msg], batched: false, chunks: 1, chunkReceipts: 0 });
+    this.push(new Entry(sequenceId, sequenceId, frame, msg, msg.deadline, 1));
   }
 
   private sendBatch(msgs: OutgoingMessage[]): void {
-    const sequenceId = this.nextSequenceId;
-    const highestSequenceId = sequenceId + msgs.length - 1;
+    const first = msgs[0];
+    const sequenceId = first.sequenceId;
+    const highestSequenceId = msgs[msgs.length - 1].sequenceId;
+    let deadline = 0;
     const body = encodeBatch(
-      msgs.map((m, i) => ({
-        metadata: {
-          payloadSize: m.payload.length,
-          partitionKey: m.partitionKey,
-          partitionKeyB64Encoded: m.partitionKeyB64 || undefined,
-          orderingKey: m.orderingKey,
-          properties: m.properties,
-          eventTime: m.eventTime,
-          sequenceId: sequenceId + i,
-          nullValue: m.nullValue || undefined,
-        },
-        payload: m.payload,
-      })),
+      msgs.map((m) => {
+        if (m.deadline !== 0 && (deadline === 0 || m.deadline < deadline)) deadline = m.deadline;
+        return {
+          metadata: {
+            payloadSize: m.payload.length,
+            partitionKey: m.partitionKey,
+            partitionKeyB64Encoded: m.partitionKeyB64 || undefined,
+            orderingKey: m.orderingKey,
+            properties: m.properties,
+            eventTime: m.eventTime,
+            sequenceId: m.sequenceId,
+            nullValue: m.nullValue || undefined,
+          },
+          payload: m.payload,
+        };
+      }),
     );
     const md = this.baseMetadata(sequenceId);
-    const first = msgs[0];
     if (first.partitionKey !== undefined) {
       md.partitionKey = first.partitionKey;
       if (first.partitionKeyB64) md.partitionKeyB64Encoded = true;
@@ -252,22 +383,16 @@ export class PartitionProducer implements ProducerListener {
     const limit = this.conn!.maxMessageSize;
     if (metadata.length + payload.length > limit) {
       const err = new MessageTooLargeError(metadata.length + payload.length, limit);
-      for (const m of msgs) this.settleError(m, err);
+      for (const m of msgs) this.failMessage(m, err);
       return;
     }
-    this.nextSequenceId += msgs.length;
-    const frame = sendFrame(
-      { producerId: this.producerId, sequenceId, numMessages: msgs.length, highestSequenceId },
-      metadata,
-      payload,
-    );
-    this.track({ sequenceId, frames: [frame], messages: msgs, batched: true, chunks: 1, chunkReceipts: 0 });
+    const frame = sendFrame({ producerId: this.producerId, sequenceId, numMessages: msgs.length, highestSequenceId }, metadata, payload);
+    this.push(new Entry(sequenceId, highestSequenceId, frame, msgs, deadline, 1));
   }
 
   // Chunks share one sequence id; each repeats the metadata with its chunk id (protocol chunking rules).
-  private sendChunks(msg: OutgoingMessage, md: MessageMetadata, payload: Uint8Array): void {
-    const sequenceId = this.nextSequenceId;
-    const limit = Math.min(this.ctx.config.maxMessageSize, this.conn!.maxMessageSize);
+  private sendChunks(msg: OutgoingMessage, md: MessageMetadata, payload: Uint8Array, limit: number): void {
+    const sequenceId = msg.sequenceId;
     md.uuid = `${this.producerName}-${sequenceId}`;
     md.totalChunkMsgSize = payload.length;
     md.numChunksFromMsg = Math.ceil(payload.length / 1024);
@@ -277,161 +402,275 @@ export class PartitionProducer implements ProducerListener {
     const chunks = Math.ceil(payload.length / chunkSize);
     md.numChunksFromMsg = chunks;
     if (md.uncompressedSize === undefined) md.uncompressedSize = payload.length;
-    const frames: [Buffer, Uint8Array][] = [];
+    const frames: PayloadFrame[] = [];
     for (let i = 0; i < chunks; i++) {
       md.chunkId = i;
       const part = payload.subarray(i * chunkSize, Math.min(payload.length, (i + 1) * chunkSize));
       frames.push(sendFrame({ producerId: this.producerId, sequenceId, isChunk: true }, encodeMessageMetadata(md), part));
     }
-    this.nextSequenceId++;
-    this.track({ sequenceId, frames, messages: [msg], batched: false, chunks, chunkReceipts: 0 });
+    this.push(new Entry(sequenceId, sequenceId, frames, msg, msg.deadline, chunks));
   }
 
-  private track(entry: InFlight): void {
-    this.inFlight.set(entry.sequenceId, entry);
-    for (const f of entry.frames) this.conn!.write(f);
+  private push(entry: Entry): void {
+    this.entries.push(entry);
+    if (!this.blocked && this.written === this.entries.length - 1) this.pump();
   }
 
-  private resendInFlight(): void {
-    for (const [seq, entry] of this.inFlight) {
-      if (entry.messages.every((m) => m.settled)) {
-        this.inFlight.delete(seq);
-        continue;
-      }
-      entry.chunkReceipts = 0;
-      for (const f of entry.frames) this.conn!.write(f);
+  /** Writes unwritten entries in order until the socket's buffer is full, then waits for its drain. */
+  private pump(): void {
+    const conn = this.conn;
+    if (!conn || !this.ready) return;
+    let room = true;
+    while (room && this.written < this.entries.length) {
+      const f = this.entries[this.written++].frame;
+      if (isFrame(f)) room = conn.write(f);
+      else for (const c of f) room = conn.write(c) && room;
     }
-    this.flush();
+    if (room) return;
+    this.blocked = true;
+    conn.whenDrained(() => {
+      if (this.conn !== conn) return;
+      this.blocked = false;
+      this.pump();
+    });
   }
+
+  /** Drops the head entry; the queue's storage is compacted once most of it is behind the head. */
+  private shift(): void {
+    this.head++;
+    if (this.head === this.entries.length) {
+      this.entries = [];
+      this.head = this.written = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.written -= this.head;
+      this.head = 0;
+    }
+  }
+
+  // ---- what the broker says ----
 
   onSendReceipt(cmd: BaseCommand): void {
     const r = cmd.sendReceipt;
-    const entry = this.inFlight.get(r.sequenceId);
+    const entry = this.head < this.entries.length ? this.entries[this.head] : undefined;
     if (!entry) return;
-    if (++entry.chunkReceipts < entry.chunks) return;
-    this.inFlight.delete(r.sequenceId);
+    if (r.sequenceId !== entry.lo) {
+      // a receipt for a send behind the head means an earlier one was lost: resend everything on a new connection (as the references do)
+      if (this.indexOf(r.sequenceId, true) > this.head) this.dropConnection(`a receipt for sequence id ${r.sequenceId} overtook ${entry.lo}`);
+      // else the answer to a send that already timed out
+      return;
+    }
+    if (--entry.receiptsLeft > 0) return;
+    this.shift();
     const dup = r.messageId.ledgerId >= DUPLICATE_ID;
     const ledgerId = dup ? -1 : r.messageId.ledgerId;
     const entryId = dup ? -1 : r.messageId.entryId;
-    const msgs = entry.messages;
-    for (let i = 0; i < msgs.length; i++) {
-      const m = msgs[i];
-      if (m.settled) continue;
-      m.settled = true;
-      if (m.timer) clearTimeout(m.timer);
-      m.resolve(
-        entry.batched
-          ? { topic: this.topic, partition: this.partition, ledgerId, entryId, batchIndex: i }
-          : { topic: this.topic, partition: this.partition, ledgerId, entryId },
-      );
-    }
-    this.notifyIfIdle();
+    const m = entry.messages;
+    if (!Array.isArray(m)) this.resolveMessage(m, { topic: this.topic, partition: this.partition, ledgerId, entryId });
+    else for (let i = 0; i < m.length; i++) this.resolveMessage(m[i], { topic: this.topic, partition: this.partition, ledgerId, entryId, batchIndex: i });
+    if (this.flushWaiters.length > 0) this.checkFlushed();
   }
 
+  // Per the Java client's ClientCnx.handleSendError.
   onSendError(cmd: BaseCommand): void {
     const e = cmd.sendError;
-    const entry = this.inFlight.get(e.sequenceId);
-    if (e.error === ServerError.ProducerFenced) return this.fence(errorFromServer(e.error, e.message, `send on ${this.topicName}`));
-    if (e.error === ServerError.ChecksumError && entry) {
-      // the bytes were damaged in transit: the same frames go again
-      for (const f of entry.frames) this.conn?.write(f);
-      return;
-    }
-    if (!entry) return;
-    this.inFlight.delete(e.sequenceId);
     const err = errorFromServer(e.error, e.message, `send on ${this.topicName}`);
-    for (const m of entry.messages) this.settleError(m, err);
-    this.notifyIfIdle();
+    switch (e.error) {
+      case ServerError.ChecksumError:
+        return this.recoverChecksumError(e.sequenceId);
+      case ServerError.TopicTerminatedError:
+      case ServerError.ProducerFenced:
+        return this.fail(err);
+      case ServerError.NotAllowedError: {
+        // this send alone is refused (its size or its content); the rest go on
+        const i = this.indexOf(e.sequenceId, false);
+        if (i >= 0) this.removeEntry(i, err);
+        return;
+      }
+      default:
+        // anything else (PersistenceError, "producer is closed", ...): resend everything pending, in order, on a new connection
+        this.dropConnection(`the broker answered ${err.message}`);
+    }
+  }
+
+  private recoverChecksumError(sequenceId: number): void {
+    const i = this.indexOf(sequenceId, false);
+    if (i < 0) return;
+    const entry = this.entries[i];
+    if (!entryIntact(entry)) {
+      return this.removeEntry(
+        i,
+        new ChecksumError(`the message with sequence id ${sequenceId} to ${this.topicName} changed after it was handed over (its Buffer was reused); it was not stored`),
+      );
+    }
+    if (++entry.checksumResends > MAX_CHECKSUM_RESENDS) {
+      return this.removeEntry(i, new ChecksumError(`the broker refused the checksum of sequence id ${sequenceId} on ${this.topicName} ${MAX_CHECKSUM_RESENDS + 1} times although the bytes are intact`));
+    }
+    // damaged on the way: everything from here goes again, in order
+    this.dropConnection(`the broker saw a bad checksum for sequence id ${sequenceId}`);
+  }
+
+  /** The index of the pending entry the broker means by a sequence id, or -1. */
+  private indexOf(sequenceId: number, byFirst: boolean): number {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (byFirst ? e.lo === sequenceId : e.covers(sequenceId)) return i;
+    }
+    return -1;
+  }
+
+  private removeEntry(i: number, err: Error): void {
+    const [entry] = this.entries.splice(i, 1);
+    if (i < this.written) this.written--;
+    this.failEntry(entry, err);
+    if (this.head === this.entries.length) this.entries.length = this.head = this.written = 0;
+    if (this.flushWaiters.length > 0) this.checkFlushed();
+  }
+
+  private failEntry(entry: Entry, err: Error): void {
+    const m = entry.messages;
+    if (!Array.isArray(m)) this.failMessage(m, err);
+    else for (const x of m) this.failMessage(x, err);
+  }
+
+  private dropConnection(why: string): void {
+    this.conn?.destroy(new ConnectionError(`${why} (${this.topicName}); reconnecting to resend pending messages in order`));
   }
 
   onCloseProducer(): void {
-    this.lostConnection();
+    this.connectionLost();
   }
 
   onTopicMigrated(): void {
     this.conn?.removeProducer(this.producerId);
-    this.lostConnection();
+    this.connectionLost();
   }
 
   onConnectionClosed(): void {
-    this.lostConnection();
+    this.connectionLost();
   }
 
-  private lostConnection(): void {
-    if (this.state !== 'ready' && this.state !== 'connecting') return;
-    this.conn = undefined;
-    this.state = 'connecting';
-    this.scheduleReconnect();
+  // ---- send timeouts: one timer for the whole producer ----
+
+  /** Makes sure the timer fires by this deadline (0 = none). */
+  watch(deadline: number): void {
+    if (deadline !== 0 && deadline < this.timeoutAt) this.armTimeout(deadline);
   }
 
-  private scheduleReconnect(): void {
-    const delay = this.backoff.next();
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.register().catch((err: CortadoError) => {
-        if (err instanceof ProducerFencedError) return this.fence(err);
-        if (this.state === 'connecting') this.scheduleReconnect();
-      });
-    }, delay);
+  private armTimeout(at: number): void {
+    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+    this.timeoutAt = at;
+    this.timeoutTimer = setTimeout(this.onTimeout, Math.max(0, at - Date.now()));
   }
 
-  private fence(err: CortadoError): void {
-    this.state = 'fenced';
-    this.terminalError = err;
-    this.conn?.removeProducer(this.producerId);
-    this.conn = undefined;
-    this.failAll(err);
-    this.onReady?.();
+  private readonly onTimeout = (): void => {
+    this.timeoutTimer = undefined;
+    this.timeoutAt = Infinity;
+    const next = this.expire(Date.now());
+    if (next !== Infinity) this.armTimeout(next);
+  };
+
+  /**
+   * Fails the queue from the first send whose deadline passed (in flight, batched or in the
+   * worker's line) to its end, as the references do: nothing behind a timed-out send may be stored
+   * after it. Returns the earliest deadline left.
+   */
+  private expire(now: number): number {
+    let next = Infinity;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const d = this.entries[i].deadline;
+      if (d === 0) continue;
+      if (d <= now) {
+        this.timeOutFrom(i);
+        return next;
+      }
+      if (d < next) next = d;
+    }
+    if (this.batch && !this.batch.isEmpty) {
+      for (const m of this.batch.peek()) {
+        if (m.deadline !== 0 && m.deadline <= now) {
+          this.timeOutFrom(this.entries.length);
+          return next;
+        }
+        if (m.deadline !== 0 && m.deadline < next) next = m.deadline;
+      }
+    }
+    const queued = this.worker?.failQueued(this, () => this.timeoutError(), now) ?? Infinity;
+    if (this.flushWaiters.length > 0) this.checkFlushed();
+    return Math.min(next, queued);
   }
 
-  private settleError(msg: OutgoingMessage, err: Error): void {
-    if (msg.settled) return;
-    msg.settled = true;
-    if (msg.timer) clearTimeout(msg.timer);
-    msg.reject(err);
+  private timeoutError(): TimeoutError {
+    return new TimeoutError(
+      `send to ${this.topic} partition ${this.partition} got no receipt before its deadline (sendTimeoutMs or the timeout option); later sends of this partition fail with it so that none is stored out of order; with broker deduplication a retry with the same sequenceId is stored at most once`,
+    );
   }
 
-  /** Fails every message this producer holds (in flight or batched). */
-  failAll(err: CortadoError): void {
-    if (this.batch) for (const group of this.batch.drain()) for (const m of group) this.settleError(m, err);
-    for (const entry of this.inFlight.values()) for (const m of entry.messages) this.settleError(m, err);
-    this.inFlight.clear();
-    this.notifyIfIdle();
+  private timeOutFrom(i: number): void {
+    const err = this.timeoutError();
+    const dropped = this.entries.splice(i);
+    if (this.written > i) this.written = i;
+    if (this.head >= this.entries.length) this.entries.length = this.head = this.written = 0;
+    for (const e of dropped) this.failEntry(e, err);
+    this.failBatchAndLine(err);
   }
 
-  /** Resolves once every message handed to this producer has a receipt, an error or a timeout. */
-  whenIdle(): Promise<void> {
+  /** Fails what has not reached the wire yet: the batch and this producer's part of the worker's line. */
+  private failBatchAndLine(err: CortadoError): void {
+    if (this.batch) for (const group of this.batch.drain()) for (const m of group) this.failMessage(m, err);
+    this.worker?.failQueued(this, () => err);
+    if (this.flushWaiters.length > 0) this.checkFlushed();
+  }
+
+  /** Fails every message this producer holds (in flight, batched, in the worker's line). */
+  private failQueued(err: CortadoError): void {
+    const all = this.entries.splice(this.head);
+    this.entries = [];
+    this.head = this.written = 0;
+    for (const e of all) this.failEntry(e, err);
+    this.failBatchAndLine(err);
+  }
+
+  // ---- flush and close ----
+
+  /** Sends the batch now; resolves once every message handed over so far is settled. */
+  whenFlushed(): Promise<void> {
     this.flush();
-    if (this.allSettled()) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
+    const upTo = this.tickets;
+    if (this.oldestUnsettled() > upTo) return Promise.resolve();
+    return new Promise((done) => this.flushWaiters.push({ upTo, done }));
   }
 
-  /** A message's own timer settled it: whoever waits for idleness may be done. */
-  messageSettled(): void {
-    this.notifyIfIdle();
+  private oldestUnsettled(): number {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const m = this.entries[i].messages;
+      if (!Array.isArray(m)) {
+        if (!m.settled) return m.ticket;
+      } else for (const x of m) if (!x.settled) return x.ticket;
+    }
+    if (this.batch) for (const m of this.batch.peek()) if (!m.settled) return m.ticket;
+    return this.worker?.oldestUnsettled(this) ?? Infinity;
   }
 
-  private allSettled(): boolean {
-    if (this.batch?.hasUnsettled()) return false;
-    for (const e of this.inFlight.values()) for (const m of e.messages) if (!m.settled) return false;
-    return true;
-  }
-
-  private notifyIfIdle(): void {
-    if (this.idleWaiters.length === 0 || !this.allSettled()) return;
-    for (const r of this.idleWaiters.splice(0)) r();
+  private checkFlushed(): void {
+    const oldest = this.oldestUnsettled();
+    for (let i = 0; i < this.flushWaiters.length; ) {
+      const w = this.flushWaiters[i];
+      if (w.upTo < oldest) {
+        this.flushWaiters.splice(i, 1);
+        w.done();
+      } else i++;
+    }
   }
 
   /** Sends CLOSE_PRODUCER and stops; anything still unsent fails with a ClosedError. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    const wasReady = this.state === 'ready';
-    this.state = 'closing';
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const conn = this.beginClose();
     if (this.batchTimer) clearTimeout(this.batchTimer);
-    const conn = this.conn;
-    this.conn = undefined;
-    if (conn && wasReady && !conn.closed) {
+    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+    this.batchTimer = this.timeoutTimer = undefined;
+    if (conn) {
       conn.removeProducer(this.producerId);
       try {
         await conn.request((id) => closeProducerFrame(this.producerId, id), `closing the producer on ${this.topicName}`);
@@ -439,8 +678,21 @@ export class PartitionProducer implements ProducerListener {
         // the broker drops our producer with the connection anyway
       }
     }
-    this.state = 'closed';
-    this.terminalError = new ClosedError(`the producer on ${this.topicName} is closed`);
-    this.failAll(this.terminalError);
+    const err = new ClosedError(`the producer on ${this.topicName} is closed`);
+    this.finishClose(err);
+    for (const w of this.permitWaiters.splice(0)) w.reject(err);
+    this.failQueued(err);
+    for (const w of this.flushWaiters.splice(0)) w.done();
   }
+}
+
+function isFrame(f: PayloadFrame | PayloadFrame[]): f is PayloadFrame {
+  return Buffer.isBuffer(f[0]);
+}
+
+/** Whether the payload bytes still match the checksums computed when the frames were built. */
+function entryIntact(entry: Entry): boolean {
+  const f = entry.frame;
+  if (isFrame(f)) return payloadFrameIntact(f[0], f[1]);
+  return f.every((c) => payloadFrameIntact(c[0], c[1]));
 }

@@ -4,7 +4,10 @@ import { checkPartition, partitionStrategies } from '../strategies';
 import type { PartitionStrategy } from '../strategies/types';
 import { ClientCore, createClientCore, partitionTopicName } from './client';
 import { parseProducerConfig, ProducerConfig, ProducerOptions } from './config';
-import { ClosedError, InvalidArgumentError, PartitionStrategyError, ProducerFencedError, QueueFullError, TimeoutError } from './errors';
+import { sleep } from './backoff';
+import { BrokerError, ClosedError, InvalidArgumentError, PartitionStrategyError, TimeoutError } from './errors';
+import { isRetryable } from './handler-base';
+import { MemoryLimitController } from './memory-limit-controller';
 import { describeType, KeyInput, MessageId, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
 import { PartitionProducer, ProducerContext } from './partition-producer';
 import { encodeSchemaValue, toSchemaData } from './schema';
@@ -37,6 +40,8 @@ export class Producer {
   private codec?: Codec;
   private schema?: SchemaData;
   private refreshTimer?: NodeJS.Timeout;
+  /** payload bytes of unsettled messages, over every topic this producer writes */
+  private readonly memory: MemoryLimitController;
   private closed = false;
   private started?: Promise<void>;
 
@@ -45,6 +50,7 @@ export class Producer {
     const s = this.config.partitionStrategy;
     this.strategy = typeof s === 'function' ? s : partitionStrategies[s];
     this.workers = new WorkerManager(this.config.workerAllocation);
+    this.memory = new MemoryLimitController(this.config.memoryLimitBytes);
     // a bad schema fails here, at construction, not on the first send
     this.schema = toSchemaData(this.config.schema, this.config.topics[0] ?? 'cortado');
   }
@@ -139,7 +145,7 @@ export class Producer {
       if (!m || typeof m !== 'object') throw new InvalidArgumentError(`messages[${i}] must be an object with key and value`);
       return options ? { ...options, ...m } : m;
     });
-    const state = await this.topicState(topic);
+    const state = this.topics.get(topic) ?? (await this.discover(topic, options));
     // group by chosen partition, keeping each group's order; every message is its own send
     const sends: Promise<MessageId>[] = new Array(merged.length);
     const groups = new Map<number, number[]>();
@@ -163,7 +169,7 @@ export class Producer {
   }
 
   private async sendOne(topic: string, partition: number | undefined, key: KeyInput, value: unknown, options: SendOptions | undefined): Promise<MessageId> {
-    const state = this.topics.get(topic) ?? (await this.topicState(topic));
+    const state = this.topics.get(topic) ?? (await this.discover(topic, options));
     const p = partition ?? this.route(topic, state, key, { key, value: value as Value }, options);
     if (partition !== undefined && !checkPartition(partition, state.partitions)) {
       throw new InvalidArgumentError(`partition ${partition} does not exist: ${topic} has partitions 0..${state.partitions - 1}`);
@@ -188,37 +194,48 @@ export class Producer {
     return p;
   }
 
+  /** Learns a topic not seen before; the send's own timeout covers this too (lookup and registration). */
+  private discover(topic: string, options: SendOptions | undefined): Promise<TopicState> {
+    const timeout = options?.timeout ?? this.config.sendTimeoutMs;
+    const found = this.topicState(topic);
+    if (timeout === 0) return found;
+    return new Promise<TopicState>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new TimeoutError(`send to ${topic} timed out after ${timeout} ms while looking the topic up and registering its producers`)),
+        timeout,
+      );
+      found.then(resolve, reject).finally(() => clearTimeout(timer));
+    });
+  }
+
   private enqueue(topic: string, state: TopicState, partition: number, key: KeyInput, value: unknown, options: SendOptions | undefined): Promise<MessageId> {
     if (this.closed) return Promise.reject(new ClosedError('the producer is closed'));
     const schemaType = this.config.schema?.type;
     const encoded = schemaType ? encodeSchemaValue(schemaType, value) : undefined;
-    const base = prepareMessage(key, encoded ?? value, options);
+    const msg = prepareMessage(key, encoded ?? value, options);
+    const timeout = options?.timeout ?? this.config.sendTimeoutMs;
+    if (timeout > 0) msg.deadline = Date.now() + timeout;
     const producer = this.producerFor(topic, state, partition);
-    const worker = state.workers[partition];
-    if (producer.pendingCount + worker.queuedCount >= this.config.maxPendingMessages) {
-      return Promise.reject(
-        new QueueFullError(`${topic} partition ${partition} already has ${this.config.maxPendingMessages} sends awaiting receipts (maxPendingMessages); wait for some to complete`),
-      );
-    }
+    const size = msg.payload.length;
+    if (producer.tryAdmit(size)) return this.handOver(producer, state.workers[partition], msg);
+    if (!this.config.blockIfQueueFull) return Promise.reject(producer.queueFullError(size));
+    // blockIfQueueFull: wait in line for room; the deadline still counts from the call
+    return producer.admit(size).then(() => this.handOver(producer, state.workers[partition], msg));
+  }
+
+  private handOver(producer: PartitionProducer, worker: Worker, msg: OutgoingMessage): Promise<MessageId> {
     return new Promise<MessageId>((resolve, reject) => {
-      const msg = base as OutgoingMessage;
       msg.resolve = resolve;
       msg.reject = reject;
-      msg.settled = false;
-      const timeout = options?.timeout ?? this.config.sendTimeoutMs;
-      msg.timer = setTimeout(() => {
-        if (msg.settled) return;
-        msg.settled = true;
-        reject(new TimeoutError(`send to ${topic} partition ${partition} got no receipt within ${timeout} ms`));
-        producer.messageSettled();
-      }, timeout);
+      msg.ticket = producer.issueTicket();
       worker.send(producer, msg);
     });
   }
 
   private producerFor(topic: string, state: TopicState, partition: number): PartitionProducer {
     const existing = state.producers[partition];
-    if (existing && !(existing.failure && !(existing.failure instanceof ProducerFencedError) && !this.closed)) return existing;
+    // a producer that gave up on a transient error (its start timed out) is replaced; a terminal failure stays and fails fast
+    if (existing && !(existing.failure?.canRetry && !this.closed)) return existing;
     const p = this.newPartitionProducer(topic, state, partition);
     p.start().catch(() => state.workers[partition].drain());
     return p;
@@ -232,6 +249,7 @@ export class Producer {
       codec: this.codec,
       schema: this.schema && { ...this.schema, name: topic },
       accessMode: AccessMode[this.config.accessMode],
+      memory: this.memory,
     };
     const p = new PartitionProducer(partitionTopicName(topic, partition, state.partitioned), topic, partition, ctx);
     state.producers[partition] = p;
@@ -255,7 +273,7 @@ export class Producer {
   private async analyze(topic: string): Promise<TopicState> {
     if (this.closed) throw new ClosedError('the producer is closed');
     await this.ensureCore();
-    const count = await this.core!.lookup.partitionCount(topic);
+    const count = await this.partitionCount(topic);
     const state: TopicState = { partitioned: count > 0, partitions: Math.max(count, 1), producers: [], workers: [], current: -1 };
     for (let i = 0; i < state.partitions; i++) this.newPartitionProducer(topic, state, i);
     try {
@@ -266,6 +284,30 @@ export class Producer {
     }
     this.topics.set(topic, state);
     return state;
+  }
+
+  /**
+   * PARTITIONED_METADATA, retrying transient broker answers (ServiceNotReady, TooManyRequests, ...)
+   * with backoff until operationTimeoutMs, as the references do; an unreachable service URL fails at once.
+   */
+  private async partitionCount(topic: string): Promise<number> {
+    const deadline = Date.now() + this.config.operationTimeoutMs;
+    let wait = 100;
+    for (;;) {
+      try {
+        return await this.core!.lookup.partitionCount(topic);
+      } catch (err) {
+        if (this.closed || !(err instanceof BrokerError && isRetryable(err, false)) || Date.now() + wait >= deadline) throw err;
+      }
+      await sleep(wait);
+      wait = Math.min(wait * 2, 30_000);
+    }
+  }
+
+  /** Sends every batch now; resolves once every message produce() handed over so far is settled (stored or failed). */
+  async flush(): Promise<void> {
+    const producers = [...this.topics.values()].flatMap((s) => s.producers.filter(Boolean));
+    await Promise.all(producers.map((p) => p.whenFlushed()));
   }
 
   /** Re-reads partition counts; new partitions take traffic once their producers are registered. */
@@ -296,7 +338,16 @@ export class Producer {
     this.closed = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     const producers = [...this.topics.values()].flatMap((s) => s.producers.filter(Boolean));
-    await Promise.all(producers.map((p) => p.whenIdle()));
+    // sends still waiting for room never reach a producer now
+    this.memory.rejectWaiters(new ClosedError('the producer is closed'));
+    // what was handed over settles first, within its send timeout (or operationTimeoutMs when sends never time out)
+    const bound = Math.max(this.config.sendTimeoutMs, this.config.operationTimeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(producers.map((p) => p.whenFlushed())),
+      new Promise<void>((r) => (timer = setTimeout(r, bound))),
+    ]);
+    clearTimeout(timer);
     await Promise.all(producers.map((p) => p.close()));
     // messages still waiting in a worker's line now fail with the producers' ClosedError
     for (const w of this.workers.all()) w.drain();

@@ -92,7 +92,7 @@ export interface ProducerOptions extends ClientOptions {
   partitionStrategy?: StrategyName | PartitionStrategy;
   /** @default 'worker_per_topic_partition' */
   workerAllocation?: WorkerAllocation;
-  /** ms until a send without a receipt fails with a TimeoutError. @default 5000 */
+  /** ms until a send without a receipt fails with a TimeoutError (with every send queued behind it); 0: no timeout, sends are resent until stored. @default 30000 */
   sendTimeoutMs?: number;
   /** The producer name; the broker picks one when absent. */
   producerName?: string;
@@ -114,8 +114,14 @@ export interface ProducerOptions extends ClientOptions {
   chunkingEnabled?: boolean;
   /** Chunk size limit, bytes (at least 1024). @default 5242880 */
   maxMessageSize?: number;
-  /** Sends awaiting receipts per partition before QueueFullError. @default 100000 */
+  /** Messages per partition (queued, batched and in flight) before QueueFullError or, with blockIfQueueFull, waiting. @default 100000 */
   maxPendingMessages?: number;
+  /** Bytes of unsettled payloads across all of this client's producers; 0: no limit. @default 67108864 */
+  memoryLimitBytes?: number;
+  /** produce() waits for room (messages or memory) instead of failing with QueueFullError. @default false */
+  blockIfQueueFull?: boolean;
+  /** First sequence id of a new producer (the broker's last stored one wins when higher); ids must increase. */
+  initialSequenceId?: number;
   /** ms to wait before registering (Kaffe's startup delay). @default 0 */
   startupDelayMs?: number;
   /** Random extra ms, up to this, added to startupDelayMs. @default 0 */

@@ -21,7 +21,7 @@ export class Worker {
   /** Attaches a producer so its readiness drains this worker's line. */
   attach(producer: PartitionProducer): void {
     this.producers.set(producer.topicName, producer);
-    producer.onReady = () => this.drain();
+    producer.worker = this;
   }
 
   send(producer: PartitionProducer, msg: OutgoingMessage): void {
@@ -30,6 +30,8 @@ export class Worker {
       return;
     }
     this.queue.push({ producer, msg });
+    // a message waiting in the line still times out on its producer's timer
+    producer.watch(msg.deadline);
     if (producer.ready || producer.failure) this.drain();
   }
 
@@ -38,13 +40,8 @@ export class Worker {
     while (this.head < this.queue.length) {
       const { producer, msg } = this.queue[this.head];
       const failure = producer.failure;
-      if (failure) {
-        if (!msg.settled) {
-          msg.settled = true;
-          if (msg.timer) clearTimeout(msg.timer);
-          msg.reject(failure);
-        }
-      } else if (producer.ready) producer.write(msg);
+      if (failure) producer.failMessage(msg, failure);
+      else if (producer.ready) producer.write(msg);
       else break;
       this.head++;
     }
@@ -55,6 +52,41 @@ export class Worker {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
+  }
+
+  /**
+   * Fails `producer`'s queued messages from the first whose deadline is at or before `now` (all of
+   * them when `now` is omitted) and drops them from the line, so their bytes are not held. Returns
+   * the earliest deadline among its messages left.
+   */
+  failQueued(producer: PartitionProducer, error: () => Error, now = Infinity): number {
+    let err: Error | undefined;
+    let next = Infinity;
+    let kept = this.head;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const q = this.queue[i];
+      if (q.producer === producer) {
+        const d = q.msg.deadline;
+        if (!err && (now === Infinity || (d !== 0 && d <= now))) err = error();
+        if (err) {
+          producer.failMessage(q.msg, err);
+          continue;
+        }
+        if (d !== 0 && d < next) next = d;
+      }
+      this.queue[kept++] = q;
+    }
+    this.queue.length = kept;
+    return next;
+  }
+
+  /** The ticket of `producer`'s oldest unsettled message in the line, or Infinity. */
+  oldestUnsettled(producer: PartitionProducer): number {
+    for (let i = this.head; i < this.queue.length; i++) {
+      const q = this.queue[i];
+      if (q.producer === producer && !q.msg.settled) return q.msg.ticket;
+    }
+    return Infinity;
   }
 
   get queuedCount(): number {

@@ -44,6 +44,18 @@ export function encodePayloadFrame(cmd: BaseCommandInit, metadata: Uint8Array, p
   return [header, payload];
 }
 
+/**
+ * Recomputes the CRC-32C of a payload frame made by encodePayloadFrame and compares it with the
+ * one it carries: false when the payload bytes changed after the frame was built.
+ */
+export function payloadFrameIntact(header: Buffer, payload: Uint8Array): boolean {
+  const cmdSize = header.readUInt32BE(4);
+  const crcAt = 8 + cmdSize + 2;
+  if (header.readUInt16BE(crcAt - 2) !== MAGIC_CRC32C) return true;
+  const crc = crc32c(payload, 0, payload.length, crc32c(header, crcAt + 4, header.length));
+  return crc === header.readUInt32BE(crcAt);
+}
+
 /** A payload command's parts as read off the wire; views into the received bytes. */
 export interface PayloadSection {
   brokerEntryMetadata?: Uint8Array;

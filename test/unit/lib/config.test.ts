@@ -11,7 +11,7 @@ describe('lib/config', () => {
     expect(c.topics).to.deep.equal([]);
     expect(c.partitionStrategy).to.equal('md5');
     expect(c.workerAllocation).to.equal('worker_per_topic_partition');
-    expect(c.sendTimeoutMs).to.equal(5000);
+    expect(c.sendTimeoutMs).to.equal(30_000);
     expect(c.batchingEnabled).to.equal(false);
     expect(c.batchingMaxBytes).to.equal(128 * 1024);
     expect(c.chunkingEnabled).to.equal(false);
@@ -41,6 +41,15 @@ describe('lib/config', () => {
     expect(c.batchingEnabled).to.equal(true);
     expect(c.compression).to.equal('lz4');
     expect(c.accessMode).to.equal('WaitForExclusive');
+  });
+
+  it('reads the backpressure and sequence id knobs, with the Java client defaults', () => {
+    const d = parseProducerConfig({}, {});
+    expect([d.memoryLimitBytes, d.blockIfQueueFull, d.initialSequenceId]).to.deep.equal([64 * 1024 * 1024, false, undefined]);
+    const c = parseProducerConfig({}, { CORTADO_MEMORY_LIMIT_BYTES: '1024', CORTADO_BLOCK_IF_QUEUE_FULL: 'yes', CORTADO_INITIAL_SEQUENCE_ID: '41', CORTADO_SEND_TIMEOUT_MS: '0' });
+    expect([c.memoryLimitBytes, c.blockIfQueueFull, c.initialSequenceId, c.sendTimeoutMs]).to.deep.equal([1024, true, 41, 0]);
+    expect(configError(() => parseProducerConfig({}, { CORTADO_MEMORY_LIMIT_BYTES: '-1' })).envVar).to.equal('CORTADO_MEMORY_LIMIT_BYTES');
+    expect(configError(() => parseProducerConfig({ initialSequenceId: 1.5 }, {})).message).to.include('integer');
   });
 
   it('names env variables in upper snake case', () => {

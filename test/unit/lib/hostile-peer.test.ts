@@ -79,15 +79,17 @@ describe('defect 14: untyped decoder errors (a hostile peer)', () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.boolean(), async (garbage, honestSize) => {
         const bytes = honestSize ? framed(garbage) : Buffer.concat([Buffer.from([0xff]), garbage]);
+        let brokerSide: { write(...frames: Buffer[]): void } | undefined;
         peer.on('CONNECT', (_cmd, reply, conn) => {
           reply.ok();
-          // after the client has CONNECTED in hand; then a PING that a live connection answers
-          peer.later(() => conn.write(bytes, brokerFrames.ping()), 10);
+          brokerSide = conn;
         });
         const pongs = peer.count('PONG');
         const c = await connect();
         let closedWith: CortadoError | undefined;
         c.once('close', (err: CortadoError) => (closedWith = err));
+        // only once the client listens for close (a loaded machine may connect late); then a PING a live connection answers
+        brokerSide!.write(bytes, brokerFrames.ping());
         const outcome = await peer.waitUntil(() => closedWith ?? (peer.count('PONG') > pongs && ('alive' as const)), 5000);
         c.destroy();
         if (outcome === 'alive') return;

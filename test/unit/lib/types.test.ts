@@ -19,6 +19,7 @@ const PRODUCER_KEYS = {
   batchingMaxBytes: true, batchingFlushMs: true, batchBuilder: true, chunkingEnabled: true,
   maxMessageSize: true, maxPendingMessages: true, startupDelayMs: true, startupJitterMs: true,
   partitionsRefreshIntervalMs: true, schema: true,
+  memoryLimitBytes: true, blockIfQueueFull: true, initialSequenceId: true,
 } as const satisfies Record<keyof ProducerOptions, true>;
 
 const CONSUMER_KEYS = {
@@ -103,7 +104,7 @@ describe('lib/types (public option types)', () => {
 
   it('regression: unknown send options were silently ignored; now an InvalidArgumentError names it and the known ones', () => {
     const opts = { signal: new AbortController().signal } as unknown as Parameters<typeof prepareMessage>[2];
-    expect(() => prepareMessage('k', 'v', opts)).to.throw(InvalidArgumentError, /unknown send option "signal"; send options are timeout, partitionKey/);
+    expect(() => prepareMessage('k', 'v', opts)).to.throw(InvalidArgumentError, /unknown send option "signal"; send options are timeout, sequenceId, partitionKey/);
     expect(() => prepareMessage('k', 'v', 'fast' as unknown as Parameters<typeof prepareMessage>[2])).to.throw(InvalidArgumentError, /must be an object/);
     // a list message's own key and value are not options
     expect(prepareMessage('k', 'v', { key: 'k', value: 'v', timeout: 5 } as Parameters<typeof prepareMessage>[2]).payload.length).to.equal(1);
