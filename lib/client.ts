@@ -26,14 +26,19 @@ export interface ClientCore {
   lookup: LookupService;
 }
 
-export function createClientCore(cfg: ClientConfig): ClientCore {
-  const addresses = parseServiceUrl(cfg.url);
-  const tlsOptions: tls.ConnectionOptions = {
+/** The TLS settings every client and the Admin share: CA, client certificate and key read from their files. */
+export function tlsOptionsOf(cfg: Pick<ClientConfig, 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsAllowInsecure'>): tls.ConnectionOptions {
+  return {
     ca: cfg.tlsCaFile ? fs.readFileSync(cfg.tlsCaFile) : undefined,
     cert: cfg.tlsCertFile ? fs.readFileSync(cfg.tlsCertFile) : undefined,
     key: cfg.tlsKeyFile ? fs.readFileSync(cfg.tlsKeyFile) : undefined,
     rejectUnauthorized: !cfg.tlsAllowInsecure,
   };
+}
+
+export function createClientCore(cfg: ClientConfig): ClientCore {
+  const addresses = parseServiceUrl(cfg.url);
+  const tlsOptions = tlsOptionsOf(cfg);
   const token = cfg.authToken;
   const options: ConnectionOptions = {
     connectTimeoutMs: cfg.connectionTimeoutMs,

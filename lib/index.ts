@@ -17,3 +17,6 @@ export type { ConsumerConfig, SubscriptionTypeName } from './consumer-config';
 export { SUBSCRIPTION_TYPES, INITIAL_POSITIONS, consumerShape } from './consumer-config';
 export type { Message } from './received-message';
 export type { MessageHandler, HandlerResult } from './handler-worker';
+export { Admin } from './admin';
+export type { AdminOptions, TopicStats, PartitionedTopicStats } from './admin';
+export { AdminError, AdminTopicError, AuthenticationError, AuthorizationError } from './admin-errors';
