@@ -1,13 +1,18 @@
-import { startPulsar } from '../harness/pulsar-standalone';
+import { startPulsar, type PulsarBroker } from '../harness/pulsar-standalone';
 import { waitWith } from './progress';
 
-/** cortado broker: a local Pulsar standalone for development, up until Ctrl-C. */
-export async function brokerCommand(): Promise<void> {
+/** Starts the local broker behind one live line; its log lines are shown only if the start fails. */
+export function startBrokerWithProgress(): Promise<PulsarBroker> {
   const log: string[] = [];
-  const b = await waitWith('starting a local Pulsar standalone', startPulsar({ log: (line) => log.push(line) })).catch((err: Error) => {
+  return waitWith('starting a local Pulsar standalone', startPulsar({ log: (line) => log.push(line) })).catch((err: Error) => {
     for (const line of log) process.stderr.write(`[pulsar] ${line}\n`);
     throw err;
   });
+}
+
+/** cortado broker: a local Pulsar standalone for development, up until Ctrl-C. */
+export async function brokerCommand(): Promise<void> {
+  const b = await startBrokerWithProgress();
   process.stdout.write(
     [
       `Pulsar broker ready (${b.via})`,
