@@ -15,7 +15,15 @@ export function formatMessage(m: Message, json: boolean): string {
   const value = m.nullValue ? null : m.value.toString('utf8');
   if (json) {
     const { ledgerId, entryId, batchIndex } = m.messageId;
-    return JSON.stringify({ topic: m.topic, partition: m.partition, messageId: { ledgerId, entryId, batchIndex }, key: key ?? null, value, properties: m.properties, publishTime: m.publishTime });
+    return JSON.stringify({
+      topic: m.topic,
+      partition: m.partition,
+      messageId: { ledgerId, entryId, batchIndex },
+      key: key ?? null,
+      value,
+      properties: m.properties,
+      publishTime: m.publishTime,
+    });
   }
   return `[${m.partition} ${m.messageId.ledgerId}:${m.messageId.entryId}] key=${key === undefined ? '(none)' : JSON.stringify(key)} value=${JSON.stringify(value)} properties=${JSON.stringify(m.properties)}`;
 }

@@ -9,7 +9,9 @@ import { produceCommand, type ProduceFlags } from './produce';
 /** The `cortado` command line; `argv` as process.argv gives it. */
 export function program(): Command {
   const root = new Command('cortado')
-    .description('Produce, consume and load-test Apache Pulsar topics with cortado. Unset options fall back to CORTADO_* environment variables.')
+    .description(
+      'Produce, consume and load-test Apache Pulsar topics with cortado. Unset options fall back to CORTADO_* environment variables.',
+    )
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
 
@@ -50,7 +52,10 @@ export function program(): Command {
     .option('-i, --interval <ms>', 'live line interval', integer(100), 1000)
     .action((topic: string, f: PerfConsumeFlags) => perfConsumeCommand(topic, f));
 
-  root.command('broker').description('start a local Pulsar standalone for development (Docker, or the distribution with Java 17 + Maven)').action(() => brokerCommand());
+  root
+    .command('broker')
+    .description('start a local Pulsar standalone for development (Docker, or the distribution with Java 17 + Maven)')
+    .action(() => brokerCommand());
   return root;
 }
 

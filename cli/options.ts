@@ -4,7 +4,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 export function integer(min: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer of at least ${min}, got ${JSON.stringify(value)}`);
+    if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer of at least ${min}, got ${JSON.stringify(value)}`);
     return n;
   };
 }
@@ -33,7 +34,10 @@ export function withProducerOptions(cmd: Command): Command {
   return withClientOptions(cmd)
     .option('--compression <codec>', 'none|lz4|zlib|snappy|zstd (default: CORTADO_COMPRESSION or none)')
     .option('--batching', 'batch messages (default: CORTADO_BATCHING_ENABLED or off)')
-    .option('--partition-strategy <name>', 'how keys pick partitions, e.g. murmur3_32, boost_hash (default: CORTADO_PARTITION_STRATEGY or md5)');
+    .option(
+      '--partition-strategy <name>',
+      'how keys pick partitions, e.g. murmur3_32, boost_hash (default: CORTADO_PARTITION_STRATEGY or md5)',
+    );
 }
 
 /** Only the options the user gave: the library reads the rest from CORTADO_* itself. */
@@ -52,5 +56,11 @@ export interface ProducerFlags extends ClientFlags {
 }
 
 export function producerOptionsOf(f: ProducerFlags): Record<string, unknown> {
-  return defined({ url: f.url, authToken: f.authToken, compression: f.compression, batchingEnabled: f.batching, partitionStrategy: f.partitionStrategy });
+  return defined({
+    url: f.url,
+    authToken: f.authToken,
+    compression: f.compression,
+    batchingEnabled: f.batching,
+    partitionStrategy: f.partitionStrategy,
+  });
 }

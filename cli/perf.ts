@@ -38,7 +38,9 @@ function reporter(what: string, run: Run, intervalMs: number, total: number): ()
     lastCount = n;
     lastAt = now;
     const of = total > 0 ? `/${total}` : '';
-    line.update(`${what}: ${n}${of} msgs  ${rate.toFixed(0)} msg/s  p50 ${ms(p50)} ms  p99 ${ms(p99)} ms  errors ${run.errors()}  ${((now - run.t0) / 1000).toFixed(0)} s`);
+    line.update(
+      `${what}: ${n}${of} msgs  ${rate.toFixed(0)} msg/s  p50 ${ms(p50)} ms  p99 ${ms(p99)} ms  errors ${run.errors()}  ${((now - run.t0) / 1000).toFixed(0)} s`,
+    );
   };
   const timer = setInterval(tick, intervalMs);
   return () => {
@@ -54,7 +56,21 @@ function finalTable(run: Run, what: string): string {
   const [p50, p95, p99, p999, max] = run.latencies.overall(FINAL_PS);
   return formatTable(
     ['run', 'messages', 'errors', 'seconds', 'msg/s', 'MB/s', 'p50 ms', 'p95 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
-    [[what, n, run.errors(), secs.toFixed(2), (n / secs).toFixed(0), (run.bytes() / secs / 1e6).toFixed(2), ms(p50), ms(p95), ms(p99), ms(p999), ms(max)]],
+    [
+      [
+        what,
+        n,
+        run.errors(),
+        secs.toFixed(2),
+        (n / secs).toFixed(0),
+        (run.bytes() / secs / 1e6).toFixed(2),
+        ms(p50),
+        ms(p95),
+        ms(p99),
+        ms(p999),
+        ms(max),
+      ],
+    ],
   );
 }
 
@@ -146,7 +162,14 @@ export interface PerfConsumeFlags extends ClientFlags {
 /** cortado perf consume: receives and acknowledges until --messages or --duration; latency is publish time to receipt. */
 export async function perfConsumeCommand(topic: string, f: PerfConsumeFlags, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const consumer = new Consumer(
-    defined({ url: f.url, authToken: f.authToken, topics: [topic], subscription: f.subscription, subscriptionType: f.subscriptionType, subscriptionInitialPosition: f.position }) as ConsumerOptions,
+    defined({
+      url: f.url,
+      authToken: f.authToken,
+      topics: [topic],
+      subscription: f.subscription,
+      subscriptionType: f.subscriptionType,
+      subscriptionInitialPosition: f.position,
+    }) as ConsumerOptions,
   );
   await consumer.start();
   let received = 0;

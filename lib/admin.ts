@@ -52,9 +52,15 @@ export interface PartitionedTopicStats extends TopicStats {
 /** A topic name as the REST API spells it: persistent/tenant/namespace/local (the local part URL-encoded). */
 export function topicPath(topic: string): string {
   const full = /^(persistent|non-persistent):\/\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(topic);
-  const parts = full ? full.slice(1) : topic.split('/').length === 3 ? ['persistent', ...topic.split('/')] : ['persistent', 'public', 'default', topic];
+  const parts = full
+    ? full.slice(1)
+    : topic.split('/').length === 3
+      ? ['persistent', ...topic.split('/')]
+      : ['persistent', 'public', 'default', topic];
   if (parts.some((p) => p.length === 0) || parts.length !== 4 || parts[3].includes('/')) {
-    throw new InvalidArgumentError(`topic ${JSON.stringify(topic)} is not a topic name; expected persistent://tenant/namespace/topic, tenant/namespace/topic or topic`);
+    throw new InvalidArgumentError(
+      `topic ${JSON.stringify(topic)} is not a topic name; expected persistent://tenant/namespace/topic, tenant/namespace/topic or topic`,
+    );
   }
   return `${parts[0]}/${encodeURIComponent(parts[1])}/${encodeURIComponent(parts[2])}/${encodeURIComponent(parts[3])}`;
 }
@@ -175,8 +181,10 @@ export class Admin {
             if (status >= 200 && status < 300) {
               try {
                 resolve(text ? JSON.parse(text) : undefined);
-              } catch (err) {
-                reject(new AdminError(`admin ${what}: the broker answered ${status} with a body that is not JSON`, status, text.slice(0, 200)));
+              } catch {
+                reject(
+                  new AdminError(`admin ${what}: the broker answered ${status} with a body that is not JSON`, status, text.slice(0, 200)),
+                );
               }
               return;
             }
@@ -184,8 +192,14 @@ export class Admin {
           });
         },
       );
-      req.setTimeout(this.timeoutMs, () => req.destroy(new TimeoutError(`admin ${what}: no answer within ${this.timeoutMs} ms (operationTimeoutMs)`)));
-      req.on('error', (err) => reject(err instanceof TimeoutError ? err : new ConnectionError(`admin ${what} to ${this.base.origin}: ${err.message}`, { cause: err })));
+      req.setTimeout(this.timeoutMs, () =>
+        req.destroy(new TimeoutError(`admin ${what}: no answer within ${this.timeoutMs} ms (operationTimeoutMs)`)),
+      );
+      req.on('error', (err) =>
+        reject(
+          err instanceof TimeoutError ? err : new ConnectionError(`admin ${what} to ${this.base.origin}: ${err.message}`, { cause: err }),
+        ),
+      );
       req.end(payload);
     });
   }

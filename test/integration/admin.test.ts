@@ -61,11 +61,24 @@ describe('Admin against the real broker', () => {
     expect(twice).to.be.instanceOf(AdminTopicError).and.include({ status: 409 });
 
     // bad arguments reject like every other failure, before anything is sent
-    const rejection = (p: Promise<unknown>) => p.then(() => expect.fail('resolved'), (e: unknown) => e);
-    expect(await rejection(admin.createPartitionedTopic(topic, 0))).to.be.instanceOf(InvalidArgumentError).with.property('message').match(/at least 1/);
+    const rejection = (p: Promise<unknown>) =>
+      p.then(
+        () => expect.fail('resolved'),
+        (e: unknown) => e,
+      );
+    expect(await rejection(admin.createPartitionedTopic(topic, 0)))
+      .to.be.instanceOf(InvalidArgumentError)
+      .with.property('message')
+      .match(/at least 1/);
     expect(await rejection(admin.updatePartitions(topic, 1.5))).to.be.instanceOf(InvalidArgumentError);
-    expect(await rejection(admin.listTopics('just-a-tenant'))).to.be.instanceOf(InvalidArgumentError).with.property('message').match(/tenant\/namespace/);
-    expect(await rejection(admin.topicStats('a/b/c/d'))).to.be.instanceOf(InvalidArgumentError).with.property('message').match(/not a topic name/);
+    expect(await rejection(admin.listTopics('just-a-tenant')))
+      .to.be.instanceOf(InvalidArgumentError)
+      .with.property('message')
+      .match(/tenant\/namespace/);
+    expect(await rejection(admin.topicStats('a/b/c/d')))
+      .to.be.instanceOf(InvalidArgumentError)
+      .with.property('message')
+      .match(/not a topic name/);
     // the same topic in every accepted spelling
     const local = topic.split('/').pop()!;
     expect(await admin.partitionCount(`public/default/${local}`)).to.equal(2);

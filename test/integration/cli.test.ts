@@ -28,7 +28,10 @@ describe('cortado command', () => {
 
   it('produce then consume: N messages come back with key, value and properties', async () => {
     const topic = uniqueTopic('cli-roundtrip');
-    const produced = await cortado(['produce', topic, '-k', 'order-7', '-p', 'source=cli', '-p', 'n=1', '-m', 'first', '-m', 'second', '-n', '2'], env());
+    const produced = await cortado(
+      ['produce', topic, '-k', 'order-7', '-p', 'source=cli', '-p', 'n=1', '-m', 'first', '-m', 'second', '-n', '2'],
+      env(),
+    );
     expect(produced.code, produced.stderr).to.equal(0);
     expect(produced.stdout.trim().split('\n')).to.have.length(4);
     expect(produced.stderr).to.include('produced 4 message(s)');
@@ -38,7 +41,10 @@ describe('cortado command', () => {
 
     const consumed = await cortado(['consume', topic, '--position', 'earliest', '-n', '6', '--json'], env());
     expect(consumed.code, consumed.stderr).to.equal(0);
-    const lines = consumed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string | null; value: string; properties: Record<string, string> });
+    const lines = consumed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string | null; value: string; properties: Record<string, string> });
     expect(lines.map((l) => l.value)).to.deep.equal(['first', 'first', 'second', 'second', 'third', 'fourth']);
     expect(lines[0]).to.deep.include({ key: 'order-7', properties: { source: 'cli', n: '1' } });
     expect(lines[5]).to.deep.include({ key: null, properties: {} });
@@ -50,7 +56,10 @@ describe('cortado command', () => {
   it('perf produce prints live progress and a final table; the broker saw every message', async function () {
     this.timeout(120_000);
     const topic = uniqueTopic('cli-perf');
-    const ran = await cortado(['perf', 'produce', topic, '--messages', '3000', '--size', '100', '--batching', '--interval', '200', '--keys', '4'], env());
+    const ran = await cortado(
+      ['perf', 'produce', topic, '--messages', '3000', '--size', '100', '--batching', '--interval', '200', '--keys', '4'],
+      env(),
+    );
     expect(ran.code, ran.stderr).to.equal(0);
     expect(ran.stderr).to.match(/perf produce: \d+\/3000 msgs\s+\d+ msg\/s\s+p50 [\d.-]+ ms\s+p99 [\d.-]+ ms/);
     const [header, , row] = ran.stdout.trim().split('\n');
@@ -67,10 +76,16 @@ describe('cortado command', () => {
     }
     const consumed = await cortado(['perf', 'consume', topic, '--position', 'earliest', '--messages', '3000', '--interval', '200'], env());
     expect(consumed.code, consumed.stderr).to.equal(0);
-    expect(consumed.stdout.trim().split('\n')[2].trim().split(/\s+/).slice(0, 5)).to.deep.equal(['consume', '(publish', 'to', 'receipt)', '3000']);
+    expect(consumed.stdout.trim().split('\n')[2].trim().split(/\s+/).slice(0, 5)).to.deep.equal([
+      'consume',
+      '(publish',
+      'to',
+      'receipt)',
+      '3000',
+    ]);
   });
 
-  it('fails with the library\'s typed error and allowed values, or commander\'s usage error, exit code 1', async () => {
+  it("fails with the library's typed error and allowed values, or commander's usage error, exit code 1", async () => {
     const badCodec = await cortado(['produce', uniqueTopic('cli-bad'), '-m', 'x', '--compression', 'gzip'], env());
     expect(badCodec.code).to.equal(1);
     expect(badCodec.stderr).to.include('CONFIG').and.include('gzip').and.include('none|lz4|zlib|snappy|zstd');

@@ -11,7 +11,11 @@ const EXAMPLE = path.join(ROOT, 'dist', 'examples', 'roundtrip.js');
 const RUNTIMES: { name: string; bin: string; args: string[] }[] = [
   { name: 'bun', bin: path.join(ROOT, 'node_modules', '.bin', 'bun'), args: [EXAMPLE] },
   // the permissions cortado needs: the broker's address, CORTADO_* variables, its own files
-  { name: 'deno', bin: path.join(ROOT, 'node_modules', '.bin', 'deno'), args: ['run', '--allow-net=127.0.0.1', '--allow-env', `--allow-read=${ROOT}`, EXAMPLE] },
+  {
+    name: 'deno',
+    bin: path.join(ROOT, 'node_modules', '.bin', 'deno'),
+    args: ['run', '--allow-net=127.0.0.1', '--allow-env', `--allow-read=${ROOT}`, EXAMPLE],
+  },
 ];
 
 /** The runtime's version line, or why it cannot run here. */

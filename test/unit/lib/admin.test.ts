@@ -75,14 +75,26 @@ describe('Admin requests and errors (scripted REST peer)', () => {
     let i = 0;
     const p = await peer(() => answers[i++]);
     const admin = new Admin({ adminUrl: p.url }, {});
-    const fail = () => admin.listTopics().then(() => expect.fail('resolved'), (e: unknown) => e);
+    const fail = () =>
+      admin.listTopics().then(
+        () => expect.fail('resolved'),
+        (e: unknown) => e,
+      );
     try {
       const e401 = await fail();
       expect(e401).to.be.instanceOf(AuthenticationError).and.include({ code: 'AUTHENTICATION', canRetry: false });
-      expect((e401 as Error).message).to.include('Authentication required').and.include('CORTADO_AUTH_TOKEN');
-      expect(await fail()).to.be.instanceOf(AuthorizationError).and.include({ code: 'AUTHORIZATION' });
-      expect(await fail()).to.be.instanceOf(AdminError).and.include({ status: 503, canRetry: true, code: 'BROKER' });
-      expect(await fail()).to.be.instanceOf(AdminError).and.include({ status: 412, canRetry: false, reason: 'Precondition' });
+      expect((e401 as Error).message)
+        .to.include('Authentication required')
+        .and.include('CORTADO_AUTH_TOKEN');
+      expect(await fail())
+        .to.be.instanceOf(AuthorizationError)
+        .and.include({ code: 'AUTHORIZATION' });
+      expect(await fail())
+        .to.be.instanceOf(AdminError)
+        .and.include({ status: 503, canRetry: true, code: 'BROKER' });
+      expect(await fail())
+        .to.be.instanceOf(AdminError)
+        .and.include({ status: 412, canRetry: false, reason: 'Precondition' });
     } finally {
       admin.close();
       await p.close();
@@ -93,14 +105,20 @@ describe('Admin requests and errors (scripted REST peer)', () => {
     const p = await peer(() => ({ status: 200, hang: true }));
     const admin = new Admin({ adminUrl: p.url, operationTimeoutMs: 200 }, {});
     try {
-      const e = await admin.listTopics().then(() => expect.fail('resolved'), (err: unknown) => err);
+      const e = await admin.listTopics().then(
+        () => expect.fail('resolved'),
+        (err: unknown) => err,
+      );
       expect(e).to.be.instanceOf(TimeoutError).and.include({ canRetry: true });
     } finally {
       admin.close();
       await p.close();
     }
     const closed = new Admin({ adminUrl: p.url }, {});
-    const e = await closed.listTopics().then(() => expect.fail('resolved'), (err: unknown) => err);
+    const e = await closed.listTopics().then(
+      () => expect.fail('resolved'),
+      (err: unknown) => err,
+    );
     expect(e).to.be.instanceOf(ConnectionError).and.include({ canRetry: true });
     closed.close();
   });
@@ -109,8 +127,27 @@ describe('Admin requests and errors (scripted REST peer)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cortado-admin-tls-'));
     try {
       try {
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-          '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'rsa:2048',
+            '-nodes',
+            '-days',
+            '1',
+            '-subj',
+            '/CN=127.0.0.1',
+            '-addext',
+            'subjectAltName=IP:127.0.0.1',
+            '-keyout',
+            path.join(dir, 'key.pem'),
+            '-out',
+            path.join(dir, 'cert.pem'),
+          ],
+          { stdio: 'ignore' },
+        );
       } catch {
         console.log('      (skipped: no openssl to make a test certificate)');
         this.skip();
@@ -124,8 +161,14 @@ describe('Admin requests and errors (scripted REST peer)', () => {
         expect(await trusted.listTopics()).to.deep.equal(['persistent://public/default/x']);
         trusted.close();
         const untrusted = new Admin({ adminUrl: p.url }, {});
-        const e = await untrusted.listTopics().then(() => expect.fail('resolved'), (err: unknown) => err);
-        expect(e).to.be.instanceOf(ConnectionError).with.property('message').match(/self.signed|certificate/i);
+        const e = await untrusted.listTopics().then(
+          () => expect.fail('resolved'),
+          (err: unknown) => err,
+        );
+        expect(e)
+          .to.be.instanceOf(ConnectionError)
+          .with.property('message')
+          .match(/self.signed|certificate/i);
         untrusted.close();
         const insecure = new Admin({ adminUrl: p.url, tlsAllowInsecure: true }, {});
         expect(await insecure.listTopics()).to.have.length(1);
