@@ -103,5 +103,5 @@ export function boostHashOf(key: string | Uint8Array): number {
   return boostHash64Low(k.bytes, k.length) & 0x7fffffff;
 }
 
-/** Where the official C++-based clients (C++, Python, Node pulsar-client) put a keyed message by default: boostHashOf(key) mod N. */
+/** Where the official C++-based clients put a keyed message by default (pulsar-client-cpp 3.5.0+ release builds, Boost 1.83+; Node pulsar-client 1.11+, Python 3.6+): boostHashOf(key) mod N. */
 export const boostHashStrategy = keyed((key, count) => boostHashOf(key) % count);
