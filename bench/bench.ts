@@ -1,9 +1,12 @@
-import { execFileSync } from 'child_process';
+import { execFile } from 'child_process';
+import { promisify } from 'util';
 import * as os from 'os';
 import * as path from 'path';
 import { Consumer, Producer, ProducerOptions } from '../lib';
-import { startPulsar, PulsarBroker } from '../harness/pulsar-standalone';
+import type { PulsarBroker } from '../harness/pulsar-standalone';
 import { createPartitionedTopic } from '../harness/admin';
+import { startBrokerWithProgress } from '../cli/broker';
+import { waitWith } from '../cli/progress';
 
 // npm run bench: messages/s and latency percentiles against a local broker (started when
 // CORTADO_URL is unset). Not part of the test suite; figures go into README by hand.
@@ -22,7 +25,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function run(name: string, url: string, topic: string, messages: number, inFlight: number, opts: ProducerOptions): Promise<Row> {
+async function runRound(name: string, url: string, topic: string, messages: number, inFlight: number, opts: ProducerOptions): Promise<Row> {
   const producer = new Producer({ url, topics: [topic], sendTimeoutMs: 60_000, ...opts }, {});
   await producer.start();
   const value = Buffer.alloc(SIZE, 'x');
@@ -47,9 +50,10 @@ async function run(name: string, url: string, topic: string, messages: number, i
 }
 
 // The official Java load tool on the same broker: rate from 'Created producers' to 'DONE' in its log.
-function pulsarPerf(name: string, home: string, url: string, topic: string, messages: number, batched: boolean): Row {
+async function pulsarPerfRound(name: string, home: string, url: string, topic: string, messages: number, batched: boolean): Promise<Row> {
   const args = ['produce', '-u', url, '-r', '10000000', '-s', String(SIZE), '-m', String(messages), '-o', '1000', ...(batched ? [] : ['-db']), topic];
-  const out = execFileSync(path.join(home, 'bin', 'pulsar-perf'), args, { env: { ...process.env, PULSAR_MEM: '-Xmx512m' }, maxBuffer: 64 << 20 }).toString();
+  // asynchronous, so the progress line keeps moving while Java runs
+  const { stdout: out } = await promisify(execFile)(path.join(home, 'bin', 'pulsar-perf'), args, { env: { ...process.env, PULSAR_MEM: '-Xmx512m' }, maxBuffer: 64 << 20 });
   const at = (re: RegExp) => {
     const line = out.split('\n').find((l) => re.test(l));
     return line ? Date.parse(line.slice(0, 23).replace(',', '.') + 'Z') : NaN;
@@ -60,7 +64,7 @@ function pulsarPerf(name: string, home: string, url: string, topic: string, mess
 }
 
 // Fills a topic with a backlog, then reads it whole from the earliest position with for-await.
-async function consume(name: string, url: string, topic: string, messages: number, opts: ProducerOptions): Promise<Row> {
+async function consumeRound(name: string, url: string, topic: string, messages: number, opts: ProducerOptions): Promise<Row> {
   const producer = new Producer({ url, topics: [topic], sendTimeoutMs: 60_000, ...opts }, {});
   await producer.start();
   const value = Buffer.alloc(SIZE, 'y');
@@ -81,12 +85,17 @@ async function consume(name: string, url: string, topic: string, messages: numbe
   return { name, messages, msgPerSec: Math.round(messages / secs), p50Ms: NaN, p99Ms: NaN };
 }
 
+// Each round shows its name and elapsed time on a live line while it runs.
+const run = (...a: Parameters<typeof runRound>) => waitWith(`bench: ${a[0]}`, runRound(...a));
+const consume = (...a: Parameters<typeof consumeRound>) => waitWith(`bench: ${a[0]}`, consumeRound(...a));
+const pulsarPerf = (...a: Parameters<typeof pulsarPerfRound>) => waitWith(`bench: ${a[0]}`, pulsarPerfRound(...a));
+
 async function main(): Promise<void> {
   let broker: PulsarBroker | undefined;
   let url = process.env.CORTADO_URL;
   let adminUrl = process.env.CORTADO_ADMIN_URL;
   if (!url) {
-    broker = await startPulsar();
+    broker = await startBrokerWithProgress();
     url = broker.serviceUrl;
     adminUrl = broker.adminUrl;
   }
@@ -112,8 +121,8 @@ async function main(): Promise<void> {
     }
     const home = broker?.home ?? process.env.CORTADO_PULSAR_HOME;
     if (home && want('pulsar-perf')) {
-      rows.push(pulsarPerf('pulsar-perf (Java client), 1000 outstanding, not batched', home, url, topic('perf'), 50_000 * scale, false));
-      rows.push(pulsarPerf('pulsar-perf (Java client), 1000 outstanding, batched', home, url, topic('perf-batch'), 100_000 * scale, true));
+      rows.push(await pulsarPerf('pulsar-perf (Java client), 1000 outstanding, not batched', home, url, topic('perf'), 50_000 * scale, false));
+      rows.push(await pulsarPerf('pulsar-perf (Java client), 1000 outstanding, batched', home, url, topic('perf-batch'), 100_000 * scale, true));
     }
     if (want('consume backlog, not batched')) rows.push(await consume('consume backlog, not batched', url, topic('cons'), 50_000 * scale, {}));
     if (want('consume backlog, batched (lz4)')) rows.push(await consume('consume backlog, batched (lz4)', url, topic('cons-batch'), 200_000 * scale, { batchingEnabled: true, compression: 'lz4' }));

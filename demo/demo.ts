@@ -1,6 +1,8 @@
 import { Producer } from '../lib';
-import { startPulsar, PulsarBroker } from '../harness/pulsar-standalone';
+import type { PulsarBroker } from '../harness/pulsar-standalone';
 import { createPartitionedTopic } from '../harness/admin';
+import { startBrokerWithProgress } from '../cli/broker';
+import { liveLine } from '../cli/progress';
 
 // The main job: produce a few thousand keyed messages to a partitioned topic with the configured
 // strategy and print per-partition counts and the send rate. With no CORTADO_URL it starts a
@@ -13,7 +15,7 @@ async function main(): Promise<void> {
   let adminUrl = process.env.CORTADO_ADMIN_URL;
   if (!url) {
     console.log('CORTADO_URL is not set: starting a local Pulsar standalone (embedded default)');
-    broker = await startPulsar();
+    broker = await startBrokerWithProgress();
     url = broker.serviceUrl;
     adminUrl = broker.adminUrl;
   }
@@ -28,9 +30,18 @@ async function main(): Promise<void> {
     console.log(`topic ${topic}: ${n} partition(s), strategy ${String(producer.config.partitionStrategy)}, ${producer.config.workerAllocation}`);
     const counts = new Array(n).fill(0);
     const t0 = process.hrtime.bigint();
+    let done = 0;
+    const line = liveLine(`sending ${count} messages`, 1000);
+    const timer = setInterval(() => line.update(`sending: ${done}/${count} stored`), 200);
     const ids = await Promise.all(
-      Array.from({ length: count }, (_, i) => producer.produceSync(topic, `user-${i % 500}`, `event ${i} at ${Date.now()}`)),
-    );
+      Array.from({ length: count }, (_, i) =>
+        producer.produceSync(topic, `user-${i % 500}`, `event ${i} at ${Date.now()}`).then((id) => (done++, id)),
+      ),
+    ).finally(() => {
+      clearInterval(timer);
+      line.update(`sending: ${done}/${count} stored`);
+      line.stop();
+    });
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     for (const id of ids) counts[id.partition]++;
     counts.forEach((c, i) => console.log(`partition ${i}: ${c} messages`));

@@ -1,18 +1,18 @@
 import { EventEmitter } from 'events';
+import { traceReceive } from './diagnostics';
+import { ConsumerEvents, partitionEvents } from './events';
+import type { ConsumerOptions } from './types';
 import { CompressionType, loadCodec } from '../protocol/compression';
 import { SubType } from '../protocol/proto';
 import { ClientCore, createClientCore, partitionTopicName } from './client';
-import { ConsumerConfig, ConsumerConfigOptions, parseConsumerConfig, SubscriptionTypeName } from './consumer-config';
+import { ConsumerConfig, parseConsumerConfig, SubscriptionTypeName } from './consumer-config';
 import { ClosedError, CortadoError, InvalidArgumentError } from './errors';
 import { HandlerHost, HandlerWorker, MessageHandler } from './handler-worker';
 import { ConsumerContext, PartitionConsumer } from './partition-consumer';
 import { EntryHandle, entryHandleOf, Message } from './received-message';
 import { WorkerManager } from './worker-manager';
 
-export interface ConsumerOptions extends ConsumerConfigOptions {
-  /** Kaffe-style handler: gets one topic-partition's messages in order; return normally to ack them */
-  handleMessages?: MessageHandler;
-}
+export type { ConsumerOptions };
 
 const SUB_TYPES: Record<SubscriptionTypeName, SubType> = {
   exclusive: SubType.Exclusive,
@@ -29,7 +29,7 @@ const SUB_TYPES: Record<SubscriptionTypeName, SubType> = {
  * 'handlerError' (error, messages) when a handler threw or timed out, 'endOfTopic' (topic, partition),
  * 'partitionFailed' (error, topic, partition) when the broker refused a resubscribe for good.
  */
-export class Consumer extends EventEmitter implements AsyncIterable<Message> {
+export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Message> {
   readonly config: ConsumerConfig;
   readonly workers?: WorkerManager<HandlerWorker>;
   private readonly handler?: MessageHandler;
@@ -75,7 +75,8 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
   private async subscribeTopic(topic: string): Promise<void> {
     const count = await this.core!.lookup.partitionCount(topic);
     const n = Math.max(1, count);
-    const ctx: ConsumerContext = {
+    const ctx: Omit<ConsumerContext, 'onStateChange'> = {
+      kind: 'consumer',
       pool: this.core!.pool,
       lookup: this.core!.lookup,
       operationTimeoutMs: this.config.operationTimeoutMs,
@@ -86,13 +87,17 @@ export class Consumer extends EventEmitter implements AsyncIterable<Message> {
       endOfTopic: (pc: PartitionConsumer) => this.emit('endOfTopic', pc.topic, pc.partition),
       failed: (pc: PartitionConsumer, err: CortadoError) => this.emit('partitionFailed', err, pc.topic, pc.partition),
     };
-    const pcs = Array.from({ length: n }, (_, i) => new PartitionConsumer(partitionTopicName(topic, i, count > 0), topic, i, ctx));
+    const pcs = Array.from(
+      { length: n },
+      (_, i) => new PartitionConsumer(partitionTopicName(topic, i, count > 0), topic, i, { ...ctx, onStateChange: partitionEvents(this, topic, i) }),
+    );
     for (const pc of pcs) this.consumers.set(pc.key, pc);
     await Promise.all(pcs.map((pc) => pc.start()));
   }
 
   private deliver(pc: PartitionConsumer, msgs: Message[]): void {
     if (this.closed) return;
+    traceReceive(msgs);
     if (this.workers) {
       this.workers.workerFor(pc.topic, pc.partition).push(msgs);
       return;

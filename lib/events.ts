@@ -41,7 +41,7 @@ export interface ProducerEvents {
 
 /**
  * Events of a Consumer: the producer's `connected`, `reconnecting`, `partitionsChanged` and
- * `error`, plus
+ * `error`, plus `partitionFailed`,
  * - `skip`: an entry that could not become a message (bad checksum, undecodable, lost chunk)
  * - `handlerError`: handleMessages threw or timed out; the messages are negatively acknowledged
  * - `endOfTopic`: a partition's topic was terminated and everything in it was read
@@ -54,6 +54,8 @@ export interface ConsumerEvents {
   skip: [reason: string, topic: string, partition: number];
   handlerError: [error: Error, messages: Message[]];
   endOfTopic: [topic: string, partition: number];
+  /** the broker refused a resubscribe for good (a terminal error after the partition was ready) */
+  partitionFailed: [error: CortadoError, topic: string, partition: number];
 }
 
 export type ProducerEventName = keyof ProducerEvents;

@@ -23,3 +23,6 @@ export type {
 export type { PartitionEvent, ReconnectingEvent, PartitionsChangedEvent, ProducerEventName, ConsumerEventName } from './events';
 export type * from './types';
 export type { TokenSupplier } from './auth/token';
+export { Admin } from './admin';
+export type { AdminOptions, TopicStats, PartitionedTopicStats } from './admin';
+export { AdminError, AdminTopicError } from './admin-errors';

@@ -1,5 +1,6 @@
 import type { KeyValue } from '../protocol/proto';
 import { InvalidArgumentError } from './errors';
+import { MessageId } from './message-id';
 
 export type Value = Buffer | Uint8Array | string | null;
 export type KeyInput = Buffer | Uint8Array | string | null | undefined;
@@ -47,14 +48,7 @@ export interface ProduceMessage extends SendOptions {
 }
 
 /** The broker's id for a stored message. */
-export interface MessageId {
-  topic: string;
-  partition: number;
-  ledgerId: number;
-  entryId: number;
-  /** position inside a batch, when the message went out batched */
-  batchIndex?: number;
-}
+export { MessageId };
 
 /** A message ready for a worker: validated, bytes resolved, waiting for its receipt. */
 export interface OutgoingMessage {

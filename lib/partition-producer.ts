@@ -20,10 +20,11 @@ import {
   QueueFullError,
   TimeoutError,
 } from './errors';
-import { HandlerBase } from './handler-base';
+import { HandlerBase, HandlerContext } from './handler-base';
 import type { LookupService } from './lookup-service';
 import type { MemoryLimitController } from './memory-limit-controller';
-import type { MessageId, OutgoingMessage } from './message';
+import type { OutgoingMessage } from './message';
+import { MessageId } from './message-id';
 import { errorFromServer } from './server-errors';
 import type { Worker } from './worker';
 
@@ -36,6 +37,8 @@ export interface ProducerContext {
   accessMode: AccessMode;
   /** the client's memory budget, shared by all its producers */
   memory: MemoryLimitController;
+  /** told of every state change (the façade's connected/reconnecting/fenced events) */
+  onStateChange?: HandlerContext['onStateChange'];
 }
 
 type PayloadFrame = [Buffer, Uint8Array];
@@ -112,7 +115,7 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
     readonly partition: number,
     private readonly ctx: ProducerContext,
   ) {
-    super(topicName, { pool: ctx.pool, lookup: ctx.lookup, operationTimeoutMs: ctx.config.operationTimeoutMs });
+    super(topicName, { pool: ctx.pool, lookup: ctx.lookup, operationTimeoutMs: ctx.config.operationTimeoutMs, kind: 'producer', onStateChange: ctx.onStateChange });
     const c = ctx.config;
     this.nextSequenceId = c.initialSequenceId !== undefined ? c.initialSequenceId + 1 : 0;
     if (c.batchingEnabled) {
@@ -466,8 +469,8 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
     const ledgerId = dup ? -1 : r.messageId.ledgerId;
     const entryId = dup ? -1 : r.messageId.entryId;
     const m = entry.messages;
-    if (!Array.isArray(m)) this.resolveMessage(m, { topic: this.topic, partition: this.partition, ledgerId, entryId });
-    else for (let i = 0; i < m.length; i++) this.resolveMessage(m[i], { topic: this.topic, partition: this.partition, ledgerId, entryId, batchIndex: i });
+    if (!Array.isArray(m)) this.resolveMessage(m, new MessageId(this.topic, this.partition, ledgerId, entryId));
+    else for (let i = 0; i < m.length; i++) this.resolveMessage(m[i], new MessageId(this.topic, this.partition, ledgerId, entryId, i));
     if (this.flushWaiters.length > 0) this.checkFlushed();
   }
 

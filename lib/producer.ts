@@ -5,7 +5,10 @@ import type { PartitionStrategy } from '../strategies/types';
 import { ClientCore, createClientCore, partitionTopicName } from './client';
 import { parseProducerConfig, ProducerConfig, ProducerOptions } from './config';
 import { sleep } from './backoff';
-import { BrokerError, ClosedError, InvalidArgumentError, PartitionStrategyError, TimeoutError } from './errors';
+import { EventEmitter } from 'events';
+import { traceSend, tracedSettle } from './diagnostics';
+import { BrokerError, ClosedError, CortadoError, InvalidArgumentError, PartitionStrategyError, TimeoutError } from './errors';
+import { partitionEvents, ProducerEvents } from './events';
 import { isRetryable } from './handler-base';
 import { MemoryLimitController } from './memory-limit-controller';
 import { describeType, KeyInput, MessageId, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
@@ -30,7 +33,7 @@ interface TopicState {
  * topic's partitions, and `produceSync` routes with the partition strategy to the worker of the
  * chosen topic-partition.
  */
-export class Producer {
+export class Producer extends EventEmitter<ProducerEvents> {
   readonly config: ProducerConfig;
   readonly workers: WorkerManager;
   private readonly strategy: PartitionStrategy;
@@ -46,6 +49,7 @@ export class Producer {
   private started?: Promise<void>;
 
   constructor(options: ProducerOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    super();
     this.config = parseProducerConfig(options, env);
     const s = this.config.partitionStrategy;
     this.strategy = typeof s === 'function' ? s : partitionStrategies[s];
@@ -225,8 +229,9 @@ export class Producer {
 
   private handOver(producer: PartitionProducer, worker: Worker, msg: OutgoingMessage): Promise<MessageId> {
     return new Promise<MessageId>((resolve, reject) => {
-      msg.resolve = resolve;
-      msg.reject = reject;
+      const settle = tracedSettle<MessageId>(traceSend(producer.topic, producer.partition, msg.payload.length), resolve, reject);
+      msg.resolve = settle.resolve;
+      msg.reject = settle.reject;
       msg.ticket = producer.issueTicket();
       worker.send(producer, msg);
     });
@@ -250,6 +255,7 @@ export class Producer {
       schema: this.schema && { ...this.schema, name: topic },
       accessMode: AccessMode[this.config.accessMode],
       memory: this.memory,
+      onStateChange: partitionEvents(this, topic, partition),
     };
     const p = new PartitionProducer(partitionTopicName(topic, partition, state.partitioned), topic, partition, ctx);
     state.producers[partition] = p;
@@ -320,9 +326,13 @@ export class Producer {
         const added: PartitionProducer[] = [];
         for (let i = state.partitions; i < count; i++) added.push(this.newPartitionProducer(topic, state, i));
         await Promise.all(added.map((p) => p.start()));
+        const from = state.partitions;
         state.partitions = count;
-      } catch {
+        this.emit('partitionsChanged', { topic, from, to: count });
+      } catch (err) {
         // the next refresh tries again; routing keeps to the partitions already registered
+        this.core?.log.warn(`refreshing the partitions of ${topic} failed: ${(err as Error).message}`);
+        if (this.listenerCount('error') > 0) this.emit('error', err as CortadoError);
       }
     }
   }

@@ -1,27 +1,9 @@
 import type { KeyValue, MessageIdData } from '../protocol/proto';
 
-/** A message as a consumer receives it. */
-export interface Message {
-  /** the topic as the app named it */
-  topic: string;
-  /** partition index; 0 for a non-partitioned topic */
-  partition: number;
-  messageId: { ledgerId: number; entryId: number; batchIndex?: number; partition: number };
-  key?: string;
-  /** the key's bytes when the producer sent bytes (partition_key_b64_encoded) */
-  keyBytes?: Buffer;
-  value: Buffer;
-  /** true when the producer sent a null value */
-  nullValue: boolean;
-  properties: Record<string, string>;
-  eventTime?: number;
-  publishTime: number;
-  orderingKey?: Buffer;
-  producerName: string;
-  sequenceId: number;
-  redeliveryCount: number;
-  schemaVersion?: Buffer;
-}
+import { MessageId } from './message-id';
+import type { Message } from './types';
+
+export type { Message };
 
 /** The ack bookkeeping a received message carries, under a symbol the public type does not show. */
 export const ACK = Symbol('cortado.ack');
@@ -75,7 +57,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 export class ReceivedMessage implements Message {
   readonly topic: string;
   readonly partition: number;
-  readonly messageId: { ledgerId: number; entryId: number; batchIndex?: number; partition: number };
+  readonly messageId: MessageId;
   readonly key: string | undefined;
   readonly keyBytes: Buffer | undefined;
   readonly value: Buffer;
@@ -93,10 +75,7 @@ export class ReceivedMessage implements Message {
   constructor(e: EntryFields, id: MessageIdData, batchIndex: number | undefined, md: PerMessageMetadata, value: Buffer, sequenceId: number) {
     this.topic = e.topic;
     this.partition = e.partition;
-    this.messageId =
-      batchIndex === undefined
-        ? { ledgerId: id.ledgerId, entryId: id.entryId, partition: e.partition }
-        : { ledgerId: id.ledgerId, entryId: id.entryId, batchIndex, partition: e.partition };
+    this.messageId = new MessageId(e.topic, e.partition, id.ledgerId, id.entryId, batchIndex);
     // decoded protobuf objects answer defaults for absent fields; only a key that was sent counts
     const key = hasOwn.call(md, 'partitionKey') ? md.partitionKey : undefined;
     this.key = key;

@@ -138,11 +138,3 @@ export function redeliverFrame(consumerId: number, messageIds: MessageIdData[], 
 export function closeConsumerFrame(consumerId: number, requestId: number): Buffer {
   return encodeCommandFrame({ type: CommandType.CLOSE_CONSUMER, closeConsumer: { consumerId, requestId } });
 }
-
-export function unsubscribeFrame(consumerId: number, requestId: number): Buffer {
-  return encodeCommandFrame({ type: CommandType.UNSUBSCRIBE, unsubscribe: { consumerId, requestId } });
-}
-
-export function getOrCreateSchemaFrame(topic: string, requestId: number, schema: SchemaData): Buffer {
-  return encodeCommandFrame({ type: CommandType.GET_OR_CREATE_SCHEMA, getOrCreateSchema: { topic, requestId, schema } });
-}

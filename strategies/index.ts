@@ -1,3 +1,4 @@
+import { boostHashStrategy } from './boost-hash';
 import { javaStringHashStrategy } from './java-string-hash';
 import { md5 } from './md5';
 import { murmur2Strategy } from './murmur2';
@@ -13,8 +14,10 @@ export { murmur3_32, murmur3Of } from './murmur3-32';
 export { javaStringHash } from './java-string-hash';
 export { phash2, phash2Hash } from './phash2';
 export { murmur2, murmur2Of } from './murmur2';
+export { boostHash64Low, boostHashOf } from './boost-hash';
+export { pulsarKey } from './pulsar-key';
 
-export const STRATEGY_NAMES = ['md5', 'round_robin', 'random', 'murmur3_32', 'java_string_hash', 'phash2', 'murmur2'] as const;
+export const STRATEGY_NAMES = ['md5', 'round_robin', 'random', 'murmur3_32', 'java_string_hash', 'phash2', 'murmur2', 'boost_hash'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** Every named partition strategy. */
@@ -26,6 +29,7 @@ export const partitionStrategies: Readonly<Record<StrategyName, PartitionStrateg
   java_string_hash: javaStringHashStrategy,
   phash2: phash2Strategy,
   murmur2: murmur2Strategy,
+  boost_hash: boostHashStrategy,
 });
 
 export function isStrategyName(s: string): s is StrategyName {

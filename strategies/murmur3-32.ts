@@ -1,5 +1,6 @@
 import { keyBytes } from './key-bytes';
 import { keyed } from './keyed';
+import { pulsarKey } from './pulsar-key';
 
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
@@ -36,9 +37,9 @@ export function murmur3_32(data: Uint8Array, seed = 0, length = data.length): nu
   return h >>> 0;
 }
 
-/** The Pulsar clients' key hash (Java Murmur3_32Hash, C++, Go): murmur3_32(utf8(key)) & 0x7fffffff. */
+/** The Pulsar clients' key hash (Java Murmur3_32Hash, C++, Go): murmur3_32(utf8(key)) & 0x7fffffff; a bytes key hashes its base64 text, as the Java client does. */
 export function murmur3Of(key: string | Uint8Array): number {
-  const k = keyBytes(key);
+  const k = keyBytes(pulsarKey(key));
   return murmur3_32(k.bytes, 0, k.length) & 0x7fffffff;
 }
 

@@ -1,4 +1,5 @@
 import * as zstd from '@bokuweb/zstd-wasm';
+import * as zlib from 'zlib';
 import { checkedDecode } from './checked-decode';
 import { CompressionError } from './errors';
 import { CompressionType, type Codec } from './codec';
@@ -24,6 +25,32 @@ const ERRORS: Record<string, (size: number) => string> = {
   72: () => 'truncated frame or trailing bytes',
 };
 
+// node:zlib's zstd (Node 22.15+, Bun), absent from @types/node 20
+interface NativeZstd {
+  zstdCompressSync(data: Uint8Array, options: { params: Record<number, number> }): Buffer;
+  zstdDecompressSync(data: Uint8Array, options: { maxOutputLength: number }): Buffer;
+  constants: { ZSTD_c_compressionLevel: number };
+}
+
+// Detected once: the runtime's own zstd where it has one, else the wasm build.
+const native = typeof (zlib as unknown as Partial<NativeZstd>).zstdCompressSync === 'function' ? (zlib as unknown as NativeZstd) : undefined;
+
+/** Which zstd implementation this runtime uses. */
+export const ZSTD_BACKEND: 'node:zlib' | 'wasm' = native ? 'node:zlib' : 'wasm';
+
+// the zstd library's error names (ZSTD_getErrorName) as node:zlib reports them in `code`
+const NATIVE_ERRORS: Record<string, (size: number) => string> = {
+  ZSTD_error_prefix_unknown: ERRORS[10],
+  ZSTD_error_frameParameter_unsupported: ERRORS[14],
+  ZSTD_error_corruption_detected: ERRORS[20],
+  ZSTD_error_checksum_wrong: ERRORS[22],
+  ZSTD_error_dictionary_wrong: ERRORS[32],
+  ZSTD_error_memory_allocation: ERRORS[64],
+  ZSTD_error_dstSize_tooSmall: ERRORS[70],
+  ERR_BUFFER_TOO_LARGE: ERRORS[70],
+  ZSTD_error_srcSize_wrong: ERRORS[72],
+};
+
 /** Frame_Content_Size of the zstd frame starting `data` (RFC 8878 3.1.1), undefined when absent; throws on a non-frame. */
 export function frameContentSize(data: Uint8Array): number | undefined {
   if (data.length < 6 || (data[0] | (data[1] << 8) | (data[2] << 16) | (data[3] << 24)) >>> 0 !== MAGIC) {
@@ -44,15 +71,19 @@ export function frameContentSize(data: Uint8Array): number | undefined {
   return sizeBytes === 2 ? value + 256 : value;
 }
 
-function decompressFrames(data: Uint8Array, size: number): Uint8Array {
-  if (data.length + size > WASM_BYTES_LIMIT) {
-    throw new CompressionError('ZSTD', `${data.length} + ${size} bytes exceed the wasm decoder's ${WASM_BYTES_LIMIT} byte limit`);
-  }
+function checkHeader(data: Uint8Array, size: number): void {
   const declared = frameContentSize(data);
   // checked here because the library sizes its output from the header when one is there
   if (declared !== undefined && declared !== size) {
     throw new CompressionError('ZSTD', `frame header says ${declared} bytes, metadata says ${size}`);
   }
+}
+
+function decompressFrames(data: Uint8Array, size: number): Uint8Array {
+  if (data.length + size > WASM_BYTES_LIMIT) {
+    throw new CompressionError('ZSTD', `${data.length} + ${size} bytes exceed the wasm decoder's ${WASM_BYTES_LIMIT} byte limit`);
+  }
+  checkHeader(data, size);
   try {
     // with no size in the header the library allocates this much and fails on anything longer
     return zstd.decompress(data, { defaultHeapSize: size });
@@ -77,8 +108,30 @@ const zstdCodec: Codec = {
   },
 };
 
-/** ZSTD: standard zstd frames, through the zstd C library compiled to wasm (shipped in the npm package: no native build, no download). */
+function decompressNative(z: NativeZstd, data: Uint8Array, size: number): Uint8Array {
+  checkHeader(data, size);
+  try {
+    // decoding stops as soon as the output passes the promised size
+    return z.zstdDecompressSync(data, { maxOutputLength: Math.max(size, 1) });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new CompressionError('ZSTD', (code && NATIVE_ERRORS[code]?.(size)) ?? `corrupt payload (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+const nativeCodec = (z: NativeZstd): Codec => ({
+  type: CompressionType.ZSTD,
+  compress(data) {
+    return z.zstdCompressSync(data, { params: { [z.constants.ZSTD_c_compressionLevel]: LEVEL } });
+  },
+  decompress(data, size) {
+    return checkedDecode('ZSTD', data, size, MAX_RATIO, (d, s) => decompressNative(z, d, s));
+  },
+});
+
+/** ZSTD: standard zstd frames, through node:zlib where the runtime has zstd, else the zstd C library compiled to wasm (shipped in the npm package: no native build, no download). */
 export async function loadZstd(): Promise<Codec> {
+  if (native) return nativeCodec(native);
   await zstd.init();
   return zstdCodec;
 }

@@ -263,7 +263,7 @@ describe('Producer features against a real Pulsar broker', function () {
   it('lands keys where the cross-client hash strategies say', async () => {
     const topic = uniqueTopic('cross-client');
     await admin.createPartitionedTopic(b.broker.adminUrl, topic, 5);
-    for (const strategy of ['murmur3_32', 'java_string_hash', 'phash2', 'murmur2'] as const) {
+    for (const strategy of ['murmur3_32', 'java_string_hash', 'phash2', 'murmur2', 'boost_hash'] as const) {
       const p = await producer({ topics: [topic], partitionStrategy: strategy });
       for (const key of ['alpha', 'héllo', '€uro', 'user:42']) {
         const id = await p.produceSync(topic, key, strategy);

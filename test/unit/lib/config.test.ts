@@ -62,6 +62,11 @@ describe('lib/config', () => {
     expect(parseProducerConfig({ partitionStrategy: fn }, {}).partitionStrategy).to.equal(fn);
   });
 
+  it('accepts boost_hash by name, from the environment or in code', () => {
+    expect(parseProducerConfig({}, { CORTADO_PARTITION_STRATEGY: 'boost_hash' }).partitionStrategy).to.equal('boost_hash');
+    expect(parseProducerConfig({ partitionStrategy: 'boost_hash' }, {}).partitionStrategy).to.equal('boost_hash');
+  });
+
   it('refuses an unknown strategy name, naming the variable, value and allowed names', () => {
     const e = configError(() => parseProducerConfig({}, { CORTADO_PARTITION_STRATEGY: 'sha1' }));
     expect(e.envVar).to.equal('CORTADO_PARTITION_STRATEGY');

@@ -7,6 +7,8 @@ import * as murmurhashJs from 'murmurhash-js';
 import {
   checkPartition,
   isStrategyName,
+  boostHash64Low,
+  boostHashOf,
   javaStringHash,
   md5Sum,
   murmur2,
@@ -16,6 +18,7 @@ import {
   partitionStrategies,
   phash2,
   phash2Hash,
+  pulsarKey,
   STRATEGY_NAMES,
   type PartitionStrategy,
 } from '../../../strategies';
@@ -73,7 +76,11 @@ function randomString(next: () => number, units: number): string {
   }
   return s;
 }
-const HASHED = ['md5', 'murmur3_32', 'java_string_hash', 'phash2', 'murmur2'] as const;
+const HASHED = ['md5', 'murmur3_32', 'java_string_hash', 'phash2', 'murmur2', 'boost_hash'] as const;
+const boostVectors = JSON.parse(fs.readFileSync(fixture('boost-hash-vectors.json'), 'utf8')) as {
+  partition_counts: number[];
+  rows: { key: string; hash: number; partitions: Record<string, number> }[];
+};
 
 describe('strategies: reference vectors', () => {
   for (const r of vectors.kaffe_md5_and_erlang_phash2.rows) {
@@ -89,20 +96,66 @@ describe('strategies: reference vectors', () => {
 
   it('murmur3_32 matches every Pulsar row', () => {
     for (const r of vectors.pulsar_murmur3_32.rows) {
-      for (const k of forms(r.key)) {
-        expect(murmur3Of(k), r.key).to.equal(r.value);
-        for (const n of [1, 3, 7, 16, 100]) expect(partitionStrategies.murmur3_32('t', -1, n, k, null), `${r.key} / ${n}`).to.equal(r.value % n);
-      }
+      expect(murmur3Of(r.key), r.key).to.equal(r.value);
+      for (const n of [1, 3, 7, 16, 100]) expect(partitionStrategies.murmur3_32('t', -1, n, r.key, null), `${r.key} / ${n}`).to.equal(r.value % n);
       expect(murmur3_32(Buffer.from(r.key, 'utf8')) & 0x7fffffff, r.key).to.equal(r.value);
     }
   });
 
   it('java_string_hash matches every Pulsar row', () => {
     for (const r of vectors.pulsar_java_string_hash.rows) {
-      for (const k of forms(r.key)) {
-        expect(javaStringHash(k) & 0x7fffffff, r.key).to.equal(r.value);
-        for (const n of [1, 3, 7, 16, 100]) expect(partitionStrategies.java_string_hash('t', -1, n, k, null), `${r.key} / ${n}`).to.equal(r.value % n);
+      expect(javaStringHash(r.key) & 0x7fffffff, r.key).to.equal(r.value);
+      for (const n of [1, 3, 7, 16, 100]) expect(partitionStrategies.java_string_hash('t', -1, n, r.key, null), `${r.key} / ${n}`).to.equal(r.value % n);
+    }
+  });
+
+  it('boost_hash matches every row the C++ library routed', () => {
+    expect(boostVectors.rows.length).to.be.above(50);
+    for (const r of boostVectors.rows) {
+      expect(boostHashOf(r.key), JSON.stringify(r.key)).to.equal(r.hash);
+      const utf8 = Buffer.from(r.key, 'utf8');
+      expect(boostHash64Low(utf8) & 0x7fffffff, JSON.stringify(r.key)).to.equal(r.hash);
+      for (const n of boostVectors.partition_counts) {
+        expect(partitionStrategies.boost_hash('t', -1, n, r.key, null), `${JSON.stringify(r.key)} / ${n}`).to.equal(r.partitions[String(n)]);
       }
+    }
+  });
+
+  // the Java client's keyBytes stores base64(bytes) as the key and its routers hash that text
+  it('the Pulsar schemes route a bytes key as the Java client does: by its base64 text', () => {
+    const next = lcg(17);
+    for (let len = 0; len < 40; len++) {
+      const raw = Uint8Array.from({ length: len }, () => Math.floor(next() * 256));
+      const b64 = Buffer.from(raw).toString('base64');
+      // a view that does not start at offset 0 must encode only its own bytes
+      const backing = new Uint8Array(len + 9);
+      backing.set(raw, 4);
+      for (const k of [raw, Buffer.from(raw), backing.subarray(4, 4 + len)]) {
+        expect(pulsarKey(k)).to.equal(b64);
+        for (const n of [3, 7, 16]) {
+          expect(partitionStrategies.murmur3_32('t', -1, n, k, null), `murmur3 ${b64}`).to.equal(partitionStrategies.murmur3_32('t', -1, n, b64, null));
+          expect(partitionStrategies.java_string_hash('t', -1, n, k, null), `java ${b64}`).to.equal(partitionStrategies.java_string_hash('t', -1, n, b64, null));
+          expect(partitionStrategies.boost_hash('t', -1, n, k, null), `boost ${b64}`).to.equal(partitionStrategies.boost_hash('t', -1, n, b64, null));
+        }
+      }
+    }
+    // Java: Murmur3_32Hash.makeHash("AAECAwQFBgc=") for keyBytes({0..7}); the same value the key string gives
+    expect(murmur3Of(Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7))).to.equal(murmur3Of('AAECAwQFBgc='));
+    // and it is not the hash of the raw bytes, which the schemes used to take
+    expect(murmur3Of(Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7))).to.not.equal(murmur3_32(Uint8Array.of(0, 1, 2, 3, 4, 5, 6, 7)) & 0x7fffffff);
+    expect(javaStringHash('/w==')).to.equal(((47 * 31 + 119) * 31 + 61) * 31 + 61);
+    expect(partitionStrategies.java_string_hash('t', -1, 1000, Uint8Array.of(0xff), null)).to.equal(javaStringHash('/w==') % 1000);
+  });
+
+  it('Kafka murmur2, Kaffe md5 and phash2 keep hashing the raw bytes of a bytes key', () => {
+    const next = lcg(19);
+    for (let len = 1; len < 40; len++) {
+      const raw = Uint8Array.from({ length: len }, () => Math.floor(next() * 256));
+      const b64 = Buffer.from(raw).toString('base64');
+      expect(murmur2Of(raw)).to.equal(murmur2(raw));
+      expect(md5Sum(raw)).to.equal(createHash('md5').update(raw).digest().reduce((a, b) => a + b, 0));
+      expect(phash2Hash(raw)).to.not.equal(phash2Hash(b64));
+      expect(murmur2Of(raw)).to.not.equal(murmur2Of(b64));
     }
   });
 
@@ -166,6 +219,45 @@ describe('strategies: cross-checks', () => {
     }
   });
 
+  it('boostHash64Low agrees with a BigInt rendering of Boost 1.82+ hash_range for every length to 300', () => {
+    const M = (1n << 64n) - 1n;
+    const Q = 0x9e3779b97f4a7c15n;
+    const K = 0xdf442d22ce4859b9n;
+    const mulx = (x: bigint, y: bigint) => {
+      const r = x * y;
+      return (r & M) ^ (r >> 64n);
+    };
+    const le = (b: Uint8Array, at: number, n: number) => {
+      let v = 0n;
+      for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[at + i]);
+      return v;
+    };
+    const reference = (b: Uint8Array) => {
+      let w = mulx(Q, K);
+      let h = w ^ BigInt(b.length);
+      let p = 0;
+      let n = b.length;
+      for (; n >= 8; p += 8, n -= 8) {
+        w = (w + Q) & M;
+        h ^= mulx((le(b, p, 8) + w) & M, K);
+      }
+      let v = 0n;
+      if (n >= 4) v = ((le(b, p + n - 4, 4) << BigInt((n - 4) * 8)) | le(b, p, 4)) & M;
+      else if (n >= 1) v = (BigInt(b[p + ((n - 1) & 2)]) << BigInt(((n - 1) & 2) * 8)) | (BigInt(b[p + (n >> 1)]) << BigInt((n >> 1) * 8)) | BigInt(b[p]);
+      w = (w + Q) & M;
+      h ^= mulx((v + w) & M, K);
+      return Number(mulx((h + w) & M, K) & 0xffffffffn);
+    };
+    const next = lcg(23);
+    for (let len = 0; len <= 300; len++) {
+      // all-0xff bytes push every carry; random ones cover the rest
+      for (const fill of [() => 0xff, () => Math.floor(next() * 256)]) {
+        const b = Uint8Array.from({ length: len }, fill);
+        expect(boostHash64Low(b), `${len} bytes`).to.equal(reference(b));
+      }
+    }
+  });
+
   it('encodes string keys exactly as Buffer does, lone surrogates included', () => {
     const next = lcg(3);
     const out = new Uint8Array(3 * 16385);
@@ -187,7 +279,8 @@ describe('strategies: cross-checks', () => {
     for (const units of [0, 1, 5, 16, 63, 64, 65, 200, 1000, 20000, 50000]) {
       const s = randomString(next, units);
       const b = Buffer.from(s, 'utf8');
-      expect(murmur3Of(s), `${units}`).to.equal(murmur3Of(b));
+      expect(murmur3Of(s), `${units}`).to.equal(murmur3_32(b) & 0x7fffffff);
+      expect(boostHashOf(s), `${units}`).to.equal(boostHash64Low(b) & 0x7fffffff);
       expect(murmur2Of(s), `${units}`).to.equal(murmur2Of(b));
       expect(phash2Hash(s), `${units}`).to.equal(phash2Hash(b));
       expect(md5Sum(s), `${units}`).to.equal(md5Sum(b));
@@ -202,7 +295,8 @@ describe('strategies: cross-checks', () => {
       ['murmur3_32', (b) => murmur3_32(b)],
       ['murmur2', (b) => murmur2(b)],
       ['phash2', phash2Hash],
-      ['javaStringHash', javaStringHash],
+      ['javaStringHash', (b) => javaStringHash(Buffer.from(b).toString('latin1'))],
+      ['boostHash', (b) => boostHash64Low(b)],
     ];
     for (let len = 1; len <= 70; len++) {
       const bytes = Uint8Array.from({ length: len }, (_, i) => 0x41 + ((i * 7) % 26));
@@ -218,19 +312,16 @@ describe('strategies: cross-checks', () => {
     }
   });
 
-  it('java_string_hash reads byte keys as UTF-8 text and hashes UTF-16 units', () => {
+  it('java_string_hash hashes UTF-16 units', () => {
     const next = lcg(9);
     for (let len = 0; len < 60; len++) {
       const s = Buffer.from(randomString(next, len), 'utf8').toString('utf8'); // lone surrogates made U+FFFD, as a decode would
       let expected = 0;
       for (let i = 0; i < s.length; i++) expected = (Math.imul(31, expected) + s.charCodeAt(i)) | 0;
       expect(javaStringHash(s), JSON.stringify(s)).to.equal(expected);
-      expect(javaStringHash(Buffer.from(s, 'utf8')), JSON.stringify(s)).to.equal(expected);
     }
     // 😃 is two UTF-16 units, U+D83D U+DE03, not one code point
     expect(javaStringHash('😃')).to.equal(31 * 0xd83d + 0xde03);
-    // invalid UTF-8 decodes to U+FFFD
-    expect(javaStringHash(Uint8Array.of(0x61, 0xff))).to.equal(31 * 0x61 + 0xfffd);
   });
 });
 
@@ -308,7 +399,7 @@ describe('strategies: behaviour', () => {
   });
 
   it('names every strategy, and only those', () => {
-    expect(STRATEGY_NAMES).to.deep.equal(['md5', 'round_robin', 'random', 'murmur3_32', 'java_string_hash', 'phash2', 'murmur2']);
+    expect(STRATEGY_NAMES).to.deep.equal(['md5', 'round_robin', 'random', 'murmur3_32', 'java_string_hash', 'phash2', 'murmur2', 'boost_hash']);
     expect(Object.keys(partitionStrategies).sort()).to.deep.equal([...STRATEGY_NAMES].sort());
     expect(Object.isFrozen(partitionStrategies)).to.equal(true);
     for (const name of STRATEGY_NAMES) expect(isStrategyName(name), name).to.equal(true);

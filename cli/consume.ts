@@ -1,0 +1,58 @@
+import { Consumer, type ConsumerOptions, type Message } from '../lib';
+import { defined, type ClientFlags } from './options';
+
+export interface ConsumeFlags extends ClientFlags {
+  subscription: string;
+  subscriptionType?: string;
+  position?: string;
+  count: number;
+  json?: boolean;
+}
+
+/** One received message as a line: JSON, or `key=… value=… properties=…` for people. */
+export function formatMessage(m: Message, json: boolean): string {
+  const key = m.keyBytes ? m.keyBytes.toString('base64') : m.key;
+  const value = m.nullValue ? null : m.value.toString('utf8');
+  if (json) {
+    const { ledgerId, entryId, batchIndex } = m.messageId;
+    return JSON.stringify({
+      topic: m.topic,
+      partition: m.partition,
+      messageId: { ledgerId, entryId, batchIndex },
+      key: key ?? null,
+      value,
+      properties: m.properties,
+      publishTime: m.publishTime,
+    });
+  }
+  return `[${m.partition} ${m.messageId.ledgerId}:${m.messageId.entryId}] key=${key === undefined ? '(none)' : JSON.stringify(key)} value=${JSON.stringify(value)} properties=${JSON.stringify(m.properties)}`;
+}
+
+/** cortado consume: follows a topic and prints each message, acknowledging it, until --count messages or Ctrl-C. */
+export async function consumeCommand(topic: string, f: ConsumeFlags, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const options = defined({
+    url: f.url,
+    authToken: f.authToken,
+    topics: [topic],
+    subscription: f.subscription,
+    subscriptionType: f.subscriptionType,
+    subscriptionInitialPosition: f.position,
+  });
+  const consumer = new Consumer(options as ConsumerOptions);
+  await consumer.start();
+  const stop = () => void consumer.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let n = 0;
+  try {
+    for await (const m of consumer) {
+      out.write(`${formatMessage(m, f.json === true)}\n`);
+      consumer.ack(m);
+      if (f.count > 0 && ++n >= f.count) break;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await consumer.close();
+  }
+}
