@@ -1,0 +1,110 @@
+import type { Producer } from '../lib';
+import type { RestartableBroker } from '../harness/restartable-standalone';
+import type { Ledger } from './workload';
+
+// Faults a chaos run inflicts on the broker, each at a point of the workload's progress.
+
+export type Fault =
+  | { kind: 'kill'; at: number }
+  | { kind: 'unload'; at: number; forMs: number; everyMs: number }
+  | { kind: 'freeze'; at: number; forMs: number };
+
+/** What one fault did and how the producer came back from it. */
+export interface FaultOutcome {
+  kind: Fault['kind'];
+  /** messages handed over when it began */
+  at: number;
+  /** how long the broker was gone (kill: until the admin API answered again) */
+  downMs: number;
+  /** unload requests the broker refused or timed out */
+  unloadErrors: number;
+  unloads: number;
+  /** ms from the end of the fault until the probe of every partition was stored (the slowest) */
+  recoveryMs: number | undefined;
+  /** partitions whose probe was not stored: "partition: code" */
+  probeFailures: string[];
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A deterministic generator (mulberry32), so a run's fault moments are reproducible from its seed. */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Unloads every partition every `everyMs` for `forMs`. */
+async function unloadStorm(broker: RestartableBroker, topic: string, partitions: number, f: { forMs: number; everyMs: number }, out: FaultOutcome): Promise<void> {
+  const end = Date.now() + f.forMs;
+  while (Date.now() < end) {
+    const round = Date.now();
+    await Promise.all(
+      Array.from({ length: partitions }, (_, p) =>
+        broker.unload(`${topic}-partition-${p}`).then(
+          () => out.unloads++,
+          () => out.unloadErrors++,
+        ),
+      ),
+    );
+    await sleep(Math.max(0, f.everyMs - (Date.now() - round)));
+  }
+}
+
+/** One probe per partition through produceSync: a wedged partition shows as a failed probe. */
+export async function probe(producer: Producer, topic: string, partitions: number, since: number, out: FaultOutcome): Promise<void> {
+  const took = await Promise.all(
+    Array.from({ length: partitions }, (_, p) =>
+      producer.produceSync(topic, p, 'probe', Buffer.from(`probe|${p}`)).then(
+        () => Date.now() - since,
+        (err: { code?: string }) => {
+          out.probeFailures.push(`${p}: ${err?.code ?? String(err)}`);
+          return undefined;
+        },
+      ),
+    ),
+  );
+  out.recoveryMs = took.some((t) => t === undefined) ? undefined : Math.max(...(took as number[]));
+}
+
+/** Runs each fault when the workload reaches its point, then probes every partition. */
+export async function inflict(
+  faults: Fault[],
+  broker: RestartableBroker,
+  producer: Producer,
+  topic: string,
+  partitions: number,
+  ledger: Ledger,
+  log: (line: string) => void,
+): Promise<FaultOutcome[]> {
+  const outcomes: FaultOutcome[] = [];
+  for (const f of faults) {
+    await ledger.reached(f.at);
+    const out: FaultOutcome = { kind: f.kind, at: ledger.handed, downMs: 0, unloadErrors: 0, unloads: 0, recoveryMs: undefined, probeFailures: [] };
+    outcomes.push(out);
+    const t0 = Date.now();
+    if (f.kind === 'kill') {
+      log(`  SIGKILL at ${out.at} handed over (${ledger.pending} unsettled)`);
+      out.downMs = await broker.crashAndRestart();
+      log(`  broker back after ${(out.downMs / 1000).toFixed(1)} s`);
+    } else if (f.kind === 'freeze') {
+      log(`  SIGSTOP at ${out.at} handed over for ${f.forMs / 1000} s`);
+      broker.pause();
+      await sleep(f.forMs);
+      broker.resume();
+      out.downMs = Date.now() - t0;
+    } else {
+      log(`  unloading ${partitions} partitions every ${f.everyMs} ms for ${f.forMs / 1000} s from ${out.at} handed over`);
+      await unloadStorm(broker, topic, partitions, f, out);
+      log(`  ${out.unloads} unloads (${out.unloadErrors} refused)`);
+    }
+    await probe(producer, topic, partitions, Date.now(), out);
+    log(`  probes: ${out.probeFailures.length ? `failed ${out.probeFailures.join(', ')}` : `all stored in ${out.recoveryMs} ms`}`);
+  }
+  return outcomes;
+}
