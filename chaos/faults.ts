@@ -1,4 +1,5 @@
-import type { Producer } from '../lib';
+import { Producer } from '../lib';
+import { topicStats } from '../harness/admin';
 import type { RestartableBroker } from '../harness/restartable-standalone';
 import type { Ledger } from './workload';
 
@@ -21,7 +22,7 @@ export interface FaultOutcome {
   unloads: number;
   /** ms from the end of the fault until the probe of every partition was stored (the slowest) */
   recoveryMs: number | undefined;
-  /** partitions whose probe was not stored: "partition: code" */
+  /** partitions whose probe was not stored: "partition: code", what the broker lists and whether a fresh producer got through */
   probeFailures: string[];
 }
 
@@ -57,19 +58,38 @@ async function unloadStorm(broker: RestartableBroker, topic: string, partitions:
 }
 
 /** One probe per partition through produceSync: a wedged partition shows as a failed probe. */
-export async function probe(producer: Producer, topic: string, partitions: number, since: number, out: FaultOutcome): Promise<void> {
+export async function probe(producer: Producer, adminUrl: string, topic: string, partitions: number, since: number, out: FaultOutcome): Promise<void> {
   const took = await Promise.all(
     Array.from({ length: partitions }, (_, p) =>
       producer.produceSync(topic, p, 'probe', Buffer.from(`probe|${p}`)).then(
         () => Date.now() - since,
-        (err: { code?: string }) => {
-          out.probeFailures.push(`${p}: ${err?.code ?? String(err)}`);
+        async (err: { code?: string }) => {
+          out.probeFailures.push(`${p}: ${err?.code ?? String(err)}, ${await diagnose(producer, adminUrl, topic, p)}`);
           return undefined;
         },
       ),
     ),
   );
   out.recoveryMs = took.some((t) => t === undefined) ? undefined : Math.max(...(took as number[]));
+}
+
+/** Tells a wedged client from a broker that does not serve: its producer list, and a fresh producer's try. */
+async function diagnose(producer: Producer, adminUrl: string, topic: string, p: number): Promise<string> {
+  const partition = `${topic}-partition-${p}`;
+  const listed = await topicStats(adminUrl, partition).then(
+    (st) => `the broker lists ${st.publishers.length} producer(s)`,
+    (err: Error) => `no stats (${err.message.slice(0, 60)})`,
+  );
+  const fresh = new Producer({ url: producer.config.url, topics: [topic], sendTimeoutMs: producer.config.sendTimeoutMs }, {});
+  try {
+    await fresh.start();
+    await fresh.produceSync(topic, p, 'probe', Buffer.from(`probe|${p}`));
+    return `${listed}; a fresh producer got through`;
+  } catch (err) {
+    return `${listed}; a fresh producer failed too (${(err as { code?: string }).code ?? String(err)})`;
+  } finally {
+    await fresh.close().catch(() => undefined);
+  }
 }
 
 /** Runs each fault when the workload reaches its point, then probes every partition. */
@@ -103,7 +123,7 @@ export async function inflict(
       await unloadStorm(broker, topic, partitions, f, out);
       log(`  ${out.unloads} unloads (${out.unloadErrors} refused)`);
     }
-    await probe(producer, topic, partitions, Date.now(), out);
+    await probe(producer, broker.adminUrl, topic, partitions, Date.now(), out);
     log(`  probes: ${out.probeFailures.length ? `failed ${out.probeFailures.join(', ')}` : `all stored in ${out.recoveryMs} ms`}`);
   }
   return outcomes;

@@ -8,6 +8,8 @@ import { Ledger, parsePayload, REJECTED, RESOLVED } from './workload';
 export interface Verdict {
   /** workload messages read back (with repeats) */
   read: number;
+  /** other messages read back: the probes */
+  others: number;
   /** entries the broker counts in a fresh subscription's backlog (one per batch when batched) */
   adminBacklog: number | undefined;
   /** resolved sends absent from the topic */
@@ -22,10 +24,57 @@ export interface Verdict {
   examples: Record<string, string[]>;
 }
 
-const note = (v: Verdict, kind: string, what: string) => {
-  const list = (v.examples[kind] ??= []);
-  if (list.length < 5) list.push(what);
-};
+/** Counts what was read, in the order read, against what the ledger says became of each send. */
+export class Tally {
+  private readonly seen: Uint16Array;
+  private readonly maxSeq: Int32Array;
+  readonly v: Verdict = { read: 0, others: 0, adminBacklog: undefined, lost: 0, duplicated: 0, orderViolations: 0, rejectedButStored: 0, examples: {} };
+
+  constructor(
+    private readonly run: string,
+    private readonly keys: number,
+    private readonly ledger: Ledger,
+  ) {
+    this.seen = new Uint16Array(ledger.size);
+    this.maxSeq = new Int32Array(keys).fill(-1);
+  }
+
+  private note(kind: string, what: string): void {
+    const list = (this.v.examples[kind] ??= []);
+    if (list.length < 5) list.push(what);
+  }
+
+  /** one message as read; `where` names its position for a reproducer */
+  add(value: Buffer, where: string): void {
+    const ks = parsePayload(this.run, value);
+    if (!ks) {
+      this.v.others++; // a probe
+      return;
+    }
+    const [key, seq] = ks;
+    const i = seq * this.keys + key;
+    this.v.read++;
+    if (this.seen[i]++ > 0) {
+      this.v.duplicated++;
+      this.note('duplicated', `${key}/${seq} (${where})`);
+    } else if (seq < this.maxSeq[key]) {
+      this.v.orderViolations++;
+      this.note('order', `${key}/${seq} after ${this.maxSeq[key]} (${where})`);
+    }
+    if (seq > this.maxSeq[key]) this.maxSeq[key] = seq;
+  }
+
+  /** lost and rejected-but-stored, once everything was read */
+  finish(): Verdict {
+    for (let i = 0; i < this.ledger.size; i++) {
+      if (this.ledger.state[i] === RESOLVED && this.seen[i] === 0) {
+        this.v.lost++;
+        this.note('lost', `${i % this.keys}/${Math.floor(i / this.keys)}`);
+      } else if (this.ledger.state[i] === REJECTED && this.seen[i] > 0) this.v.rejectedButStored++;
+    }
+    return this.v;
+  }
+}
 
 /** Reads until `idleMs` pass without a message (or the deadline), then compares with the ledger. */
 export async function verify(
@@ -40,10 +89,8 @@ export async function verify(
   const subscription = `verify-${crypto.randomBytes(3).toString('hex')}`;
   await createSubscription(adminUrl, topic, subscription, 'earliest');
   const stats = await partitionedStats(adminUrl, topic, false).catch(() => undefined);
-  const adminBacklog = stats?.subscriptions?.[subscription]?.msgBacklog;
-  const seen = new Uint16Array(ledger.size);
-  const maxSeq = new Int32Array(keys).fill(-1);
-  const v: Verdict = { read: 0, adminBacklog, lost: 0, duplicated: 0, orderViolations: 0, rejectedButStored: 0, examples: {} };
+  const tally = new Tally(run, keys, ledger);
+  tally.v.adminBacklog = stats?.subscriptions?.[subscription]?.msgBacklog;
   const consumer = new Consumer({ url, topics: [topic], subscription, subscriptionInitialPosition: 'earliest' }, {});
   await consumer.start();
   const deadline = Date.now() + o.deadlineMs;
@@ -57,29 +104,11 @@ export async function verify(
     for await (const m of consumer) {
       arm();
       consumer.ack(m);
-      const ks = parsePayload(run, m.value);
-      if (!ks) continue; // a probe
-      const [key, seq] = ks;
-      const i = seq * keys + key;
-      v.read++;
-      if (seen[i]++ > 0) {
-        v.duplicated++;
-        note(v, 'duplicated', `${key}/${seq} (${m.partition}:${m.messageId.ledgerId}:${m.messageId.entryId})`);
-      } else if (seq < maxSeq[key]) {
-        v.orderViolations++;
-        note(v, 'order', `${key}/${seq} after ${maxSeq[key]}`);
-      }
-      if (seq > maxSeq[key]) maxSeq[key] = seq;
+      tally.add(m.value, `${m.partition}:${m.messageId.ledgerId}:${m.messageId.entryId}`);
     }
   } finally {
     clearTimeout(idle);
     await consumer.close();
   }
-  for (let i = 0; i < ledger.size; i++) {
-    if (ledger.state[i] === RESOLVED && seen[i] === 0) {
-      v.lost++;
-      note(v, 'lost', `${i % keys}/${Math.floor(i / keys)}`);
-    } else if (ledger.state[i] === REJECTED && seen[i] > 0) v.rejectedButStored++;
-  }
-  return v;
+  return tally.finish();
 }

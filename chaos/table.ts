@@ -13,13 +13,14 @@ function codes(by: Record<string, number>): string {
 
 /** The slowest recovery of a scenario's faults; 'wedged' when a probe failed. */
 function recovery(r: ScenarioResult): string {
-  if (r.faults.some((f) => f.probeFailures.length)) return `wedged (${r.faults.flatMap((f) => f.probeFailures).join('; ')})`;
+  const failed = r.faults.map((f) => f.probeFailures.length);
+  if (failed.some((n) => n)) return `wedged (failed probes per fault: ${failed.join(', ')})`;
   const ms = r.faults.map((f) => f.recoveryMs).filter((m): m is number => m !== undefined);
   return ms.length ? secs(Math.max(...ms)) : 'n/a';
 }
 
 export function scenarioTable(rows: ScenarioResult[]): string {
-  const head = ['scenario', 'mode', 'sent', 'resolved', 'rejected (by code)', 'never settled', 'lost', 'duplicated', 'order violations', 'rejected but stored', 'read back', 'recovery (max)', 'broker down'];
+  const head = ['scenario', 'mode', 'sent', 'resolved', 'rejected (by code)', 'never settled', 'lost', 'duplicated', 'order violations', 'rejected but stored', 'read back (+probes) / admin entries', 'recovery (max)', 'broker down'];
   const lines = rows.map((r) => [
     r.name + (r.stalled ? ' (stalled)' : '') + (r.closeHung ? ' (close hung)' : ''),
     r.mode,
@@ -31,7 +32,7 @@ export function scenarioTable(rows: ScenarioResult[]): string {
     r.verdict.duplicated,
     r.verdict.orderViolations,
     r.verdict.rejectedButStored,
-    r.verdict.read,
+    `${r.verdict.read} (+${r.verdict.others}) / ${r.verdict.adminBacklog ?? 'n/a'}`,
     recovery(r),
     r.faults.map((f) => (f.kind === 'unload' ? `${f.unloads} unloads` : secs(f.downMs))).join(' + '),
   ]);
@@ -44,10 +45,13 @@ export function memoryTable(r: MemoryResult, limit: number): string {
   return [head, head.map(() => '---'), row].map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
 
-/** A reproducer line per failed scenario: the first offending key/seq of each kind. */
+/** A reproducer line per failed scenario: the first offending key/seq of each kind, and every failed probe. */
 export function examples(rows: ScenarioResult[]): string {
   return rows
-    .filter((r) => Object.keys(r.verdict.examples).length)
-    .map((r) => `${r.name}/${r.mode} (${r.topic}): ${Object.entries(r.verdict.examples).map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')}`)
+    .flatMap((r) => {
+      const probes = r.faults.flatMap((f, i) => f.probeFailures.map((p) => `  fault ${i + 1} (${f.kind} at ${f.at}): partition ${p}`));
+      const kinds = Object.entries(r.verdict.examples).map(([k, v]) => `  ${k}: ${v.join(', ')}`);
+      return probes.length || kinds.length ? [`${r.name}/${r.mode} (${r.topic}):`, ...kinds, ...probes] : [];
+    })
     .join('\n');
 }
