@@ -28,6 +28,7 @@ const HELP = `npm run chaos -- [options]
   --memory-send-timeout-ms MS (2000)
   --memory-limit-mb N   the producer's memoryLimitBytes (64)
   --rss-slack-mb N      RSS allowed above the limit (64)
+  --max-scenario-min N  stop handing over after this long in a scenario (20)
   --seed N              fault moments (default random; printed)
   --deadline-min N      the whole run stops by itself after this (90)
   --json FILE           also write the results as JSON`;
@@ -51,6 +52,7 @@ const { values: a } = parseArgs({
     'memory-send-timeout-ms': { type: 'string', default: '2000' },
     'memory-limit-mb': { type: 'string', default: '64' },
     'rss-slack-mb': { type: 'string', default: '64' },
+    'max-scenario-min': { type: 'string', default: '20' },
     seed: { type: 'string' },
     'deadline-min': { type: 'string', default: '90' },
     json: { type: 'string' },
@@ -119,12 +121,15 @@ async function main(): Promise<number> {
     console.log(`seed ${seed} (rerun with --seed ${seed})`);
   };
   // the whole run stops by itself; the broker's process group dies with this process
-  const deadline = setTimeout(() => {
-    failures.push(`the run passed its ${num('deadline-min')} min deadline`);
+  const giveUp = (why: string) => {
+    failures.push(why);
     report();
     process.exit(3);
-  }, num('deadline-min') * 60_000);
+  };
+  const deadline = setTimeout(() => giveUp(`the run passed its ${num('deadline-min')} min deadline`), num('deadline-min') * 60_000);
   deadline.unref();
+  // the harness kills the broker on these signals first; then the results so far are printed
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => giveUp(`stopped by ${sig}`));
 
   log(`chaos run ${run}, seed ${seed}: starting a restartable standalone`);
   const broker: RestartableBroker = await startRestartablePulsar({ namespaces: ['public/default', 'public/chaos'], deduplicated: ['public/chaos'] });
@@ -144,11 +149,11 @@ async function main(): Promise<number> {
             settleMs: num('send-timeout-ms') + 60_000,
             readIdleMs: 15_000,
             log,
-            workload: { messages: num('messages'), keys: num('keys'), inFlight: num('in-flight'), payloadBytes: num('payload-bytes'), minDurationMs, stallMs: num('send-timeout-ms') * 2 + 60_000 },
+            workload: { messages: num('messages'), keys: num('keys'), inFlight: num('in-flight'), payloadBytes: num('payload-bytes'), minDurationMs, stallMs: num('send-timeout-ms') * 2 + 60_000, maxMs: num('max-scenario-min') * 60_000 },
           });
           rows.push(r);
           failures.push(...violations(r).map((v) => `${name}/${mode}: ${v}`));
-          log(`  done in ${(r.ms / 1000).toFixed(0)} s: ${violations(r).join(', ') || 'clean'}`);
+          log(`  done in ${(r.ms / 1000).toFixed(0)} s: ${violations(r).join(', ') || 'clean'}\n${scenarioTable([r])}`);
         } catch (err) {
           failures.push(`${name}/${mode}: ${(err as Error).stack ?? err}`);
           log(`  error: ${(err as Error).message}`);

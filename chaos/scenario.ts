@@ -35,6 +35,7 @@ export interface ScenarioResult {
   rejectedBy: Record<string, number>;
   neverSettled: number;
   stalled: boolean;
+  cutShort: boolean;
   closeHung: boolean;
   faults: FaultOutcome[];
   verdict: Verdict;
@@ -70,6 +71,7 @@ export async function runScenario(broker: RestartableBroker, s: ScenarioSpec, ex
     rejectedBy: Object.fromEntries(ledger.rejectedBy),
     neverSettled,
     stalled: ledger.stalled,
+    cutShort: ledger.cutShort,
     closeHung,
     faults,
     verdict,
@@ -87,6 +89,7 @@ export function violations(r: ScenarioResult): string[] {
   const wedged = r.faults.reduce((n, f) => n + f.probeFailures.length, 0);
   if (wedged) bad.push(`${wedged} failed probes`);
   if (r.stalled) bad.push('the workload stalled');
+  if (r.cutShort) bad.push(`cut short: ${r.handed} handed over in the time allowed`);
   if (r.handed < 1) bad.push('nothing was sent');
   return bad;
 }

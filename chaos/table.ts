@@ -22,7 +22,7 @@ function recovery(r: ScenarioResult): string {
 export function scenarioTable(rows: ScenarioResult[]): string {
   const head = ['scenario', 'mode', 'sent', 'resolved', 'rejected (by code)', 'never settled', 'lost', 'duplicated', 'order violations', 'rejected but stored', 'read back (+probes) / admin entries', 'recovery (max)', 'broker down'];
   const lines = rows.map((r) => [
-    r.name + (r.stalled ? ' (stalled)' : '') + (r.closeHung ? ' (close hung)' : ''),
+    r.name + (r.stalled ? ' (stalled)' : '') + (r.cutShort ? ' (cut short)' : '') + (r.closeHung ? ' (close hung)' : ''),
     r.mode,
     r.handed,
     r.resolved,

@@ -13,6 +13,8 @@ export interface WorkloadOptions {
   minDurationMs: number;
   /** give up handing over when no send settled for this long */
   stallMs: number;
+  /** stop handing over after this long (a collapsed send rate would otherwise run for hours) */
+  maxMs: number;
 }
 
 export const PENDING = 0;
@@ -44,6 +46,8 @@ export class Ledger {
   settled = 0;
   resolved = 0;
   stalled = false;
+  /** the hand-over stopped at WorkloadOptions.maxMs */
+  cutShort = false;
   private wake?: () => void;
   private readonly watchers: Array<{ at: number; go: () => void }> = [];
 
@@ -115,6 +119,10 @@ export async function drive(producer: Producer, topic: string, run: string, o: W
         ledger.progress(true);
         return;
       }
+    }
+    if (Date.now() - t0 > o.maxMs) {
+      ledger.cutShort = true;
+      break;
     }
     const due = t0 + i * msPer;
     if (msPer > 0 && Date.now() < due) await sleep(due - Date.now());

@@ -38,7 +38,7 @@ describe('chaos (reduced): unload burst and SIGKILL + restart of a real standalo
         readIdleMs: 8_000,
         log: (l) => lines.push(l),
         // paced over 20 s so the burst and the kill both land while sends are in flight
-        workload: { messages: 5000, keys: 100, inFlight: 1000, payloadBytes: 100, minDurationMs: 20_000, stallMs: 120_000 },
+        workload: { messages: 5000, keys: 100, inFlight: 1000, payloadBytes: 100, minDurationMs: 20_000, stallMs: 120_000, maxMs: 120_000 },
       });
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${lines.join('\n')}`, { cause: err });
