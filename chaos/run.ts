@@ -131,11 +131,18 @@ async function main(): Promise<number> {
   // the harness kills the broker on these signals first; then the results so far are printed
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => giveUp(`stopped by ${sig}`));
 
-  log(`chaos run ${run}, seed ${seed}: starting a restartable standalone`);
-  const broker: RestartableBroker = await startRestartablePulsar({ namespaces: ['public/default', 'public/chaos'], deduplicated: ['public/chaos'] });
+  log(`chaos run ${run}, seed ${seed}`);
+  // one broker per metadata kind, started when a scenario first needs it
+  const brokers = new Map<string, Promise<RestartableBroker>>();
+  const brokerFor = (name: string) => {
+    const metadata = name === 'kill' ? 'zookeeper' : 'rocksdb';
+    if (!brokers.has(metadata)) brokers.set(metadata, startRestartablePulsar({ namespaces: ['public/default', 'public/chaos'], deduplicated: ['public/chaos'], metadata }));
+    return brokers.get(metadata)!;
+  };
   try {
     for (const name of scenarios.filter((s) => s !== 'memory')) {
       for (const mode of modes) {
+        const broker = await brokerFor(name);
         const { faults, minDurationMs } = faultsOf(name, num('messages'), rnd);
         log(`\n${name} / ${mode}: ${num('messages')} messages, faults ${JSON.stringify(faults)}`);
         try {
@@ -173,14 +180,14 @@ async function main(): Promise<number> {
       };
       log(`\nmemory: ${spec.messages} × ${spec.bytes} B while the broker is frozen`);
       try {
-        memory = await runMemory(broker, spec);
+        memory = await runMemory(await brokerFor('memory'), spec);
         failures.push(...memoryViolations(memory, spec).map((v) => `memory: ${v}`));
       } catch (err) {
         failures.push(`memory: ${(err as Error).stack ?? err}`);
       }
     }
   } finally {
-    await broker.stop();
+    await Promise.all([...brokers.values()].map((b) => b.then((x) => x.stop(), () => undefined)));
   }
   report();
   return failures.length ? 1 : 0;

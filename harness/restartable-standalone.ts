@@ -6,8 +6,10 @@ import { Group } from './process-group';
 import { awaitReady, launchStandalone, layoutStandalone, PulsarBroker, StartOptions, stderrLog } from './pulsar-standalone';
 
 // A standalone for fault runs: it can be SIGKILLed and restarted on the same data dirs and ports,
-// frozen with SIGSTOP and thawed with SIGCONT. It runs ZooKeeper metadata, because with the
-// default RocksDB metadata a killed standalone sometimes loops on its bookie registration.
+// frozen with SIGSTOP and thawed with SIGCONT. For kills it runs ZooKeeper metadata, because with
+// the default RocksDB metadata a killed standalone sometimes loops on its bookie registration; for
+// freezes RocksDB metadata, because a freeze longer than ZooKeeper's session timeout expires the
+// in-process bookie's registration and the broker then finds no bookie for a new ledger.
 
 export interface RestartableBroker extends PulsarBroker {
   /** SIGKILL to the broker's process group, as a crash would (data dirs and ports are kept) */
@@ -31,6 +33,8 @@ export interface RestartableOptions extends StartOptions {
   namespaces?: string[];
   /** namespaces among them with broker deduplication on */
   deduplicated?: string[];
+  /** 'zookeeper' (default) survives SIGKILL + restart; 'rocksdb' survives long SIGSTOPs */
+  metadata?: 'zookeeper' | 'rocksdb';
 }
 
 /**
@@ -60,16 +64,16 @@ async function prepareNamespaces(adminUrl: string, o: RestartableOptions): Promi
 export async function startRestartablePulsar(o: RestartableOptions = {}): Promise<RestartableBroker> {
   const log = o.log ?? stderrLog;
   const distribution = ensureDistribution(log);
+  const zk = (o.metadata ?? 'zookeeper') === 'zookeeper';
   const l = await layoutStandalone(distribution, o, {
-    home: (work) => privateHome(distribution, work),
-    // the standalone takes ZooKeeper's port from the metadata URL
+    home: zk ? (work) => privateHome(distribution, work) : undefined,
     config: (ports) => ({
-      metadataStoreUrl: `zk:127.0.0.1:${ports[3]}`,
-      configurationMetadataStoreUrl: `zk:127.0.0.1:${ports[3]}`,
+      // the standalone takes ZooKeeper's port from the metadata URL
+      ...(zk ? { metadataStoreUrl: `zk:127.0.0.1:${ports[3]}`, configurationMetadataStoreUrl: `zk:127.0.0.1:${ports[3]}` } : {}),
       // else write timeouts during a freeze quarantine the only bookie for 30 min: no new ledger, no new cursor
       bookkeeperClientHealthCheckEnabled: false,
     }),
-    env: { PULSAR_STANDALONE_USE_ZOOKEEPER: '1' },
+    env: zk ? { PULSAR_STANDALONE_USE_ZOOKEEPER: '1' } : {},
   });
   let group: Group | undefined;
   let stopping: Promise<void> | undefined;
@@ -82,7 +86,7 @@ export async function startRestartablePulsar(o: RestartableOptions = {}): Promis
   };
   const ms = await boot(true);
   await prepareNamespaces(l.adminUrl, o);
-  log(`restartable standalone ready in ${(ms / 1000).toFixed(1)} s: ${l.serviceUrl} ${l.adminUrl} (log ${l.logFile})`);
+  log(`restartable standalone (${zk ? 'ZooKeeper' : 'RocksDB'} metadata) ready in ${(ms / 1000).toFixed(1)} s: ${l.serviceUrl} ${l.adminUrl} (log ${l.logFile})`);
   const broker: RestartableBroker = {
     serviceUrl: l.serviceUrl,
     adminUrl: l.adminUrl,
