@@ -70,11 +70,12 @@ export async function runMemory(broker: RestartableBroker, s: MemorySpec): Promi
   const neverSettled = await ledger.drain(30_000);
   clearInterval(sampler);
   await Promise.race([producer.close().catch(() => undefined), sleep(30_000)]);
-  // what a thawed broker still receives arrives within a few seconds; wait for the count to settle
+  // what a thawed broker still receives may take minutes to arrive: wait until the count holds for 15 s
   let stored = -1;
-  for (let i = 0; i < 30; i++) {
+  let still = 0;
+  for (let i = 0; i < 60 && still < 5; i++) {
     const n = await storedCount(broker.adminUrl, topic);
-    if (n === stored) break;
+    still = n === stored ? still + 1 : 0;
     stored = n;
     await sleep(3000);
   }
