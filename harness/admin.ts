@@ -137,6 +137,11 @@ export function setNamespaceDeduplication(adminUrl: string, namespace: string, e
   return send(adminUrl, 'POST', `/admin/v2/namespaces/${namespace}/deduplication`, enabled);
 }
 
+/** Retention of a namespace in minutes and MB; -1 keeps everything forever. */
+export function setNamespaceRetention(adminUrl: string, namespace: string, minutes: number, sizeMB: number): Promise<void> {
+  return send(adminUrl, 'POST', `/admin/v2/namespaces/${namespace}/retention`, { retentionTimeInMinutes: minutes, retentionSizeInMB: sizeMB });
+}
+
 /** Terminates a topic: no more writes; consumers hear of the end once they read everything. */
 export function terminate(adminUrl: string, topic: string): Promise<void> {
   return send(adminUrl, 'POST', `${t(topic)}/terminate`);

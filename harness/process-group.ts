@@ -33,6 +33,10 @@ export interface Group {
   exitCode(): number | null | undefined;
   /** SIGTERM to the group, SIGKILL after graceMs, then removes the scratch dir */
   stop(graceMs?: number): Promise<void>;
+  /** sends a signal to every process of the group (SIGSTOP/SIGCONT to freeze and thaw); false when none is left */
+  signal(sig: NodeJS.Signals): boolean;
+  /** SIGKILL to the group, as a crash would; waits until it is gone and keeps the scratch dir for a restart */
+  crash(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,17 +85,28 @@ export function startGroup(cmd: string, args: string[], o: GroupOptions): Group 
     for (const s of signals) process.removeListener(s, onSignal);
   };
 
+  const waitGone = async () => {
+    for (let i = 0; i < 150 && groupAlive(); i++) await sleep(100);
+  };
+
   return {
     pid,
     exitCode: () => code,
+    signal: (sig) => signalGroup(sig),
+    async crash() {
+      unguard();
+      signalGroup('SIGKILL');
+      await waitGone();
+    },
     async stop(graceMs = 15_000) {
       unguard();
       signalGroup('SIGTERM');
+      signalGroup('SIGCONT'); // a frozen group would hold the TERM until thawed
       const deadline = Date.now() + graceMs;
       while (groupAlive() && Date.now() < deadline) await sleep(200);
       if (groupAlive()) {
         signalGroup('SIGKILL');
-        for (let i = 0; i < 25 && groupAlive(); i++) await sleep(200);
+        await waitGone();
       }
       fs.rmSync(o.scratchDir, { recursive: true, force: true });
     },

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { dockerAvailable, startContainer } from './container';
 import { distributionUsable, ensureDistribution, PULSAR_VERSION } from './distribution';
-import { startGroup } from './process-group';
+import { Group, startGroup } from './process-group';
 
 export { PULSAR_VERSION, ensureDistribution } from './distribution';
 
@@ -30,7 +30,7 @@ export interface StartOptions {
   log?: (line: string) => void;
 }
 
-const stderrLog = (line: string) => process.stderr.write(`[pulsar] ${line}\n`);
+export const stderrLog = (line: string) => process.stderr.write(`[pulsar] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Settings for a small single-node broker on loopback; ports are filled in per start.
@@ -117,49 +117,89 @@ function javaClientHome(log: (line: string) => void): string | undefined {
   }
 }
 
-async function startDistribution(opts: StartOptions, log: (line: string) => void): Promise<PulsarBroker> {
-  const home = ensureDistribution(log);
-  log(`no Docker engine: starting the Pulsar ${PULSAR_VERSION} distribution from ${home}`);
-  const [brokerPort, webPort, bookiePort] = await freePorts(3);
+/** Where one standalone lives: its config, data and log under `work`, its ports fixed for its life. */
+export interface StandaloneLayout {
+  /** the directory bin/pulsar runs from (the distribution, or a private view of it) */
+  home: string;
+  work: string;
+  conf: string;
+  logFile: string;
+  brokerPort: number;
+  webPort: number;
+  bookiePort: number;
+  serviceUrl: string;
+  adminUrl: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Writes the config of a standalone on fresh loopback ports into a new scratch dir. */
+export async function layoutStandalone(
+  distribution: string,
+  opts: StartOptions,
+  extra: { home?: (work: string) => string; config?: (ports: number[]) => Record<string, string | number | boolean>; env?: NodeJS.ProcessEnv } = {},
+): Promise<StandaloneLayout> {
+  const ports = await freePorts(4);
+  const [brokerPort, webPort, bookiePort] = ports;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cortado-pulsar-'));
   const conf = path.join(work, 'standalone.conf');
-  const settings = { ...BASE_CONFIG, brokerServicePort: brokerPort, webServicePort: webPort, ...opts.config };
+  const settings = { ...BASE_CONFIG, brokerServicePort: brokerPort, webServicePort: webPort, ...extra.config?.(ports), ...opts.config };
   // later keys win in a properties file; the stock file may end without a newline
-  const stock = fs.readFileSync(path.join(home, 'conf', 'standalone.conf'), 'utf8');
+  const stock = fs.readFileSync(path.join(distribution, 'conf', 'standalone.conf'), 'utf8');
   fs.writeFileSync(conf, `${stock}\n${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
-  const logFile = path.join(work, 'pulsar.log');
-  const t0 = Date.now();
-  const group = startGroup(
-    path.join(home, 'bin', 'pulsar'),
-    ['standalone', '--no-functions-worker', '--no-stream-storage', '--wipe-data', '-c', conf,
-      '--metadata-dir', path.join(work, 'metadata'), '--bookkeeper-dir', path.join(work, 'bookkeeper'), '--bookkeeper-port', String(bookiePort)],
-    {
-      cwd: home,
-      logFile,
-      scratchDir: work,
-      env: {
-        ...process.env,
-        PULSAR_STANDALONE_CONF: conf,
-        PULSAR_MEM: process.env.PULSAR_MEM ?? '-Xms512m -Xmx1g -XX:MaxDirectMemorySize=1g',
-        PULSAR_GC: process.env.PULSAR_GC ?? '-XX:+UseG1GC',
-        PULSAR_LOG_DIR: work,
-      },
+  return {
+    home: extra.home?.(work) ?? distribution,
+    work,
+    conf,
+    logFile: path.join(work, 'pulsar.log'),
+    brokerPort,
+    webPort,
+    bookiePort,
+    serviceUrl: `pulsar://127.0.0.1:${brokerPort}`,
+    adminUrl: `http://127.0.0.1:${webPort}`,
+    env: {
+      ...process.env,
+      PULSAR_STANDALONE_CONF: conf,
+      PULSAR_MEM: process.env.PULSAR_MEM ?? '-Xms512m -Xmx1g -XX:MaxDirectMemorySize=1g',
+      PULSAR_GC: process.env.PULSAR_GC ?? '-XX:+UseG1GC',
+      PULSAR_LOG_DIR: work,
+      ...extra.env,
     },
+  };
+}
+
+/** Starts bin/pulsar standalone on a layout; `wipe` starts from empty data dirs, else from what is there. */
+export function launchStandalone(l: StandaloneLayout, wipe: boolean): Group {
+  return startGroup(
+    path.join(l.home, 'bin', 'pulsar'),
+    ['standalone', '--no-functions-worker', '--no-stream-storage', ...(wipe ? ['--wipe-data'] : []), '-c', l.conf,
+      '--metadata-dir', path.join(l.work, 'metadata'), '--bookkeeper-dir', path.join(l.work, 'bookkeeper'), '--bookkeeper-port', String(l.bookiePort)],
+    { cwd: l.home, logFile: l.logFile, scratchDir: l.work, env: l.env },
   );
-  const adminUrl = `http://127.0.0.1:${webPort}`;
+}
+
+/** Waits until the admin API answers; on exit or deadline stops the group and throws with the log's tail. */
+export async function awaitReady(l: StandaloneLayout, group: Group, opts: StartOptions, t0 = Date.now()): Promise<void> {
   const deadline = t0 + startTimeout(opts);
-  while (!(await isReady(adminUrl))) {
+  while (!(await isReady(l.adminUrl))) {
     const code = group.exitCode();
     if (code !== undefined || Date.now() > deadline) {
       const why = code !== undefined ? `exited (code ${code})` : `was not ready after ${Math.round((Date.now() - t0) / 1000)} s`;
-      const lines = tail(logFile);
+      const lines = tail(l.logFile);
       await group.stop(0);
       throw new Error(`Pulsar standalone ${why}; last lines of its log:\n${lines}`);
     }
     await sleep(500);
   }
-  const serviceUrl = `pulsar://127.0.0.1:${brokerPort}`;
-  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${serviceUrl} ${adminUrl} (log ${logFile})`);
+}
+
+async function startDistribution(opts: StartOptions, log: (line: string) => void): Promise<PulsarBroker> {
+  const home = ensureDistribution(log);
+  log(`no Docker engine: starting the Pulsar ${PULSAR_VERSION} distribution from ${home}`);
+  const l = await layoutStandalone(home, opts);
+  const t0 = Date.now();
+  const group = launchStandalone(l, true);
+  await awaitReady(l, group, opts, t0);
+  log(`ready in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${l.serviceUrl} ${l.adminUrl} (log ${l.logFile})`);
   let stopping: Promise<void> | undefined;
-  return { serviceUrl, adminUrl, home, via: 'distribution', stop: () => (stopping ??= group.stop()) };
+  return { serviceUrl: l.serviceUrl, adminUrl: l.adminUrl, home, via: 'distribution', stop: () => (stopping ??= group.stop()) };
 }

@@ -1,0 +1,202 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import { parseArgs } from 'util';
+import { RestartableBroker, startRestartablePulsar } from '../harness/restartable-standalone';
+import { Fault, random } from './faults';
+import { memoryViolations, MemoryResult, MemorySpec, runMemory } from './memory';
+import { Mode, MODES, runScenario, ScenarioResult, violations } from './scenario';
+import { examples, memoryTable, scenarioTable } from './table';
+
+// npm run chaos: the keyed workload against a real standalone that is killed, unloaded and
+// frozen; prints the tables and exits non-zero when a must-be-zero count is not zero.
+
+const HELP = `npm run chaos -- [options]
+  --scenarios LIST      kill,unload,freeze,memory (default all)
+  --modes LIST          unbatched,batched,batched+lz4 (default all)
+  --messages N          keyed messages per scenario (100000)
+  --keys N              distinct keys (1000)
+  --in-flight N         unsettled sends at most (1000)
+  --payload-bytes N     (100)
+  --partitions N        (4)
+  --kills N             SIGKILL + restart per kill scenario (3)
+  --storm-ms MS         unload storm length (120000)
+  --unload-every-ms MS  (500)
+  --freeze-ms MS        SIGSTOP length (60000)
+  --send-timeout-ms MS  producer sendTimeoutMs (30000)
+  --memory-messages N   scenario memory: sends while frozen (200000)
+  --memory-bytes N      their size (10240)
+  --memory-send-timeout-ms MS (2000)
+  --memory-limit-mb N   the producer's memoryLimitBytes (64)
+  --rss-slack-mb N      RSS allowed above the limit (64)
+  --max-scenario-min N  stop handing over after this long in a scenario (20)
+  --seed N              fault moments (default random; printed)
+  --deadline-min N      the whole run stops by itself after this (90)
+  --json FILE           also write the results as JSON`;
+
+const { values: a } = parseArgs({
+  options: {
+    scenarios: { type: 'string', default: 'kill,unload,freeze,memory' },
+    modes: { type: 'string', default: Object.keys(MODES).join(',') },
+    messages: { type: 'string', default: '100000' },
+    keys: { type: 'string', default: '1000' },
+    'in-flight': { type: 'string', default: '1000' },
+    'payload-bytes': { type: 'string', default: '100' },
+    partitions: { type: 'string', default: '4' },
+    kills: { type: 'string', default: '3' },
+    'storm-ms': { type: 'string', default: '120000' },
+    'unload-every-ms': { type: 'string', default: '500' },
+    'freeze-ms': { type: 'string', default: '60000' },
+    'send-timeout-ms': { type: 'string', default: '30000' },
+    'memory-messages': { type: 'string', default: '200000' },
+    'memory-bytes': { type: 'string', default: '10240' },
+    'memory-send-timeout-ms': { type: 'string', default: '2000' },
+    'memory-limit-mb': { type: 'string', default: '64' },
+    'rss-slack-mb': { type: 'string', default: '64' },
+    'max-scenario-min': { type: 'string', default: '20' },
+    seed: { type: 'string' },
+    'deadline-min': { type: 'string', default: '90' },
+    json: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function num(name: keyof typeof a): number {
+  const v = Number(a[name]);
+  if (!Number.isInteger(v) || v < 0) {
+    console.error(`--${name} must be a non-negative integer, got ${JSON.stringify(a[name])}\n\n${HELP}`);
+    process.exit(2);
+  }
+  return v;
+}
+
+function list<T extends string>(name: 'scenarios' | 'modes', allowed: readonly T[]): T[] {
+  const l = String(a[name]).split(',').filter(Boolean);
+  const bad = l.filter((x) => !allowed.includes(x as T));
+  if (bad.length) {
+    console.error(`--${name}: ${bad.join(', ')} not known; allowed: ${allowed.join(', ')}`);
+    process.exit(2);
+  }
+  return l as T[];
+}
+
+const log = (line: string) => console.log(line);
+const SCENARIOS = ['kill', 'unload', 'freeze', 'memory'] as const;
+
+/** The faults of a scenario, at random points of the workload drawn from `rnd`. */
+function faultsOf(name: string, messages: number, rnd: () => number): { faults: Fault[]; minDurationMs: number } {
+  const at = (lo: number, hi: number) => Math.floor(messages * (lo + (hi - lo) * rnd()));
+  if (name === 'kill') {
+    // one kill per slice of the run, so they never pile up
+    const k = num('kills');
+    return { faults: Array.from({ length: k }, (_, i) => ({ kind: 'kill', at: at((0.05 + i * 0.9) / k, (0.05 + (i + 1) * 0.9) / k) })), minDurationMs: 0 };
+  }
+  if (name === 'unload') {
+    const forMs = num('storm-ms');
+    return { faults: [{ kind: 'unload', at: 0, forMs, everyMs: num('unload-every-ms') }], minDurationMs: forMs };
+  }
+  return { faults: [{ kind: 'freeze', at: at(0.2, 0.6), forMs: num('freeze-ms') }], minDurationMs: 0 };
+}
+
+async function main(): Promise<number> {
+  if (a.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const scenarios = list('scenarios', SCENARIOS);
+  const modes = list('modes', Object.keys(MODES) as Mode[]);
+  const seed = a.seed !== undefined ? num('seed') : crypto.randomInt(2 ** 31);
+  const run = crypto.randomBytes(3).toString('hex');
+  const rnd = random(seed);
+  const rows: ScenarioResult[] = [];
+  const failures: string[] = [];
+  let memory: MemoryResult | undefined;
+  const limit = num('memory-limit-mb') * 2 ** 20;
+  const report = () => {
+    if (rows.length) console.log(`\n${scenarioTable(rows)}\n`);
+    const ex = examples(rows);
+    if (ex) console.log(`first offenders (key/seq):\n${ex}\n`);
+    if (memory) console.log(`${memoryTable(memory, limit)}\n`);
+    if (a.json) fs.writeFileSync(a.json, JSON.stringify({ seed, run, rows, memory, failures }, null, 2));
+    console.log(failures.length ? `FAILED:\n  ${failures.join('\n  ')}` : 'every must-be-zero count is zero');
+    console.log(`seed ${seed} (rerun with --seed ${seed})`);
+  };
+  // the whole run stops by itself; the broker's process group dies with this process
+  const giveUp = (why: string) => {
+    failures.push(why);
+    report();
+    process.exit(3);
+  };
+  const deadline = setTimeout(() => giveUp(`the run passed its ${num('deadline-min')} min deadline`), num('deadline-min') * 60_000);
+  deadline.unref();
+  // the harness kills the broker on these signals first; then the results so far are printed
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => giveUp(`stopped by ${sig}`));
+
+  log(`chaos run ${run}, seed ${seed}`);
+  // one broker per metadata kind, started when a scenario first needs it
+  const brokers = new Map<string, Promise<RestartableBroker>>();
+  const brokerFor = (name: string) => {
+    const metadata = name === 'kill' ? 'zookeeper' : 'rocksdb';
+    if (!brokers.has(metadata)) brokers.set(metadata, startRestartablePulsar({ namespaces: ['public/default', 'public/chaos'], deduplicated: ['public/chaos'], metadata }));
+    return brokers.get(metadata)!;
+  };
+  try {
+    for (const name of scenarios.filter((s) => s !== 'memory')) {
+      for (const mode of modes) {
+        const broker = await brokerFor(name);
+        const { faults, minDurationMs } = faultsOf(name, num('messages'), rnd);
+        log(`\n${name} / ${mode}: ${num('messages')} messages, faults ${JSON.stringify(faults)}`);
+        try {
+          const r = await runScenario(broker, {
+            name,
+            mode,
+            faults,
+            partitions: num('partitions'),
+            sendTimeoutMs: num('send-timeout-ms'),
+            run,
+            settleMs: num('send-timeout-ms') + 60_000,
+            readIdleMs: 15_000,
+            log,
+            workload: { messages: num('messages'), keys: num('keys'), inFlight: num('in-flight'), payloadBytes: num('payload-bytes'), minDurationMs, stallMs: num('send-timeout-ms') * 2 + 60_000, maxMs: num('max-scenario-min') * 60_000 },
+          });
+          rows.push(r);
+          failures.push(...violations(r).map((v) => `${name}/${mode}: ${v}`));
+          log(`  done in ${(r.ms / 1000).toFixed(0)} s: ${violations(r).join(', ') || 'clean'}\n${scenarioTable([r])}`);
+        } catch (err) {
+          failures.push(`${name}/${mode}: ${(err as Error).stack ?? err}`);
+          log(`  error: ${(err as Error).message}`);
+        }
+      }
+    }
+    if (scenarios.includes('memory')) {
+      const spec: MemorySpec = {
+        messages: num('memory-messages'),
+        bytes: num('memory-bytes'),
+        sendTimeoutMs: num('memory-send-timeout-ms'),
+        memoryLimitBytes: limit,
+        slackBytes: num('rss-slack-mb') * 2 ** 20,
+        partitions: num('partitions'),
+        run,
+        log,
+      };
+      log(`\nmemory: ${spec.messages} × ${spec.bytes} B while the broker is frozen`);
+      try {
+        memory = await runMemory(await brokerFor('memory'), spec);
+        failures.push(...memoryViolations(memory, spec).map((v) => `memory: ${v}`));
+      } catch (err) {
+        failures.push(`memory: ${(err as Error).stack ?? err}`);
+      }
+    }
+  } finally {
+    await Promise.all([...brokers.values()].map((b) => b.then((x) => x.stop(), () => undefined)));
+  }
+  report();
+  return failures.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err.stack ?? err);
+    process.exit(2);
+  },
+);
