@@ -1,4 +1,5 @@
-import { Producer, producerShape } from '../lib';
+import { Producer } from '../lib';
+import { producerShape } from '../lib/config';
 import { createPartitionedTopic, partitionedStats } from '../harness/admin';
 import type { RestartableBroker } from '../harness/restartable-standalone';
 import { Ledger } from './workload';
