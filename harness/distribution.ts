@@ -32,7 +32,7 @@ function fetchTarball(log: (m: string) => void): string {
     execFileSync('mvn', args, { stdio: ['ignore', 'inherit', 'inherit'] });
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'mvn is not on PATH' : (e as Error).message;
-    throw new Error(`cannot fetch the Pulsar distribution (${why}); install Java 17 and Maven, or run a Docker engine`);
+    throw new Error(`cannot fetch the Pulsar distribution (${why}); install Java 17 and Maven, or run a Docker engine`, { cause: e });
   }
   if (!fs.existsSync(tarball)) throw new Error(`mvn finished but ${tarball} is missing`);
   return tarball;

@@ -31,8 +31,7 @@ export const consumerShape = {
   closeTimeoutMs: int(0).default(30_000),
 };
 
-const consumerSchema = z.object(consumerShape).strict();
-export type ConsumerConfig = z.infer<typeof consumerSchema>;
+export type ConsumerConfig = z.infer<ReturnType<typeof z.object<typeof consumerShape>>>;
 export type ConsumerConfigOptions = Omit<import('./types').ConsumerOptions, 'handleMessages'>;
 
 export function parseConsumerConfig(code: ConsumerConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): ConsumerConfig {

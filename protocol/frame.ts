@@ -33,7 +33,7 @@ export function encodePayloadFrame(cmd: BaseCommandInit, metadata: Uint8Array, p
   header.writeUInt32BE(headerSize - 4 + payload.length, 0);
   header.writeUInt32BE(body.length, 4);
   header.set(body, 8);
-  let o = 8 + body.length;
+  const o = 8 + body.length;
   header.writeUInt16BE(MAGIC_CRC32C, o);
   const crcAt = o + 2;
   const metaSizeAt = crcAt + 4;

@@ -151,7 +151,7 @@ describe('lib/partition-producer faults', () => {
       expect(((await outcome(h.send('later'))) as TopicError).serverError).to.equal('TopicTerminatedError');
     });
 
-    const terminal: Array<[string, number, Function]> = [
+    const terminal: Array<[string, number, new (...args: never[]) => Error]> = [
       ['TopicTerminatedError', ServerError.TopicTerminatedError, TopicError],
       ['TopicNotFound', ServerError.TopicNotFound, TopicError],
       ['AuthorizationError', ServerError.AuthorizationError, AuthorizationError],
