@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { decodeBatch, encodeBatch } from '../../../protocol/batch';
+import { encodeSingleMessageMetadata, type SingleMessageMetadata } from '../../../protocol/proto';
 
 describe('protocol/batch', () => {
   it('round-trips entries with their single-message metadata', () => {
@@ -23,5 +24,67 @@ describe('protocol/batch', () => {
     const body = encodeBatch([{ metadata: { payloadSize: 3 }, payload: Buffer.from('abc') }]);
     expect(() => decodeBatch(body, 2)).to.throw(RangeError, /ends before message 1/);
     expect(() => decodeBatch(body.subarray(0, body.length - 1), 1)).to.throw(RangeError, /overruns/);
+  });
+});
+
+// random values over every field, big numbers and non-ASCII text included (no lone surrogates, which protobufjs writes unlike Buffer)
+function randomMetadata(next: () => number, i: number): SingleMessageMetadata {
+  const pick = <T>(v: T): T | undefined => (next() < 0.5 ? v : undefined);
+  const text = () => ['', 'k', `key-${i}`, 'héllo wörld', '€uro ключ 😃', 'x'.repeat(70), 'é'.repeat(90)][Math.floor(next() * 7)];
+  const big = () => [0, 1, 127, 128, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 1_700_000_000_000, Number.MAX_SAFE_INTEGER][Math.floor(next() * 11)];
+  return {
+    properties: pick(Array.from({ length: Math.floor(next() * 3) }, () => ({ key: text(), value: text() }))),
+    partitionKey: pick(text()),
+    payloadSize: big(),
+    compactedOut: pick(next() < 0.5),
+    eventTime: pick(big()),
+    partitionKeyB64Encoded: pick(next() < 0.5),
+    orderingKey: pick(Buffer.from(text())),
+    sequenceId: pick(big()),
+    nullValue: pick(next() < 0.5),
+    nullPartitionKey: pick(next() < 0.5),
+  };
+}
+
+describe('protocol/batch: hand-written SingleMessageMetadata', () => {
+  it('writes every message metadata byte for byte as protobufjs does', () => {
+    let s = 5;
+    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 1000; i++) {
+      const md = randomMetadata(next, i);
+      const body = encodeBatch([{ metadata: md, payload: Buffer.from('p') }]);
+      const expected = encodeSingleMessageMetadata(md);
+      expect(body.readUInt32BE(0), JSON.stringify(md)).to.equal(expected.length);
+      expect(body.subarray(4, 4 + expected.length).equals(Buffer.from(expected)), JSON.stringify(md)).to.equal(true);
+      expect(body.length).to.equal(4 + expected.length + 1);
+    }
+  });
+
+  it('encodes a batch of many entries as protobufjs-encoded parts concatenated', () => {
+    let s = 9;
+    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const entries = Array.from({ length: 300 }, (_, i) => ({ metadata: randomMetadata(next, i), payload: Buffer.alloc(i % 40, i) }));
+    const expected = Buffer.concat(
+      entries.flatMap((e) => {
+        const md = encodeSingleMessageMetadata(e.metadata);
+        const size = Buffer.alloc(4);
+        size.writeUInt32BE(md.length);
+        return [size, Buffer.from(md), e.payload];
+      }),
+    );
+    expect(encodeBatch(entries).equals(expected)).to.equal(true);
+  });
+
+  it('falls back to protobufjs for numbers the varint writer does not take, and still decodes', () => {
+    const md = { payloadSize: 2, sequenceId: -1, eventTime: 1.5 };
+    const body = encodeBatch([{ metadata: md, payload: Buffer.from('ab') }, { metadata: { payloadSize: 1, sequenceId: 3 }, payload: Buffer.from('c') }]);
+    const expected = encodeSingleMessageMetadata(md);
+    expect(body.subarray(4, 4 + expected.length).equals(Buffer.from(expected))).to.equal(true);
+    expect(decodeBatch(body, 2).map((e) => Buffer.from(e.payload).toString())).to.deep.equal(['ab', 'c']);
+  });
+
+  it('writes a lone surrogate in a key as U+FFFD, as Buffer does', () => {
+    const body = encodeBatch([{ metadata: { payloadSize: 0, partitionKey: 'a\ud800' }, payload: Buffer.alloc(0) }]);
+    expect(decodeBatch(body, 1)[0].metadata.partitionKey).to.equal('a\ufffd');
   });
 });
