@@ -1,5 +1,5 @@
-import { decodeSingleMessageMetadata, encodeSingleMessageMetadata, SingleMessageMetadata } from './proto';
-import { handEncodable, singleMetadataSize, writeSingleMetadata } from './single-message-metadata';
+import { encodeSingleMessageMetadata, SingleMessageMetadata } from './proto';
+import { handEncodable, readSingleMetadata, singleMetadataSize, writeSingleMetadata } from './single-message-metadata';
 
 export interface BatchEntry {
   metadata: SingleMessageMetadata;
@@ -44,7 +44,7 @@ export function decodeBatch(body: Uint8Array, count: number): BatchEntry[] {
     if (o + 4 > view.length) throw new RangeError(`batch ends before message ${i} of ${count}`);
     const metaSize = view.readUInt32BE(o);
     if (o + 4 + metaSize > view.length) throw new RangeError(`message ${i}'s metadata overruns the batch`);
-    const metadata = decodeSingleMessageMetadata(view.subarray(o + 4, o + 4 + metaSize));
+    const metadata = readSingleMetadata(view, o + 4, o + 4 + metaSize);
     o += 4 + metaSize;
     const size = metadata.payloadSize;
     if (size < 0 || o + size > view.length) throw new RangeError(`message ${i}'s payload overruns the batch`);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { decodeBatch, encodeBatch } from '../../../protocol/batch';
-import { encodeSingleMessageMetadata, type SingleMessageMetadata } from '../../../protocol/proto';
+import { decodeSingleMessageMetadata, encodeSingleMessageMetadata, type SingleMessageMetadata } from '../../../protocol/proto';
 
 describe('protocol/batch', () => {
   it('round-trips entries with their single-message metadata', () => {
@@ -86,5 +86,58 @@ describe('protocol/batch: hand-written SingleMessageMetadata', () => {
   it('writes a lone surrogate in a key as U+FFFD, as Buffer does', () => {
     const body = encodeBatch([{ metadata: { payloadSize: 0, partitionKey: 'a\ud800' }, payload: Buffer.alloc(0) }]);
     expect(decodeBatch(body, 1)[0].metadata.partitionKey).to.equal('a\ufffd');
+  });
+});
+
+// what a reader sees of a decoded metadata: own fields only (absent ones stay absent), bytes as plain arrays
+function seen(md: SingleMessageMetadata): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(md)) {
+    if (k === 'properties') out[k] = (v as { key: string; value: string }[]).map((p) => [p.key, p.value]);
+    else out[k] = v instanceof Uint8Array ? [...v] : v;
+  }
+  return out;
+}
+
+describe('protocol/batch: hand-written SingleMessageMetadata reader', () => {
+  it('decodes every field as protobufjs does, absent fields staying absent', () => {
+    let s = 13;
+    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const entries = Array.from({ length: 500 }, (_, i) => ({ metadata: { ...randomMetadata(next, i), payloadSize: i % 7 }, payload: Buffer.alloc(i % 7, i) }));
+    const back = decodeBatch(encodeBatch(entries), entries.length);
+    back.forEach((e, i) => {
+      const reference = decodeSingleMessageMetadata(encodeSingleMessageMetadata(entries[i].metadata));
+      expect(seen(e.metadata), JSON.stringify(entries[i].metadata)).to.deep.equal(seen(reference));
+      expect(e.payload.length).to.equal(i % 7);
+    });
+  });
+
+  it('reads negative int32 payload sizes and 64-bit values as protobufjs does', () => {
+    const md = { payloadSize: 0, sequenceId: 2 ** 60, eventTime: 2 ** 64 - 2 ** 12 };
+    const bytes = Buffer.from(encodeSingleMessageMetadata(md));
+    const body = Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+    expect(seen(decodeBatch(body, 1)[0].metadata)).to.deep.equal(seen(decodeSingleMessageMetadata(bytes)));
+    const negative = Buffer.from(encodeSingleMessageMetadata({ payloadSize: -1 }));
+    const nbody = Buffer.concat([Buffer.from([0, 0, 0, negative.length]), negative]);
+    expect(() => decodeBatch(nbody, 1)).to.throw(RangeError, /payload overruns/);
+  });
+
+  it('skips fields it does not know, of every wire type', () => {
+    const known = Buffer.from(encodeSingleMessageMetadata({ payloadSize: 2, partitionKey: 'k', sequenceId: 5 }));
+    // field 20 varint, field 21 fixed64, field 22 bytes, field 23 fixed32
+    const unknown = Buffer.from([0xa0, 0x01, 0x96, 0x01, 0xa9, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0xb2, 0x01, 2, 9, 9, 0xbd, 0x01, 1, 2, 3, 4]);
+    const md = Buffer.concat([unknown, known]);
+    const body = Buffer.concat([Buffer.from([0, 0, 0, md.length]), md, Buffer.from('ab')]);
+    const [e] = decodeBatch(body, 1);
+    expect(seen(e.metadata)).to.deep.equal({ properties: [], payloadSize: 2, partitionKey: 'k', sequenceId: 5 });
+    expect(e.payload.toString()).to.equal('ab');
+  });
+
+  it('refuses metadata whose fields run past its end', () => {
+    const md = Buffer.from(encodeSingleMessageMetadata({ payloadSize: 0, partitionKey: 'abcdef' }));
+    const body = Buffer.concat([Buffer.from([0, 0, 0, md.length - 4]), md]);
+    expect(() => decodeBatch(body, 1)).to.throw(RangeError, /overruns the metadata/);
+    const varint = Buffer.from([0x18, 0x80]);
+    expect(() => decodeBatch(Buffer.concat([Buffer.from([0, 0, 0, 2]), varint]), 1)).to.throw(RangeError, /truncated varint/);
   });
 });
