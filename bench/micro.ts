@@ -1,7 +1,7 @@
 import * as os from 'os';
 import { lz4Codec } from '../protocol/compression/lz4';
 import { crc32c, crc32cImplementation, crc32cTypeScript } from '../protocol/crc32c';
-import { encodeBatch, type BatchEntry } from '../protocol/batch';
+import { decodeBatch, encodeBatch, type BatchEntry } from '../protocol/batch';
 import { sendFrame } from '../protocol/commands';
 import { encodeMessageMetadata } from '../protocol/proto';
 import { md5Sum } from '../strategies/md5';
@@ -102,3 +102,4 @@ report('sendFrame, 1 KiB payload (unbatched send)', (i) => sendFrame({ producerI
 report('sendFrame, 128 KiB payload (batch send)', (i) => sendFrame({ producerId: 3, sequenceId: i, numMessages: 127, highestSequenceId: i + 126 }, metadata, batch)[0].length, perSec('frames'));
 const entries: BatchEntry[] = Array.from({ length: 127 }, (_, i) => ({ metadata: { payloadSize: 1024, partitionKey: keys[i], sequenceId: i }, payload }));
 report('encodeBatch, 127 x 1 KiB', () => encodeBatch(entries).length, perSec('batches'));
+report('decodeBatch, 127 x 1 KiB', () => decodeBatch(batch, 127).length, perSec('batches'));
