@@ -1,146 +1,168 @@
-import { execFile } from 'child_process';
-import { promisify } from 'util';
+import { spawn, spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
-import { Consumer, Producer, ProducerOptions } from '../lib';
-import type { PulsarBroker } from '../harness/pulsar-standalone';
 import { createPartitionedTopic } from '../harness/admin';
+import { distributionUsable, ensureDistribution } from '../harness/distribution';
+import type { PulsarBroker } from '../harness/pulsar-standalone';
 import { startBrokerWithProgress } from '../cli/broker';
 import { waitWith } from '../cli/progress';
+import { JavaDriver, javaTaskArgs, prepareJavaDriver } from './java-driver';
+import { DriverTask, parseResult, RunResult } from './run-result';
+import { formatTable, Round, ScenarioRounds } from './table';
 
-// npm run bench: messages/s and latency percentiles against a local broker (started when
-// CORTADO_URL is unset). Not part of the test suite; figures go into README by hand.
-
-interface Row {
-  name: string;
-  messages: number;
-  msgPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-}
+// npm run bench: cortado and the Java client side by side on one broker, each scenario run by
+// each side in its own child process, rounds interleaved (cortado, Java, cortado, Java, ...).
+// BENCH_ROUNDS (default 5), BENCH_MESSAGES (base count, default 50000), --quick (1 round of 5000), BENCH_ONLY=<text>,
+// BENCH_JAVA=0 (cortado only), BENCH_JAVA_OPTS (extra JVM flags); CORTADO_URL and
+// CORTADO_ADMIN_URL name an existing broker instead of starting one.
 
 const SIZE = 1024;
+const PARTITIONS = 4;
+// no single run may take longer than this, whatever the machine's load
+const RUN_TIMEOUT_MS = 15 * 60_000;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+interface Scenario {
+  name: string;
+  mode: 'produce' | 'consume';
+  /** multiple of BENCH_MESSAGES */
+  share: number;
+  inFlight: number;
+  batching: boolean;
+  compression: DriverTask['compression'];
 }
 
-async function runRound(name: string, url: string, topic: string, messages: number, inFlight: number, opts: ProducerOptions): Promise<Row> {
-  const producer = new Producer({ url, topics: [topic], sendTimeoutMs: 60_000, ...opts }, {});
-  await producer.start();
-  const value = Buffer.alloc(SIZE, 'x');
-  // warm-up so connection setup and JIT do not count
-  await Promise.all(Array.from({ length: Math.min(500, messages) }, (_, i) => producer.produceSync(topic, `k${i}`, value)));
-  const lat: number[] = new Array(messages);
-  let next = 0;
-  const t0 = process.hrtime.bigint();
-  async function lane(): Promise<void> {
-    while (next < messages) {
-      const i = next++;
-      const s = process.hrtime.bigint();
-      await producer.produceSync(topic, `k${i % 1000}`, value);
-      lat[i] = Number(process.hrtime.bigint() - s) / 1e6;
-    }
+const SCENARIOS: Scenario[] = [
+  { name: 'sequential produceSync', mode: 'produce', share: 0.1, inFlight: 1, batching: false, compression: 'none' },
+  { name: 'async, 1,000 in flight, unbatched', mode: 'produce', share: 1, inFlight: 1000, batching: false, compression: 'none' },
+  { name: 'async, batched (1,000 msgs / 128 KiB / 10 ms)', mode: 'produce', share: 4, inFlight: 1000, batching: true, compression: 'none' },
+  { name: 'batched + LZ4', mode: 'produce', share: 4, inFlight: 1000, batching: true, compression: 'lz4' },
+  { name: 'batched + ZSTD', mode: 'produce', share: 4, inFlight: 1000, batching: true, compression: 'zstd' },
+  { name: 'consume a backlog, unbatched', mode: 'consume', share: 1, inFlight: 1000, batching: false, compression: 'none' },
+  { name: 'consume a backlog, batched', mode: 'consume', share: 4, inFlight: 1000, batching: true, compression: 'none' },
+];
+
+const CORTADO_DRIVER = path.join(__dirname, 'cortado-driver.js');
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** Runs one driver to its end and returns its RESULT line. */
+function runChild(label: string, command: string, args: string[]): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
+    const killer = () => child.kill('SIGKILL');
+    process.on('exit', killer);
+    const timer = setTimeout(killer, RUN_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      process.removeListener('exit', killer);
+      if (code !== 0) {
+        reject(new Error(`${label} exited ${code ?? signal}:\n${out.slice(-1500)}\n${err}`));
+        return;
+      }
+      try {
+        resolve(parseResult(out));
+      } catch (e) {
+        reject(new Error(`${label}: ${(e as Error).message}\n${err}`));
+      }
+    });
+  });
+}
+
+/** Samples the 1-minute load average every second while `work` runs; returns its result and the mean load. */
+async function withLoad<T>(work: () => Promise<T>): Promise<{ value: T; load: number }> {
+  const samples = [os.loadavg()[0]];
+  const timer = setInterval(() => samples.push(os.loadavg()[0]), 1000);
+  try {
+    const value = await work();
+    samples.push(os.loadavg()[0]);
+    return { value, load: samples.reduce((a, b) => a + b, 0) / samples.length };
+  } finally {
+    clearInterval(timer);
   }
-  await Promise.all(Array.from({ length: inFlight }, lane));
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  await producer.close();
-  lat.sort((a, b) => a - b);
-  return { name, messages, msgPerSec: Math.round(messages / secs), p50Ms: +percentile(lat, 50).toFixed(2), p99Ms: +percentile(lat, 99).toFixed(2) };
 }
 
-// The official Java load tool on the same broker: rate from 'Created producers' to 'DONE' in its log.
-async function pulsarPerfRound(name: string, home: string, url: string, topic: string, messages: number, batched: boolean): Promise<Row> {
-  const args = ['produce', '-u', url, '-r', '10000000', '-s', String(SIZE), '-m', String(messages), '-o', '1000', ...(batched ? [] : ['-db']), topic];
-  // asynchronous, so the progress line keeps moving while Java runs
-  const { stdout: out } = await promisify(execFile)(path.join(home, 'bin', 'pulsar-perf'), args, { env: { ...process.env, PULSAR_MEM: '-Xmx512m' }, maxBuffer: 64 << 20 });
-  const at = (re: RegExp) => {
-    const line = out.split('\n').find((l) => re.test(l));
-    return line ? Date.parse(line.slice(0, 23).replace(',', '.') + 'Z') : NaN;
-  };
-  const secs = (at(/DONE \(reached the maximum/) - at(/Created \d+ producers/)) / 1000;
-  const lat = /Aggregated latency stats .* med:\s+([\d.]+) .* 99pct:\s+([\d.]+)/.exec(out);
-  return { name, messages, msgPerSec: Math.round(messages / secs), p50Ms: lat ? Number(lat[1]) : NaN, p99Ms: lat ? Number(lat[2]) : NaN };
+// java -version writes to stderr
+function javaVersion(): string {
+  return spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '';
 }
 
-// Fills a topic with a backlog, then reads it whole from the earliest position with for-await.
-async function consumeRound(name: string, url: string, topic: string, messages: number, opts: ProducerOptions): Promise<Row> {
-  const producer = new Producer({ url, topics: [topic], sendTimeoutMs: 60_000, ...opts }, {});
-  await producer.start();
-  const value = Buffer.alloc(SIZE, 'y');
-  for (let i = 0; i < messages; i += 1000) {
-    await Promise.all(Array.from({ length: Math.min(1000, messages - i) }, (_, j) => producer.produce(topic, `k${(i + j) % 1000}`, value)));
+interface Broker {
+  url: string;
+  adminUrl: string;
+  home: string | undefined;
+  stop(): Promise<void>;
+}
+
+async function broker(): Promise<Broker> {
+  const url = process.env.CORTADO_URL;
+  if (url) {
+    const adminUrl = process.env.CORTADO_ADMIN_URL;
+    if (!adminUrl) throw new Error('CORTADO_URL is set but CORTADO_ADMIN_URL is not: the bench creates 4-partition topics through the admin API');
+    const home = process.env.CORTADO_PULSAR_HOME ?? (distributionUsable() ? ensureDistribution() : undefined);
+    return { url, adminUrl, home, stop: async () => undefined };
   }
-  await producer.close();
-  const consumer = new Consumer({ url, topics: [topic], subscription: 'bench', subscriptionInitialPosition: 'earliest' }, {});
-  const t0 = process.hrtime.bigint();
-  await consumer.start();
-  let n = 0;
-  for await (const m of consumer) {
-    consumer.ack(m);
-    if (++n === messages) break;
-  }
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  await consumer.close();
-  return { name, messages, msgPerSec: Math.round(messages / secs), p50Ms: NaN, p99Ms: NaN };
+  const b: PulsarBroker = await startBrokerWithProgress();
+  return { url: b.serviceUrl, adminUrl: b.adminUrl, home: b.home, stop: () => b.stop() };
 }
-
-// Each round shows its name and elapsed time on a live line while it runs.
-const run = (...a: Parameters<typeof runRound>) => waitWith(`bench: ${a[0]}`, runRound(...a));
-const consume = (...a: Parameters<typeof consumeRound>) => waitWith(`bench: ${a[0]}`, consumeRound(...a));
-const pulsarPerf = (...a: Parameters<typeof pulsarPerfRound>) => waitWith(`bench: ${a[0]}`, pulsarPerfRound(...a));
 
 async function main(): Promise<void> {
-  let broker: PulsarBroker | undefined;
-  let url = process.env.CORTADO_URL;
-  let adminUrl = process.env.CORTADO_ADMIN_URL;
-  if (!url) {
-    broker = await startBrokerWithProgress();
-    url = broker.serviceUrl;
-    adminUrl = broker.adminUrl;
-  }
-  const scale = Number(process.env.BENCH_SCALE ?? 1);
-  const rows: Row[] = [];
-  // BENCH_ONLY=<text> runs only the rows whose name contains it
+  // --quick (npm run bench:quick): one short round, to check that everything runs
+  const quick = process.argv.includes('--quick');
+  const rounds = envInt('BENCH_ROUNDS', quick ? 1 : 5);
+  const base = envInt('BENCH_MESSAGES', quick ? 5_000 : 50_000);
   const only = process.env.BENCH_ONLY;
-  const want = (n: string) => !only || n.includes(only);
-  const topic = (s: string) => `persistent://public/default/bench-${s}-${Date.now()}`;
+  const scenarios = SCENARIOS.filter((s) => !only || s.name.includes(only));
+  const b = await broker();
+  const stamp = Date.now().toString(36);
+  const results: ScenarioRounds[] = scenarios.map((s) => ({ name: s.name, rounds: [] as Round[] }));
+  let java: JavaDriver | undefined;
   try {
-    if (want('produceSync sequential (1 in flight)')) rows.push(await run('produceSync sequential (1 in flight)', url, topic('seq'), 3000 * scale, 1, {}));
-    if (want('produceSync, 1000 in flight')) rows.push(await run('produceSync, 1000 in flight', url, topic('conc'), 50_000 * scale, 1000, {}));
-    const part = topic('part4');
-    if (adminUrl && want('4 partitions')) await createPartitionedTopic(adminUrl, part, 4);
-    if (want('produceSync, 1000 in flight, 4 partitions')) rows.push(await run('produceSync, 1000 in flight, 4 partitions', url, part, 50_000 * scale, 1000, {}));
-    for (const compression of ['none', 'lz4', 'zlib', 'snappy', 'zstd'] as const) {
-      if (want(`batched (${compression})`)) rows.push(
-        await run(`batched (${compression}), 1000 in flight`, url, topic(`batch-${compression}`), 100_000 * scale, 1000, {
-          batchingEnabled: true,
-          compression,
-        }),
-      );
+    const prepared = process.env.BENCH_JAVA === '0' ? { skip: 'BENCH_JAVA=0' } : prepareJavaDriver(b.home);
+    if ('skip' in prepared) console.log(`Java side skipped: ${prepared.skip}`);
+    else java = prepared;
+    for (let round = 1; round <= rounds; round++) {
+      for (const [i, s] of scenarios.entries()) {
+        const messages = Math.max(100, Math.round(base * s.share));
+        const warmup = s.inFlight === 1 ? Math.min(500, messages) : Math.max(100, Math.round(messages / 10));
+        const task = async (side: string): Promise<DriverTask> => {
+          const topic = `persistent://public/default/bench-${stamp}-${i}-${side}-${round}`;
+          await createPartitionedTopic(b.adminUrl, topic, PARTITIONS);
+          const t: DriverTask = { mode: s.mode, url: b.url, topic, messages, warmup, inFlight: s.inFlight, batching: s.batching, compression: s.compression, size: SIZE, subscription: `bench-${side}` };
+          if (s.mode === 'consume') await runChild(`fill for ${s.name}`, process.execPath, [CORTADO_DRIVER, JSON.stringify({ ...t, mode: 'fill' })]);
+          return t;
+        };
+        // each side's backlog is written before its round starts, so filling is not measured
+        const ct = await task('cortado');
+        const jt = java ? await task('java') : undefined;
+        const { value, load } = await withLoad(async () => {
+          // a live line shows each run's elapsed time while it goes
+          const cortado = await waitWith(`round ${round}/${rounds} cortado: ${s.name}`, runChild(`cortado: ${s.name}`, process.execPath, [CORTADO_DRIVER, JSON.stringify(ct)]));
+          const j = java && jt ? await waitWith(`round ${round}/${rounds} java: ${s.name}`, runChild(`java: ${s.name}`, java.command, [...java.baseArgs, ...javaTaskArgs(jt)])) : undefined;
+          return { cortado, java: j };
+        });
+        results[i].rounds.push({ ...value, load });
+        const rate = (r?: RunResult) => (r ? `${Math.round(r.messages / r.seconds)} msg/s` : '—');
+        console.error(`[bench] round ${round}/${rounds} ${s.name}: cortado ${rate(value.cortado)}, java ${rate(value.java)}, load ${load.toFixed(2)}`);
+      }
     }
-    const home = broker?.home ?? process.env.CORTADO_PULSAR_HOME;
-    if (home && want('pulsar-perf')) {
-      rows.push(await pulsarPerf('pulsar-perf (Java client), 1000 outstanding, not batched', home, url, topic('perf'), 50_000 * scale, false));
-      rows.push(await pulsarPerf('pulsar-perf (Java client), 1000 outstanding, batched', home, url, topic('perf-batch'), 100_000 * scale, true));
-    }
-    if (want('consume backlog, not batched')) rows.push(await consume('consume backlog, not batched', url, topic('cons'), 50_000 * scale, {}));
-    if (want('consume backlog, batched (lz4)')) rows.push(await consume('consume backlog, batched (lz4)', url, topic('cons-batch'), 200_000 * scale, { batchingEnabled: true, compression: 'lz4' }));
   } finally {
-    await broker?.stop();
+    await b.stop();
   }
-  console.log(`\nmachine: ${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ${SIZE}-byte messages`);
-  console.log('| run | messages | msg/s | p50 ms | p99 ms |\n|---|---|---|---|---|');
-  const ms = (v: number) => (Number.isNaN(v) ? '—' : String(v));
-  for (const r of rows) console.log(`| ${r.name} | ${r.messages} | ${r.msgPerSec} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} |`);
-  const rate = (n: string) => rows.find((r) => r.name.startsWith(n))?.msgPerSec;
-  const ratio = (ours: string, theirs: string) => {
-    const a = rate(ours);
-    const b = rate(theirs);
-    if (a && b) console.log(`${ours} / ${theirs}: ${(a / b).toFixed(2)}`);
-  };
-  ratio('produceSync, 1000 in flight', 'pulsar-perf (Java client), 1000 outstanding, not batched');
-  ratio('batched (none)', 'pulsar-perf (Java client), 1000 outstanding, batched');
+  const cpus = os.cpus();
+  console.log(`\nmachine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ${java ? javaVersion() : 'no Java'}`);
+  console.log(`${SIZE}-byte messages, ${PARTITIONS} partitions, ${rounds} interleaved round(s), base ${base} messages; cells: cortado / Java (median of per-round cortado ÷ Java)\n`);
+  console.log(formatTable(results));
 }
 
 main().catch((err) => {

@@ -1,5 +1,6 @@
 import { FrameError } from './frame-error';
-import { decodeSingleMessageMetadata, encodeSingleMessageMetadata, SingleMessageMetadata } from './proto';
+import { encodeSingleMessageMetadata, SingleMessageMetadata } from './proto';
+import { handEncodable, readSingleMetadata, singleMetadataSize, writeSingleMetadata } from './single-message-metadata';
 
 export interface BatchEntry {
   metadata: SingleMessageMetadata;
@@ -8,17 +9,29 @@ export interface BatchEntry {
 
 /** Batch body: for each message `[u32 size][SingleMessageMetadata][payload]`, concatenated. */
 export function encodeBatch(entries: BatchEntry[]): Buffer {
-  const metas = entries.map((e) => encodeSingleMessageMetadata(e.metadata));
+  // metadata the hand encoder cannot write (a negative or fractional number) goes through protobufjs
+  const encoded = entries.map((e) => (handEncodable(e.metadata) ? undefined : encodeSingleMessageMetadata(e.metadata)));
   let size = 0;
-  for (let i = 0; i < entries.length; i++) size += 4 + metas[i].length + entries[i].payload.length;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    size += 4 + (encoded[i]?.length ?? singleMetadataSize(e.metadata)) + e.payload.length;
+  }
   const body = Buffer.allocUnsafe(size);
   let o = 0;
   for (let i = 0; i < entries.length; i++) {
-    body.writeUInt32BE(metas[i].length, o);
-    body.set(metas[i], o + 4);
-    o += 4 + metas[i].length;
-    body.set(entries[i].payload, o);
-    o += entries[i].payload.length;
+    const e = entries[i];
+    const pre = encoded[i];
+    if (pre) {
+      body.writeUInt32BE(pre.length, o);
+      body.set(pre, o + 4);
+      o += 4 + pre.length;
+    } else {
+      const end = writeSingleMetadata(body, o + 4, e.metadata);
+      body.writeUInt32BE(end - o - 4, o);
+      o = end;
+    }
+    body.set(e.payload, o);
+    o += e.payload.length;
   }
   return body;
 }
@@ -32,7 +45,7 @@ export function decodeBatch(body: Uint8Array, count: number): BatchEntry[] {
     if (o + 4 > view.length) throw new FrameError(`batch ends before message ${i} of ${count}`, 'malformed');
     const metaSize = view.readUInt32BE(o);
     if (o + 4 + metaSize > view.length) throw new FrameError(`message ${i}'s metadata overruns the batch`, 'malformed');
-    const metadata = decodeSingleMessageMetadata(view.subarray(o + 4, o + 4 + metaSize));
+    const metadata = readSingleMetadata(view, o + 4, o + 4 + metaSize);
     o += 4 + metaSize;
     const size = metadata.payloadSize;
     if (size < 0 || o + size > view.length) throw new FrameError(`message ${i}'s payload overruns the batch`, 'malformed');

@@ -1,4 +1,5 @@
-import { encodeCommandFrame, encodePayloadFrame } from './frame';
+import { encodeCommandFrame, encodePayloadFrame, payloadFrameHeader } from './frame';
+import { handEncodable, sendCommandSize, SendArgs, writeSendCommand } from './send-command';
 import { AckType, AccessMode, CommandType, InitialPosition, KeyValue, MessageIdData, SchemaData, SubType } from './proto';
 
 /** The newest protocol version whose features cortado speaks. */
@@ -82,18 +83,14 @@ export function closeProducerFrame(producerId: number, requestId: number): Buffe
   return encodeCommandFrame({ type: CommandType.CLOSE_PRODUCER, closeProducer: { producerId, requestId } });
 }
 
-export interface SendArgs {
-  producerId: number;
-  sequenceId: number;
-  /** only for batches; absent means one message */
-  numMessages?: number;
-  highestSequenceId?: number;
-  isChunk?: boolean;
-}
+export type { SendArgs } from './send-command';
 
 // SEND: producer_id, sequence_id, num_messages?, highest_sequence_id?, is_chunk? + payload section
 export function sendFrame(a: SendArgs, metadata: Uint8Array, payload: Uint8Array): [Buffer, Uint8Array] {
-  return encodePayloadFrame({ type: CommandType.SEND, send: a }, metadata, payload);
+  if (!handEncodable(a)) return encodePayloadFrame({ type: CommandType.SEND, send: a }, metadata, payload);
+  const header = payloadFrameHeader(sendCommandSize(a), metadata, payload);
+  writeSendCommand(header, 8, a);
+  return [header, payload];
 }
 
 export interface SubscribeArgs {

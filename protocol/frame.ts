@@ -28,20 +28,27 @@ export function encodeCommandFrame(cmd: BaseCommandInit): Buffer {
  */
 export function encodePayloadFrame(cmd: BaseCommandInit, metadata: Uint8Array, payload: Uint8Array): [Buffer, Uint8Array] {
   const body = encodeBaseCommand(cmd);
-  const headerSize = 8 + body.length + 2 + 4 + 4 + metadata.length;
+  const header = payloadFrameHeader(body.length, metadata, payload);
+  header.set(body, 8);
+  return [header, payload];
+}
+
+/**
+ * The header of a payload frame (see encodePayloadFrame) whose command of `commandSize` bytes the
+ * caller writes at offset 8; sizes, magic, metadata and checksum are filled in.
+ */
+export function payloadFrameHeader(commandSize: number, metadata: Uint8Array, payload: Uint8Array): Buffer {
+  const metaSizeAt = 8 + commandSize + 2 + 4;
+  const headerSize = metaSizeAt + 4 + metadata.length;
   const header = Buffer.allocUnsafe(headerSize);
   header.writeUInt32BE(headerSize - 4 + payload.length, 0);
-  header.writeUInt32BE(body.length, 4);
-  header.set(body, 8);
-  const o = 8 + body.length;
-  header.writeUInt16BE(MAGIC_CRC32C, o);
-  const crcAt = o + 2;
-  const metaSizeAt = crcAt + 4;
+  header.writeUInt32BE(commandSize, 4);
+  header.writeUInt16BE(MAGIC_CRC32C, metaSizeAt - 6);
   header.writeUInt32BE(metadata.length, metaSizeAt);
   header.set(metadata, metaSizeAt + 4);
   const crc = crc32c(payload, 0, payload.length, crc32c(header, metaSizeAt, headerSize));
-  header.writeUInt32BE(crc, crcAt);
-  return [header, payload];
+  header.writeUInt32BE(crc, metaSizeAt - 4);
+  return header;
 }
 
 /**

@@ -21,10 +21,6 @@ const SCRATCH_LIMIT = 8 << 20;
 const table = new Int32Array(1 << HASH_LOG);
 let scratch = new Uint8Array(64 << 10);
 
-function read32(b: Uint8Array, i: number): number {
-  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
-}
-
 // the bytes after a token's 15: as many 255s as fit, then the rest
 function writeLengthExtension(dst: Uint8Array, o: number, n: number): number {
   for (; n >= 255; n -= 255) dst[o++] = 255;
@@ -38,12 +34,43 @@ function copy(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: nu
   else for (let i = from; i < to; i++) dst[at++] = src[i];
 }
 
+// how far src[a..] and src[b..] (a > b) agree, stopping at limit; compares four bytes a step
+function matchEnd(src: Uint8Array, v: DataView, a: number, b: number, limit: number): number {
+  while (a + 4 <= limit) {
+    const diff = v.getInt32(a, true) ^ v.getInt32(b, true);
+    // the lowest differing byte ends the match: count the equal bytes below it
+    if (diff !== 0) return a + ((31 - Math.clz32(diff & -diff)) >> 3);
+    a += 4;
+    b += 4;
+  }
+  while (a < limit && src[a] === src[b]) {
+    a++;
+    b++;
+  }
+  return a;
+}
+
+// token, literal length extension, literals: returns the token's index and the next free byte
+function writeLiterals(src: Uint8Array, from: number, to: number, dst: Uint8Array, o: number): number {
+  const literals = to - from;
+  if (literals >= 15) {
+    dst[o++] = 0xf0;
+    o = writeLengthExtension(dst, o, literals - 15);
+  } else {
+    dst[o++] = literals << 4;
+  }
+  copy(src, from, to, dst, o);
+  return o + literals;
+}
+
 /** Greedy LZ4 block of src into dst (at least src.length + src.length/255 + 16 bytes); returns its length. */
 export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
   const n = src.length;
   let anchor = 0;
   let o = 0;
   if (n > MF_LIMIT) {
+    // one small object a call: a DataView reads four bytes in one load, where indexing takes four
+    const v = new DataView(src.buffer, src.byteOffset, n);
     // a small input hashes into a small part of the table, so clearing it stays cheap
     const hashLog = Math.min(HASH_LOG, Math.max(8, 32 - Math.clz32(n)));
     const shift = 32 - hashLog;
@@ -54,12 +81,11 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
     // position 0 is already what the zeroed table points at
     let p = 1;
     while (p <= lastMatchStart) {
-      const seq = read32(src, p);
+      const seq = v.getInt32(p, true);
       const h = Math.imul(seq, 0x9e3779b1) >>> shift;
       let ref = table[h];
       table[h] = p;
-      const offset = p - ref;
-      if (offset > MAX_OFFSET || read32(src, ref) !== seq) {
+      if (p - ref > MAX_OFFSET || v.getInt32(ref, true) !== seq) {
         // step further the longer nothing matches, so incompressible input passes quickly
         p += misses++ >> 6;
         continue;
@@ -69,21 +95,13 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
         p--;
         ref--;
       }
-      let end = p + MIN_MATCH;
-      for (let r = ref + MIN_MATCH; end < matchEndLimit && src[end] === src[r]; r++) end++;
-      const literals = p - anchor;
-      const matchLength = end - p - MIN_MATCH;
-      const token = o++;
-      if (literals >= 15) {
-        dst[token] = 0xf0;
-        o = writeLengthExtension(dst, o, literals - 15);
-      } else {
-        dst[token] = literals << 4;
-      }
-      copy(src, anchor, p, dst, o);
-      o += literals;
+      const end = matchEnd(src, v, p + MIN_MATCH, ref + MIN_MATCH, matchEndLimit);
+      const token = o;
+      o = writeLiterals(src, anchor, p, dst, o);
+      const offset = p - ref;
       dst[o++] = offset & 0xff;
       dst[o++] = offset >>> 8;
+      const matchLength = end - p - MIN_MATCH;
       if (matchLength >= 15) {
         dst[token] |= 15;
         o = writeLengthExtension(dst, o, matchLength - 15);
@@ -92,18 +110,10 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
       }
       anchor = p = end;
       // remember a position inside the match too, as repeats often continue from there
-      table[Math.imul(read32(src, end - 2), 0x9e3779b1) >>> shift] = end - 2;
+      table[Math.imul(v.getInt32(end - 2, true), 0x9e3779b1) >>> shift] = end - 2;
     }
   }
-  const literals = n - anchor;
-  if (literals >= 15) {
-    dst[o++] = 0xf0;
-    o = writeLengthExtension(dst, o, literals - 15);
-  } else {
-    dst[o++] = literals << 4;
-  }
-  copy(src, anchor, n, dst, o);
-  return o + literals;
+  return writeLiterals(src, anchor, n, dst, o);
 }
 
 /** Decodes one LZ4 block into exactly `size` bytes, refusing anything that would read or write out of bounds. */

@@ -141,6 +141,24 @@ describe('Producer features against a real Pulsar broker', function () {
         expect(ours.map((m) => m.value.toString())).to.deep.equal(expected);
       });
     }
+
+    it('lz4: full 128 KiB batches of repeated, text-like and random payloads, byte for byte', async function () {
+      this.timeout(150_000);
+      const topic = uniqueTopic('codec-lz4-large');
+      // long matches, short matches and none: each takes a different path through the compressor
+      const payload = (i: number) => {
+        const n = 900 + ((i * 37) % 300);
+        if (i % 3 === 0) return Buffer.alloc(n, 'x');
+        if (i % 3 === 1) return Buffer.from(`{"order":${i},"customer":"c${i % 17}","items":[${'"item",'.repeat(i % 9)}"last"]}`.repeat(20)).subarray(0, n);
+        return crypto.randomBytes(n);
+      };
+      const values = Array.from({ length: 300 }, (_, i) => payload(i));
+      const p = await producer({ topics: [topic], compression: 'lz4', batchingEnabled: true, batchingMaxMessages: 1000, batchingMaxBytes: 128 * 1024, batchingFlushMs: 50 });
+      await Promise.all(values.map((v) => p.produceSync(topic, 'k', v)));
+      const javaSaw = await javaConsume(javaHome(this, b.broker), b.broker.serviceUrl, topic, { count: values.length, subscription: 'java' });
+      expect(javaSaw.length).to.equal(values.length);
+      javaSaw.forEach((m, i) => expect(m.equals(values[i]), `message ${i}`).to.equal(true));
+    });
   });
 
   describe('batching', () => {

@@ -112,3 +112,33 @@ describe('protocol/frame', () => {
     });
   });
 });
+
+describe('protocol/commands: hand-written SEND', () => {
+  const metadata = encodeMessageMetadata({ producerName: 'p', sequenceId: 7, publishTime: 1700000000000 });
+  const payload = Buffer.from('body');
+  const big = [0, 1, 127, 128, 300, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 35 + 3, Number.MAX_SAFE_INTEGER];
+
+  it('writes the frame byte for byte as protobufjs would, for every field combination and size', () => {
+    let n = 0;
+    for (const producerId of big) {
+      for (const sequenceId of big) {
+        for (const extra of [{}, { numMessages: 127, highestSequenceId: sequenceId + 126 }, { isChunk: true }, { isChunk: false }, { numMessages: 2 ** 31 - 1 }]) {
+          const a = { producerId, sequenceId, ...extra };
+          const ours = joined(sendFrame(a, metadata, payload));
+          const reference = joined(encodePayloadFrame({ type: CommandType.SEND, send: a }, metadata, payload));
+          expect(ours.equals(reference), JSON.stringify(a)).to.equal(true);
+          n++;
+        }
+      }
+    }
+    expect(n).to.equal(big.length * big.length * 5);
+  });
+
+  it('falls back to protobufjs for values outside the varint writer, with the same result', () => {
+    for (const a of [{ producerId: 1, sequenceId: -1 }, { producerId: 1, sequenceId: 2, numMessages: 2 ** 31 }, { producerId: 0.5, sequenceId: 2 }]) {
+      const ours = joined(sendFrame(a, metadata, payload));
+      expect(ours.equals(joined(encodePayloadFrame({ type: CommandType.SEND, send: a }, metadata, payload))), JSON.stringify(a)).to.equal(true);
+      expect(decodeFrame(ours, 4, ours.length).payload!.checksumOk).to.equal(true);
+    }
+  });
+});

@@ -209,6 +209,23 @@ describe('strategies: cross-checks', () => {
     }
   });
 
+  it('md5Sum equals node:crypto on 20,000 random short keys, ASCII (one-block path) and not, and around the native cut-over', () => {
+    const next = lcg(19);
+    const sum = (d: Buffer) => d.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < 20_000; i++) {
+      const len = Math.floor(next() * 64);
+      let ascii = '';
+      for (let j = 0; j < len; j++) ascii += String.fromCharCode(Math.floor(next() * 128));
+      expect(md5Sum(ascii), JSON.stringify(ascii)).to.equal(sum(createHash('md5').update(ascii, 'utf8').digest()));
+      const mixed = randomString(next, len);
+      expect(md5Sum(mixed), JSON.stringify(mixed)).to.equal(sum(createHash('md5').update(mixed, 'utf8').digest()));
+    }
+    for (let len = 500; len < 530; len++) {
+      const s = 'ab€'.repeat(len).slice(0, len);
+      expect(md5Sum(s), `${len} units`).to.equal(sum(createHash('md5').update(s, 'utf8').digest()));
+    }
+  });
+
   it('agrees with murmurhash-js on the latin1 view of UTF-8 bytes (murmur3 seed 0, murmur2 with the Kafka seed)', () => {
     const next = lcg(11);
     for (let len = 0; len < 80; len++) {

@@ -1,0 +1,55 @@
+// The few protobuf wire pieces the hot encoders write by hand (varints, length-delimited bytes),
+// producing the bytes protobufjs would, without its per-call Writer and intermediate arrays.
+
+/** Bytes of a varint holding a non-negative integer up to 2^53. */
+export function varintSize(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  if (n < 0x10000000) return 4;
+  let size = 4;
+  for (n = Math.floor(n / 0x10000000); n > 0; n = Math.floor(n / 0x80)) size++;
+  return size;
+}
+
+/** Writes a non-negative integer (up to 2^53) as a varint at o; returns the next offset. */
+export function writeVarint(buf: Uint8Array, o: number, n: number): number {
+  // above 31 bits the shifts would wrap: peel seven bits at a time by division
+  while (n > 0x7fffffff) {
+    buf[o++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  while (n >= 0x80) {
+    buf[o++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[o++] = n;
+  return o;
+}
+
+/** Whether n can be written by writeVarint (what the encoders check before taking the hand path). */
+export function isVarint(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+}
+
+/** The same for an int32 field, which protobufjs writes as a 32-bit signed value. */
+export function isInt32Varint(n: unknown): n is number {
+  return isVarint(n) && n <= 0x7fffffff;
+}
+
+/** UTF-8 length of s: counted in place for ASCII, by Buffer otherwise (lone surrogates become U+FFFD). */
+export function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  return s.length;
+}
+
+/** Writes s, whose UTF-8 length is `length`, at o; returns the next offset. */
+export function writeUtf8(buf: Buffer, o: number, s: string, length: number): number {
+  // a short ASCII string is cheaper copied here than through a native call
+  if (length === s.length && length < 64) {
+    for (let i = 0; i < length; i++) buf[o + i] = s.charCodeAt(i);
+  } else {
+    buf.write(s, o, length, 'utf8');
+  }
+  return o + length;
+}

@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { parseResult, percentile, type RunResult } from '../../../bench/run-result';
+import { fmt, formatTable, median, METRICS, summarize, type Round } from '../../../bench/table';
+
+function run(messages: number, seconds: number, cpuSec: number, rssMb: number, p50Ms: number | null = null, p99Ms: number | null = null): RunResult {
+  return { messages, seconds, p50Ms, p99Ms, cpuSec, rssMb };
+}
+
+describe('bench table', () => {
+  it('median takes the middle value, the mean of the middle two, and ignores missing values', () => {
+    expect(median([5, 1, 3])).to.equal(3);
+    expect(median([4, 1, 3, 2])).to.equal(2.5);
+    expect(median([null, 7, NaN, undefined, 1])).to.equal(4);
+    expect(median([])).to.be.NaN;
+  });
+
+  it('percentile uses the nearest rank the Java driver uses', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 50)).to.equal(51);
+    expect(percentile(sorted, 99)).to.equal(100);
+    expect(percentile([], 50)).to.be.NaN;
+  });
+
+  it('summarize gives each side median and the median of per-round ratios, not the ratio of medians', () => {
+    const rounds: Round[] = [
+      { cortado: run(1000, 1, 1, 50), java: run(1000, 2, 2, 100), load: 1 }, // 1000 vs 500 msg/s: 2.0
+      { cortado: run(1000, 4, 1, 50), java: run(1000, 1, 2, 100), load: 1 }, // 250 vs 1000: 0.25
+      { cortado: run(1000, 2, 1, 50), java: run(1000, 1.6, 2, 100), load: 1 }, // 500 vs 625: 0.8
+    ];
+    const s = summarize(rounds, METRICS.msgPerSec);
+    expect(s.cortado).to.equal(500);
+    expect(s.java).to.equal(625);
+    expect(s.ratio).to.be.closeTo(0.8, 1e-12);
+    expect(summarize(rounds, METRICS.cpuPer100k)).to.deep.equal({ cortado: 100, java: 200, ratio: 0.5 });
+  });
+
+  it('formats one row per scenario with ratios, dashes where Java or latency is missing, and the load of each round', () => {
+    const table = formatTable([
+      { name: 'produce', rounds: [{ cortado: run(100_000, 2, 5, 80, 1.5, 9), java: run(100_000, 4, 10, 200, 3, 9), load: 1.26 }] },
+      { name: 'consume', rounds: [{ cortado: run(100_000, 1, 3, 90), load: 2 }, { cortado: run(100_000, 1, 3, 90), load: 3.04 }] },
+    ]);
+    const lines = table.split('\n');
+    expect(lines).to.have.length(4);
+    expect(lines[2]).to.equal('| produce | 50000 / 25000 (**2.00**) | 1.50 / 3.00 (**0.50**) | 9.00 / 9.00 (**1.00**) | 5.00 / 10.0 (**0.50**) | 80.0 / 200 (**0.40**) | 1.3 |');
+    expect(lines[3]).to.equal('| consume | 100000 / — | — | — | 3.00 / — | 90.0 / — | 2.0, 3.0 |');
+  });
+
+  it('fmt keeps about three significant digits', () => {
+    expect([fmt(123456.7), fmt(123.4), fmt(12.34), fmt(1.234), fmt(0.1234), fmt(NaN)]).to.deep.equal(['123457', '123', '12.3', '1.23', '0.123', '—']);
+  });
+
+  it('parseResult reads the RESULT line among log lines and names the output when it is missing', () => {
+    const r = parseResult('log line\nRESULT {"messages":5,"seconds":1,"p50Ms":null,"p99Ms":null,"cpuSec":0.5,"rssMb":70}\nmore\n');
+    expect(r).to.deep.equal(run(5, 1, 0.5, 70));
+    expect(() => parseResult('only logs')).to.throw(/no RESULT line; output ends:\nonly logs/);
+  });
+});
