@@ -108,7 +108,8 @@ async function broker(): Promise<Broker> {
   const url = process.env.CORTADO_URL;
   if (url) {
     const adminUrl = process.env.CORTADO_ADMIN_URL;
-    if (!adminUrl) throw new Error('CORTADO_URL is set but CORTADO_ADMIN_URL is not: the bench creates 4-partition topics through the admin API');
+    if (!adminUrl)
+      throw new Error('CORTADO_URL is set but CORTADO_ADMIN_URL is not: the bench creates 4-partition topics through the admin API');
     const home = process.env.CORTADO_PULSAR_HOME ?? (distributionUsable() ? ensureDistribution() : undefined);
     return { url, adminUrl, home, stop: async () => undefined };
   }
@@ -138,8 +139,20 @@ async function main(): Promise<void> {
         const task = async (side: string): Promise<DriverTask> => {
           const topic = `persistent://public/default/bench-${stamp}-${i}-${side}-${round}`;
           await createPartitionedTopic(b.adminUrl, topic, PARTITIONS);
-          const t: DriverTask = { mode: s.mode, url: b.url, topic, messages, warmup, inFlight: s.inFlight, batching: s.batching, compression: s.compression, size: SIZE, subscription: `bench-${side}` };
-          if (s.mode === 'consume') await runChild(`fill for ${s.name}`, process.execPath, [CORTADO_DRIVER, JSON.stringify({ ...t, mode: 'fill' })]);
+          const t: DriverTask = {
+            mode: s.mode,
+            url: b.url,
+            topic,
+            messages,
+            warmup,
+            inFlight: s.inFlight,
+            batching: s.batching,
+            compression: s.compression,
+            size: SIZE,
+            subscription: `bench-${side}`,
+          };
+          if (s.mode === 'consume')
+            await runChild(`fill for ${s.name}`, process.execPath, [CORTADO_DRIVER, JSON.stringify({ ...t, mode: 'fill' })]);
           return t;
         };
         // each side's backlog is written before its round starts, so filling is not measured
@@ -147,21 +160,36 @@ async function main(): Promise<void> {
         const jt = java ? await task('java') : undefined;
         const { value, load } = await withLoad(async () => {
           // a live line shows each run's elapsed time while it goes
-          const cortado = await waitWith(`round ${round}/${rounds} cortado: ${s.name}`, runChild(`cortado: ${s.name}`, process.execPath, [CORTADO_DRIVER, JSON.stringify(ct)]));
-          const j = java && jt ? await waitWith(`round ${round}/${rounds} java: ${s.name}`, runChild(`java: ${s.name}`, java.command, [...java.baseArgs, ...javaTaskArgs(jt)])) : undefined;
+          const cortado = await waitWith(
+            `round ${round}/${rounds} cortado: ${s.name}`,
+            runChild(`cortado: ${s.name}`, process.execPath, [CORTADO_DRIVER, JSON.stringify(ct)]),
+          );
+          const j =
+            java && jt
+              ? await waitWith(
+                  `round ${round}/${rounds} java: ${s.name}`,
+                  runChild(`java: ${s.name}`, java.command, [...java.baseArgs, ...javaTaskArgs(jt)]),
+                )
+              : undefined;
           return { cortado, java: j };
         });
         results[i].rounds.push({ ...value, load });
         const rate = (r?: RunResult) => (r ? `${Math.round(r.messages / r.seconds)} msg/s` : '—');
-        console.error(`[bench] round ${round}/${rounds} ${s.name}: cortado ${rate(value.cortado)}, java ${rate(value.java)}, load ${load.toFixed(2)}`);
+        console.error(
+          `[bench] round ${round}/${rounds} ${s.name}: cortado ${rate(value.cortado)}, java ${rate(value.java)}, load ${load.toFixed(2)}`,
+        );
       }
     }
   } finally {
     await b.stop();
   }
   const cpus = os.cpus();
-  console.log(`\nmachine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ${java ? javaVersion() : 'no Java'}`);
-  console.log(`${SIZE}-byte messages, ${PARTITIONS} partitions, ${rounds} interleaved round(s), base ${base} messages; cells: cortado / Java (median of per-round cortado ÷ Java)\n`);
+  console.log(
+    `\nmachine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ${java ? javaVersion() : 'no Java'}`,
+  );
+  console.log(
+    `${SIZE}-byte messages, ${PARTITIONS} partitions, ${rounds} interleaved round(s), base ${base} messages; cells: cortado / Java (median of per-round cortado ÷ Java)\n`,
+  );
   console.log(formatTable(results));
 }
 

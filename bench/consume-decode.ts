@@ -32,7 +32,12 @@ async function frames(s: Scenario, consumerId: number, entries: number): Promise
     const md: MessageMetadata = { producerName: 'bench', sequenceId: e * s.perEntry, publishTime: Date.now() };
     let payload: Uint8Array = value;
     if (s.perEntry > 1) {
-      payload = encodeBatch(Array.from({ length: s.perEntry }, (_, i) => ({ metadata: { payloadSize: SIZE, partitionKey: `k${i}`, sequenceId: e * s.perEntry + i }, payload: value })));
+      payload = encodeBatch(
+        Array.from({ length: s.perEntry }, (_, i) => ({
+          metadata: { payloadSize: SIZE, partitionKey: `k${i}`, sequenceId: e * s.perEntry + i },
+          payload: value,
+        })),
+      );
       md.numMessagesInBatch = s.perEntry;
     } else md.partitionKey = 'k';
     if (codec) {

@@ -61,7 +61,10 @@ async function produce(t: DriverTask): Promise<RunResult> {
 }
 
 async function consume(t: DriverTask): Promise<RunResult> {
-  const consumer = new Consumer({ url: t.url, topics: [t.topic], subscription: t.subscription, subscriptionInitialPosition: 'earliest', receiverQueueSize: 1000 }, {});
+  const consumer = new Consumer(
+    { url: t.url, topics: [t.topic], subscription: t.subscription, subscriptionInitialPosition: 'earliest', receiverQueueSize: 1000 },
+    {},
+  );
   await consumer.start();
   try {
     const it = consumer[Symbol.asyncIterator]();

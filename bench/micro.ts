@@ -42,7 +42,8 @@ function report(name: string, fn: (i: number) => unknown, unit: (perSec: number)
   console.log(`${name.padEnd(50)} ${unit(r).padStart(16)}   load ${os.loadavg()[0].toFixed(2)}`);
 }
 
-const perSec = (label: string) => (r: number) => (r >= 1e5 ? `${(r / 1e6).toFixed(2)} M ${label}/s` : `${(r / 1e3).toFixed(1)} k ${label}/s`);
+const perSec = (label: string) => (r: number) =>
+  r >= 1e5 ? `${(r / 1e6).toFixed(2)} M ${label}/s` : `${(r / 1e3).toFixed(1)} k ${label}/s`;
 const bytesPerSec = (size: number) => (r: number) => `${((r * size) / 1e9).toFixed(3)} GB/s`;
 
 function pseudoRandom(n: number, seed = 1): Buffer {
@@ -58,7 +59,10 @@ function pseudoRandom(n: number, seed = 1): Buffer {
 // a 128 KiB batch body as the bench writes it: 1 KiB messages of one repeated byte, each with its metadata
 function benchBatch(): Buffer {
   const value = Buffer.alloc(1024, 'x');
-  const entries: BatchEntry[] = Array.from({ length: 127 }, (_, i) => ({ metadata: { payloadSize: value.length, partitionKey: `k${i}`, sequenceId: i }, payload: value }));
+  const entries: BatchEntry[] = Array.from({ length: 127 }, (_, i) => ({
+    metadata: { payloadSize: value.length, partitionKey: `k${i}`, sequenceId: i },
+    payload: value,
+  }));
   return encodeBatch(entries);
 }
 
@@ -83,7 +87,11 @@ report('md5 routing, 32-char hex keys', (i) => md5Sum(uuidKeys[i % 1000]) % 4, p
 const batch = benchBatch();
 const random128 = pseudoRandom(128 << 10);
 const text128 = textLike(128 << 10);
-for (const [name, data] of [['bench batch', batch], ['random', random128], ['JSON-like text', text128]] as const) {
+for (const [name, data] of [
+  ['bench batch', batch],
+  ['random', random128],
+  ['JSON-like text', text128],
+] as const) {
   const ratio = data.length / lz4Codec.compress(data).length;
   report(`lz4 compress 128 KiB ${name} (ratio ${ratio.toFixed(2)})`, () => lz4Codec.compress(data).length, bytesPerSec(data.length));
 }
@@ -96,10 +104,27 @@ report(`crc32c 128 KiB (${crc32cImplementation})`, () => crc32c(random128), byte
 report('crc32c 1 KiB (typescript)', () => crc32cTypeScript(kib), bytesPerSec(1024));
 report('crc32c 128 KiB (typescript)', () => crc32cTypeScript(random128), bytesPerSec(random128.length));
 
-const metadata = encodeMessageMetadata({ producerName: 'standalone-0-42', sequenceId: 12345, publishTime: Date.now(), partitionKey: 'k42', uncompressedSize: 1024 });
+const metadata = encodeMessageMetadata({
+  producerName: 'standalone-0-42',
+  sequenceId: 12345,
+  publishTime: Date.now(),
+  partitionKey: 'k42',
+  uncompressedSize: 1024,
+});
 const payload = Buffer.alloc(1024, 'x');
-report('sendFrame, 1 KiB payload (unbatched send)', (i) => sendFrame({ producerId: 3, sequenceId: i }, metadata, payload)[0].length, perSec('frames'));
-report('sendFrame, 128 KiB payload (batch send)', (i) => sendFrame({ producerId: 3, sequenceId: i, numMessages: 127, highestSequenceId: i + 126 }, metadata, batch)[0].length, perSec('frames'));
-const entries: BatchEntry[] = Array.from({ length: 127 }, (_, i) => ({ metadata: { payloadSize: 1024, partitionKey: keys[i], sequenceId: i }, payload }));
+report(
+  'sendFrame, 1 KiB payload (unbatched send)',
+  (i) => sendFrame({ producerId: 3, sequenceId: i }, metadata, payload)[0].length,
+  perSec('frames'),
+);
+report(
+  'sendFrame, 128 KiB payload (batch send)',
+  (i) => sendFrame({ producerId: 3, sequenceId: i, numMessages: 127, highestSequenceId: i + 126 }, metadata, batch)[0].length,
+  perSec('frames'),
+);
+const entries: BatchEntry[] = Array.from({ length: 127 }, (_, i) => ({
+  metadata: { payloadSize: 1024, partitionKey: keys[i], sequenceId: i },
+  payload,
+}));
 report('encodeBatch, 127 x 1 KiB', () => encodeBatch(entries).length, perSec('batches'));
 report('decodeBatch, 127 x 1 KiB', () => decodeBatch(batch, 127).length, perSec('batches'));

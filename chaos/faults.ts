@@ -41,7 +41,13 @@ export function random(seed: number): () => number {
 }
 
 /** Unloads every partition every `everyMs` for `forMs`. */
-async function unloadStorm(broker: RestartableBroker, topic: string, partitions: number, f: { forMs: number; everyMs: number }, out: FaultOutcome): Promise<void> {
+async function unloadStorm(
+  broker: RestartableBroker,
+  topic: string,
+  partitions: number,
+  f: { forMs: number; everyMs: number },
+  out: FaultOutcome,
+): Promise<void> {
   const end = Date.now() + f.forMs;
   while (Date.now() < end) {
     const round = Date.now();
@@ -58,7 +64,14 @@ async function unloadStorm(broker: RestartableBroker, topic: string, partitions:
 }
 
 /** One probe per partition through produceSync: a wedged partition shows as a failed probe. */
-export async function probe(producer: Producer, adminUrl: string, topic: string, partitions: number, since: number, out: FaultOutcome): Promise<void> {
+export async function probe(
+  producer: Producer,
+  adminUrl: string,
+  topic: string,
+  partitions: number,
+  since: number,
+  out: FaultOutcome,
+): Promise<void> {
   const took = await Promise.all(
     Array.from({ length: partitions }, (_, p) =>
       producer.produceSync(topic, p, 'probe', Buffer.from(`probe|${p}`)).then(
@@ -105,7 +118,15 @@ export async function inflict(
   const outcomes: FaultOutcome[] = [];
   for (const f of faults) {
     await ledger.reached(f.at);
-    const out: FaultOutcome = { kind: f.kind, at: ledger.handed, downMs: 0, unloadErrors: 0, unloads: 0, recoveryMs: undefined, probeFailures: [] };
+    const out: FaultOutcome = {
+      kind: f.kind,
+      at: ledger.handed,
+      downMs: 0,
+      unloadErrors: 0,
+      unloads: 0,
+      recoveryMs: undefined,
+      probeFailures: [],
+    };
     outcomes.push(out);
     const t0 = Date.now();
     if (f.kind === 'kill') {

@@ -103,10 +103,13 @@ async function storedCount(adminUrl: string, topic: string): Promise<number> {
 export function memoryViolations(r: MemoryResult, s: Pick<MemorySpec, 'memoryLimitBytes' | 'slackBytes'>): string[] {
   const bad: string[] = [];
   if (r.growth > s.memoryLimitBytes + s.slackBytes) {
-    bad.push(`RSS grew ${(r.growth / 2 ** 20).toFixed(0)} MiB, over the ${(s.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB limit + ${(s.slackBytes / 2 ** 20).toFixed(0)} MiB`);
+    bad.push(
+      `RSS grew ${(r.growth / 2 ** 20).toFixed(0)} MiB, over the ${(s.memoryLimitBytes / 2 ** 20).toFixed(0)} MiB limit + ${(s.slackBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
   }
   if (r.neverSettled) bad.push(`${r.neverSettled} never settled`);
   const rejected = r.messages - r.resolved - r.neverSettled;
-  if (r.stored > r.resolved) bad.push(`${r.stored - r.resolved} stored beyond the ${r.resolved} resolved (${rejected} were reported failed)`);
+  if (r.stored > r.resolved)
+    bad.push(`${r.stored - r.resolved} stored beyond the ${r.resolved} resolved (${rejected} were reported failed)`);
   return bad;
 }

@@ -28,7 +28,16 @@ export interface Verdict {
 export class Tally {
   private readonly seen: Uint16Array;
   private readonly maxSeq: Int32Array;
-  readonly v: Verdict = { read: 0, others: 0, adminBacklog: undefined, lost: 0, duplicated: 0, orderViolations: 0, rejectedButStored: 0, examples: {} };
+  readonly v: Verdict = {
+    read: 0,
+    others: 0,
+    adminBacklog: undefined,
+    lost: 0,
+    duplicated: 0,
+    orderViolations: 0,
+    rejectedButStored: 0,
+    examples: {},
+  };
 
   constructor(
     private readonly run: string,

@@ -88,7 +88,10 @@ function faultsOf(name: string, messages: number, rnd: () => number): { faults: 
   if (name === 'kill') {
     // one kill per slice of the run, so they never pile up
     const k = num('kills');
-    return { faults: Array.from({ length: k }, (_, i) => ({ kind: 'kill', at: at((0.05 + i * 0.9) / k, (0.05 + (i + 1) * 0.9) / k) })), minDurationMs: 0 };
+    return {
+      faults: Array.from({ length: k }, (_, i) => ({ kind: 'kill', at: at((0.05 + i * 0.9) / k, (0.05 + (i + 1) * 0.9) / k) })),
+      minDurationMs: 0,
+    };
   }
   if (name === 'unload') {
     const forMs = num('storm-ms');
@@ -136,7 +139,11 @@ async function main(): Promise<number> {
   const brokers = new Map<string, Promise<RestartableBroker>>();
   const brokerFor = (name: string) => {
     const metadata = name === 'kill' ? 'zookeeper' : 'rocksdb';
-    if (!brokers.has(metadata)) brokers.set(metadata, startRestartablePulsar({ namespaces: ['public/default', 'public/chaos'], deduplicated: ['public/chaos'], metadata }));
+    if (!brokers.has(metadata))
+      brokers.set(
+        metadata,
+        startRestartablePulsar({ namespaces: ['public/default', 'public/chaos'], deduplicated: ['public/chaos'], metadata }),
+      );
     return brokers.get(metadata)!;
   };
   try {
@@ -156,7 +163,15 @@ async function main(): Promise<number> {
             settleMs: num('send-timeout-ms') + 60_000,
             readIdleMs: 15_000,
             log,
-            workload: { messages: num('messages'), keys: num('keys'), inFlight: num('in-flight'), payloadBytes: num('payload-bytes'), minDurationMs, stallMs: num('send-timeout-ms') * 2 + 60_000, maxMs: num('max-scenario-min') * 60_000 },
+            workload: {
+              messages: num('messages'),
+              keys: num('keys'),
+              inFlight: num('in-flight'),
+              payloadBytes: num('payload-bytes'),
+              minDurationMs,
+              stallMs: num('send-timeout-ms') * 2 + 60_000,
+              maxMs: num('max-scenario-min') * 60_000,
+            },
           });
           rows.push(r);
           failures.push(...violations(r).map((v) => `${name}/${mode}: ${v}`));
@@ -187,7 +202,14 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await Promise.all([...brokers.values()].map((b) => b.then((x) => x.stop(), () => undefined)));
+    await Promise.all(
+      [...brokers.values()].map((b) =>
+        b.then(
+          (x) => x.stop(),
+          () => undefined,
+        ),
+      ),
+    );
   }
   report();
   return failures.length ? 1 : 0;

@@ -8,7 +8,11 @@ import { drive, Ledger, WorkloadOptions } from './workload';
 // One scenario of a chaos run: a keyed workload through the public Producer while faults hit
 // the broker, then the topic read back and checked.
 
-export const MODES = { unbatched: {}, batched: { batchingEnabled: true }, 'batched+lz4': { batchingEnabled: true, compression: 'lz4' } } as const;
+export const MODES = {
+  unbatched: {},
+  batched: { batchingEnabled: true },
+  'batched+lz4': { batchingEnabled: true, compression: 'lz4' },
+} as const;
 export type Mode = keyof typeof MODES;
 
 export interface ScenarioSpec {
@@ -45,13 +49,23 @@ export interface ScenarioResult {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Resolves true when `p` settles within ms, false otherwise. */
-const within = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => true, () => true), sleep(ms).then(() => false)]);
+const within = (p: Promise<unknown>, ms: number) =>
+  Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    sleep(ms).then(() => false),
+  ]);
 
 export async function runScenario(broker: RestartableBroker, s: ScenarioSpec, extra: ProducerOptions = {}): Promise<ScenarioResult> {
   const t0 = Date.now();
   const topic = `persistent://public/chaos/chaos-${s.name}-${s.mode.replace('+', '-')}-${s.run}`;
   await createPartitionedTopic(broker.adminUrl, topic, s.partitions);
-  const producer = new Producer({ url: broker.serviceUrl, topics: [topic], sendTimeoutMs: s.sendTimeoutMs, ...MODES[s.mode], ...extra }, {});
+  const producer = new Producer(
+    { url: broker.serviceUrl, topics: [topic], sendTimeoutMs: s.sendTimeoutMs, ...MODES[s.mode], ...extra },
+    {},
+  );
   await producer.start();
   const ledger = new Ledger(s.workload.messages);
   const [, faults] = await Promise.all([
@@ -61,7 +75,10 @@ export async function runScenario(broker: RestartableBroker, s: ScenarioSpec, ex
   const neverSettled = await ledger.drain(s.settleMs);
   s.log(`  ${ledger.handed} handed over, ${ledger.resolved} resolved, ${neverSettled} never settled; closing the producer`);
   const closeHung = !(await within(producer.close(), 30_000));
-  const verdict = await verify(broker.serviceUrl, broker.adminUrl, topic, s.run, s.workload.keys, ledger, { idleMs: s.readIdleMs, deadlineMs: 300_000 });
+  const verdict = await verify(broker.serviceUrl, broker.adminUrl, topic, s.run, s.workload.keys, ledger, {
+    idleMs: s.readIdleMs,
+    deadlineMs: 300_000,
+  });
   return {
     name: s.name,
     mode: s.mode,

@@ -20,7 +20,21 @@ function recovery(r: ScenarioResult): string {
 }
 
 export function scenarioTable(rows: ScenarioResult[]): string {
-  const head = ['scenario', 'mode', 'sent', 'resolved', 'rejected (by code)', 'never settled', 'lost', 'duplicated', 'order violations', 'rejected but stored', 'read back (+probes) / admin entries', 'recovery (max)', 'broker down'];
+  const head = [
+    'scenario',
+    'mode',
+    'sent',
+    'resolved',
+    'rejected (by code)',
+    'never settled',
+    'lost',
+    'duplicated',
+    'order violations',
+    'rejected but stored',
+    'read back (+probes) / admin entries',
+    'recovery (max)',
+    'broker down',
+  ];
   const lines = rows.map((r) => [
     r.name + (r.stalled ? ' (stalled)' : '') + (r.cutShort ? ' (cut short)' : '') + (r.closeHung ? ' (close hung)' : ''),
     r.mode,
@@ -41,7 +55,15 @@ export function scenarioTable(rows: ScenarioResult[]): string {
 
 export function memoryTable(r: MemoryResult, limit: number): string {
   const head = ['messages', 'resolved', 'rejected (by code)', 'never settled', 'peak RSS growth', 'memory limit', 'stored after thaw'];
-  const row = [r.messages, r.resolved, codes(r.rejectedBy), r.neverSettled, mib(r.growth), r.limitHonoured ? mib(limit) : 'none (option unknown)', r.stored];
+  const row = [
+    r.messages,
+    r.resolved,
+    codes(r.rejectedBy),
+    r.neverSettled,
+    mib(r.growth),
+    r.limitHonoured ? mib(limit) : 'none (option unknown)',
+    r.stored,
+  ];
   return [head, head.map(() => '---'), row].map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
 

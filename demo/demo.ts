@@ -21,13 +21,17 @@ async function main(): Promise<void> {
   }
   const topic = process.env.CORTADO_TOPICS?.split(',')[0]?.trim() || `persistent://public/default/cortado-demo-${Date.now()}`;
   if (adminUrl) {
-    await createPartitionedTopic(adminUrl, topic, partitions).catch((e: Error) => console.log(`topic not created (${e.message.split('\n')[0]}); using it as it is`));
+    await createPartitionedTopic(adminUrl, topic, partitions).catch((e: Error) =>
+      console.log(`topic not created (${e.message.split('\n')[0]}); using it as it is`),
+    );
   }
   const producer = new Producer({ url, topics: [topic] });
   try {
     await producer.start();
     const n = producer.partitionsOf(topic)!;
-    console.log(`topic ${topic}: ${n} partition(s), strategy ${String(producer.config.partitionStrategy)}, ${producer.config.workerAllocation}`);
+    console.log(
+      `topic ${topic}: ${n} partition(s), strategy ${String(producer.config.partitionStrategy)}, ${producer.config.workerAllocation}`,
+    );
     const counts = new Array(n).fill(0);
     const t0 = process.hrtime.bigint();
     let done = 0;

@@ -122,10 +122,18 @@ export function unload(adminUrl: string, topic: string): Promise<void> {
 }
 
 /** Creates a durable subscription at `position` ('earliest' | 'latest') without a consumer. */
-export function createSubscription(adminUrl: string, topic: string, subscription: string, position: 'earliest' | 'latest' = 'latest'): Promise<void> {
+export function createSubscription(
+  adminUrl: string,
+  topic: string,
+  subscription: string,
+  position: 'earliest' | 'latest' = 'latest',
+): Promise<void> {
   // the body is the start message id: Java's MessageId.earliest (-1:-1) or latest (Long.MAX_VALUE twice)
   const max = '9223372036854775807';
-  const id = position === 'earliest' ? '{"ledgerId":-1,"entryId":-1,"partitionIndex":-1}' : `{"ledgerId":${max},"entryId":${max},"partitionIndex":-1}`;
+  const id =
+    position === 'earliest'
+      ? '{"ledgerId":-1,"entryId":-1,"partitionIndex":-1}'
+      : `{"ledgerId":${max},"entryId":${max},"partitionIndex":-1}`;
   return send(adminUrl, 'PUT', `${t(topic)}/subscription/${encodeURIComponent(subscription)}`, id);
 }
 
@@ -139,7 +147,10 @@ export function setNamespaceDeduplication(adminUrl: string, namespace: string, e
 
 /** Retention of a namespace in minutes and MB; -1 keeps everything forever. */
 export function setNamespaceRetention(adminUrl: string, namespace: string, minutes: number, sizeMB: number): Promise<void> {
-  return send(adminUrl, 'POST', `/admin/v2/namespaces/${namespace}/retention`, { retentionTimeInMinutes: minutes, retentionSizeInMB: sizeMB });
+  return send(adminUrl, 'POST', `/admin/v2/namespaces/${namespace}/retention`, {
+    retentionTimeInMinutes: minutes,
+    retentionSizeInMB: sizeMB,
+  });
 }
 
 /** Terminates a topic: no more writes; consumers hear of the end once they read everything. */

@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   const stop = (sig: NodeJS.Signals) => {
     console.log(`\n${sig}: stopping the cluster`);
     clearInterval(keepAlive);
-    void c.stop().then(() => process.exit(0), () => process.exit(1));
+    void c.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

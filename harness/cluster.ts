@@ -75,24 +75,44 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const zkp = start('zookeeper', ['zookeeper'], 'PULSAR_ZK_CONF', 'zookeeper.conf', {
-      dataDir: path.join(dir, 'zookeeper', 'data'),
-      clientPort: zkPort,
-      clientPortAddress: '127.0.0.1',
-      'admin.serverAddress': '127.0.0.1',
-      'admin.serverPort': zkAdmin,
-      'metricsProvider.httpPort': zkMetrics,
-    }, '-Xms64m -Xmx128m -XX:MaxDirectMemorySize=64m');
+    const zkp = start(
+      'zookeeper',
+      ['zookeeper'],
+      'PULSAR_ZK_CONF',
+      'zookeeper.conf',
+      {
+        dataDir: path.join(dir, 'zookeeper', 'data'),
+        clientPort: zkPort,
+        clientPortAddress: '127.0.0.1',
+        'admin.serverAddress': '127.0.0.1',
+        'admin.serverPort': zkAdmin,
+        'metricsProvider.httpPort': zkMetrics,
+      },
+      '-Xms64m -Xmx128m -XX:MaxDirectMemorySize=64m',
+    );
     const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     const webUrls = brokerPorts.map((b) => `127.0.0.1:${b.web}`).join(',');
     const initialize = (attempt: number) => {
       const p = startPulsarProcess({
         home,
         name: 'initialize-cluster-metadata',
-        args: ['initialize-cluster-metadata', '--cluster', CLUSTER_NAME, '--metadata-store', `zk:${zk}`, '--configuration-metadata-store', `zk:${zk}`,
-          '--web-service-url', `http://${webUrls}`, '--web-service-url-tls', `https://${webUrls}`,
-          '--broker-service-url', `pulsar://${brokerPorts.map((b) => `127.0.0.1:${b.service}`).join(',')}`,
-          '--broker-service-url-tls', `pulsar+ssl://${brokerPorts.map((b) => `127.0.0.1:${b.tls}`).join(',')}`],
+        args: [
+          'initialize-cluster-metadata',
+          '--cluster',
+          CLUSTER_NAME,
+          '--metadata-store',
+          `zk:${zk}`,
+          '--configuration-metadata-store',
+          `zk:${zk}`,
+          '--web-service-url',
+          `http://${webUrls}`,
+          '--web-service-url-tls',
+          `https://${webUrls}`,
+          '--broker-service-url',
+          `pulsar://${brokerPorts.map((b) => `127.0.0.1:${b.service}`).join(',')}`,
+          '--broker-service-url-tls',
+          `pulsar+ssl://${brokerPorts.map((b) => `127.0.0.1:${b.tls}`).join(',')}`,
+        ],
         dir: path.join(dir, `init-${attempt}`),
         env: {},
         mem: '-Xmx128m',
@@ -114,44 +134,58 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
     }
     await init.stop();
     log(`cluster metadata initialised after ${since()}`);
-    const bookie = start('bookie', ['bookie'], 'PULSAR_BOOKKEEPER_CONF', 'bookkeeper.conf', {
-      bookiePort: bkPort,
-      advertisedAddress: '127.0.0.1',
-      allowLoopback: true,
-      journalDirectory: path.join(dir, 'bookie', 'journal'),
-      ledgerDirectories: path.join(dir, 'bookie', 'ledgers'),
-      metadataServiceUri: `metadata-store:zk:${zk}`,
-      zkServers: zk,
-      prometheusStatsHttpPort: bkMetrics,
-      httpServerEnabled: true,
-      httpServerPort: bkHttp,
-      journalSyncData: false,
-    }, '-Xms128m -Xmx256m -XX:MaxDirectMemorySize=256m');
-    const brokers = brokerPorts.map((b, i) => {
-      const p = start(`broker${i + 1}`, ['broker'], 'PULSAR_BROKER_CONF', 'broker.conf', {
-        ...metadata,
-        ...tlsFiles,
-        clusterName: CLUSTER_NAME,
-        brokerServicePort: b.service,
-        brokerServicePortTls: b.tls,
-        webServicePort: b.web,
-        // a second listener for clients that ask for it by name (listenerName=external)
-        advertisedListeners: `internal:pulsar://127.0.0.1:${b.service},internal:pulsar+ssl://127.0.0.1:${b.tls},external:pulsar://127.0.0.1:${b.external}`,
-        internalListenerName: 'internal',
-        bindAddresses: `external:pulsar://127.0.0.1:${b.external}`,
-        bindAddress: '127.0.0.1',
+    const bookie = start(
+      'bookie',
+      ['bookie'],
+      'PULSAR_BOOKKEEPER_CONF',
+      'bookkeeper.conf',
+      {
+        bookiePort: bkPort,
         advertisedAddress: '127.0.0.1',
-        managedLedgerDefaultEnsembleSize: 1,
-        managedLedgerDefaultWriteQuorum: 1,
-        managedLedgerDefaultAckQuorum: 1,
-        brokerDeleteInactiveTopicsEnabled: false,
-        // a killed broker's bundles move after ~10 s instead of 30
-        metadataStoreSessionTimeoutMillis: 10_000,
-        // ownership changes only when a test asks for one
-        loadBalancerSheddingEnabled: false,
-        transactionCoordinatorEnabled: false,
-        ...opts.brokerConfig,
-      }, '-Xms128m -Xmx512m -XX:MaxDirectMemorySize=256m');
+        allowLoopback: true,
+        journalDirectory: path.join(dir, 'bookie', 'journal'),
+        ledgerDirectories: path.join(dir, 'bookie', 'ledgers'),
+        metadataServiceUri: `metadata-store:zk:${zk}`,
+        zkServers: zk,
+        prometheusStatsHttpPort: bkMetrics,
+        httpServerEnabled: true,
+        httpServerPort: bkHttp,
+        journalSyncData: false,
+      },
+      '-Xms128m -Xmx256m -XX:MaxDirectMemorySize=256m',
+    );
+    const brokers = brokerPorts.map((b, i) => {
+      const p = start(
+        `broker${i + 1}`,
+        ['broker'],
+        'PULSAR_BROKER_CONF',
+        'broker.conf',
+        {
+          ...metadata,
+          ...tlsFiles,
+          clusterName: CLUSTER_NAME,
+          brokerServicePort: b.service,
+          brokerServicePortTls: b.tls,
+          webServicePort: b.web,
+          // a second listener for clients that ask for it by name (listenerName=external)
+          advertisedListeners: `internal:pulsar://127.0.0.1:${b.service},internal:pulsar+ssl://127.0.0.1:${b.tls},external:pulsar://127.0.0.1:${b.external}`,
+          internalListenerName: 'internal',
+          bindAddresses: `external:pulsar://127.0.0.1:${b.external}`,
+          bindAddress: '127.0.0.1',
+          advertisedAddress: '127.0.0.1',
+          managedLedgerDefaultEnsembleSize: 1,
+          managedLedgerDefaultWriteQuorum: 1,
+          managedLedgerDefaultAckQuorum: 1,
+          brokerDeleteInactiveTopicsEnabled: false,
+          // a killed broker's bundles move after ~10 s instead of 30
+          metadataStoreSessionTimeoutMillis: 10_000,
+          // ownership changes only when a test asks for one
+          loadBalancerSheddingEnabled: false,
+          transactionCoordinatorEnabled: false,
+          ...opts.brokerConfig,
+        },
+        '-Xms128m -Xmx512m -XX:MaxDirectMemorySize=256m',
+      );
       return {
         id: `127.0.0.1:${b.web}`,
         serviceUrl: `pulsar://127.0.0.1:${b.service}`,
@@ -162,17 +196,24 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
         kill: () => p.kill(),
       };
     });
-    const proxy = start('proxy', ['proxy'], 'PULSAR_PROXY_CONF', 'proxy.conf', {
-      ...metadata,
-      ...tlsFiles,
-      clusterName: CLUSTER_NAME,
-      servicePort: pxPort,
-      servicePortTls: pxTls,
-      webServicePort: pxWeb,
-      bindAddress: '127.0.0.1',
-      advertisedAddress: '127.0.0.1',
-      brokerProxyAllowedTargetPorts: brokerPorts.flatMap((b) => [b.service, b.tls]).join(','),
-    }, '-Xms128m -Xmx256m -XX:MaxDirectMemorySize=256m');
+    const proxy = start(
+      'proxy',
+      ['proxy'],
+      'PULSAR_PROXY_CONF',
+      'proxy.conf',
+      {
+        ...metadata,
+        ...tlsFiles,
+        clusterName: CLUSTER_NAME,
+        servicePort: pxPort,
+        servicePortTls: pxTls,
+        webServicePort: pxWeb,
+        bindAddress: '127.0.0.1',
+        advertisedAddress: '127.0.0.1',
+        brokerProxyAllowedTargetPorts: brokerPorts.flatMap((b) => [b.service, b.tls]).join(','),
+      },
+      '-Xms128m -Xmx256m -XX:MaxDirectMemorySize=256m',
+    );
     await waitReady(bookie, () => httpOk(`http://127.0.0.1:${bkHttp}/api/v1/bookie/is_ready`), deadline);
     log(`bookie ready after ${since()}`);
     for (const b of brokers) {
@@ -181,7 +222,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<PulsarClu
     }
     await waitReady(proxy, () => httpOk(`http://127.0.0.1:${pxWeb}/admin/v2/clusters`), deadline);
     const startSeconds = (Date.now() - t0) / 1000;
-    log(`ready in ${startSeconds.toFixed(1)} s: brokers ${brokers.map((b) => b.serviceUrl).join(' ')}, proxy pulsar://127.0.0.1:${pxPort} (logs under ${dir})`);
+    log(
+      `ready in ${startSeconds.toFixed(1)} s: brokers ${brokers.map((b) => b.serviceUrl).join(' ')}, proxy pulsar://127.0.0.1:${pxPort} (logs under ${dir})`,
+    );
     let stopping: Promise<void> | undefined;
     return {
       brokers,

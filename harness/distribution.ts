@@ -18,7 +18,12 @@ export function cacheDir(): string {
 /** Where `mvn dependency:get` leaves the tarball (MAVEN_REPO overrides ~/.m2/repository). */
 export function tarballPath(): string {
   const repo = process.env.MAVEN_REPO || path.join(os.homedir(), '.m2', 'repository');
-  return path.join(repo, 'org/apache/pulsar/pulsar-server-distribution', PULSAR_VERSION, `pulsar-server-distribution-${PULSAR_VERSION}-bin.tar.gz`);
+  return path.join(
+    repo,
+    'org/apache/pulsar/pulsar-server-distribution',
+    PULSAR_VERSION,
+    `pulsar-server-distribution-${PULSAR_VERSION}-bin.tar.gz`,
+  );
 }
 
 function fetchTarball(log: (m: string) => void): string {
@@ -82,5 +87,7 @@ export function distributionUsable(dir = cacheDir()): boolean {
     }
   };
   if (!runs('java', '-version')) return false;
-  return fs.existsSync(path.join(dir, `apache-pulsar-${PULSAR_VERSION}`, 'bin', 'pulsar')) || fs.existsSync(tarballPath()) || runs('mvn', '-v');
+  return (
+    fs.existsSync(path.join(dir, `apache-pulsar-${PULSAR_VERSION}`, 'bin', 'pulsar')) || fs.existsSync(tarballPath()) || runs('mvn', '-v')
+  );
 }

@@ -58,7 +58,11 @@ function run(home: string, args: string[], timeoutSec: number, heap: string): Pr
       fs.rmSync(logDir, { recursive: true, force: true });
       const stdout = Buffer.concat(out).toString('utf8');
       if (timedOut) {
-        reject(new Error(`pulsar-client ${args[2]} gave no result in ${timeoutSec} s; stdout ends:\n${stdout.slice(-1500)}\nlog ends:\n${tailLines(log)}\n${err}`));
+        reject(
+          new Error(
+            `pulsar-client ${args[2]} gave no result in ${timeoutSec} s; stdout ends:\n${stdout.slice(-1500)}\nlog ends:\n${tailLines(log)}\n${err}`,
+          ),
+        );
       } else {
         resolve({ code, stdout, log: log + err });
       }
@@ -94,8 +98,21 @@ const EMPTY_PAYLOAD_CRASH = 'into array of length 0';
 export async function javaConsumeMessages(home: string, serviceUrl: string, topic: string, o: JavaConsumeOptions): Promise<JavaMessage[]> {
   const deadline = Date.now() + (o.timeoutSec ?? 90) * 1000;
   const got: JavaMessage[] = [];
-  const base = ['--url', serviceUrl, 'consume', '-s', o.subscription, '-p', o.position ?? 'Earliest', '-t', o.subscriptionType ?? 'Exclusive',
-    '-mc', String(o.maxPendingChunked ?? 20), '-pm', 'false']; // unpooled messages are byte[], which --hex dumps
+  const base = [
+    '--url',
+    serviceUrl,
+    'consume',
+    '-s',
+    o.subscription,
+    '-p',
+    o.position ?? 'Earliest',
+    '-t',
+    o.subscriptionType ?? 'Exclusive',
+    '-mc',
+    String(o.maxPendingChunked ?? 20),
+    '-pm',
+    'false',
+  ]; // unpooled messages are byte[], which --hex dumps
   const left = () => Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
   while (got.length < o.count) {
     const want = o.count - got.length;
@@ -149,7 +166,8 @@ export async function javaProduce(home: string, serviceUrl: string, topic: strin
   if (o.key) args.push('-k', o.key);
   for (const [k, v] of Object.entries(o.properties ?? {})) {
     // the tool splits each -p on '=' and reads two parts
-    if (!k || !v || k.includes('=') || v.includes('=')) throw new Error(`javaProduce: property ${k}=${v} cannot pass through pulsar-client`);
+    if (!k || !v || k.includes('=') || v.includes('='))
+      throw new Error(`javaProduce: property ${k}=${v} cannot pass through pulsar-client`);
     args.push('-p', `${k}=${v}`);
   }
   // payloads go through files so any bytes survive (-m would split on commas and re-encode)

@@ -71,7 +71,13 @@ export function parseConsumeOutput(stdout: string, hex = true): JavaMessage[] {
       }
       payload = Buffer.concat(parts, size);
     }
-    out.push({ payload, key: h[3] === 'null' ? null : h[3], properties: parseProperties(h[4]), publishTime: Number(h[1]), eventTime: Number(h[2]) });
+    out.push({
+      payload,
+      key: h[3] === 'null' ? null : h[3],
+      properties: parseProperties(h[4]),
+      publishTime: Number(h[1]),
+      eventTime: Number(h[2]),
+    });
   }
   return out;
 }

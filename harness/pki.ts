@@ -31,14 +31,48 @@ function openssl(dir: string, args: string[]): void {
 function leaf(dir: string, name: string, subject: string, ext: string): void {
   openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', subject, '-keyout', `${name}.key.pem`, '-out', `${name}.csr.pem`]);
   fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr.pem`, '-CA', 'ca.cert.pem', '-CAkey', 'ca.key.pem', '-CAcreateserial', '-days', '30', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.cert.pem`]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr.pem`,
+    '-CA',
+    'ca.cert.pem',
+    '-CAkey',
+    'ca.key.pem',
+    '-CAcreateserial',
+    '-days',
+    '30',
+    '-sha256',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.cert.pem`,
+  ]);
 }
 
 /** Writes a fresh PKI into `dir` (created if missing). */
 export function createPki(dir: string): Pki {
   fs.mkdirSync(dir, { recursive: true });
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=cortado-test-ca', '-keyout', 'ca.key.pem', '-out', 'ca.cert.pem',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '30',
+    '-subj',
+    '/CN=cortado-test-ca',
+    '-keyout',
+    'ca.key.pem',
+    '-out',
+    'ca.cert.pem',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   leaf(dir, 'server', '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
   leaf(dir, 'client', '/CN=mtls-client', 'extendedKeyUsage=clientAuth\n');
   leaf(dir, 'wrong-host', '/CN=other.invalid', 'subjectAltName=DNS:other.invalid\nextendedKeyUsage=serverAuth\n');

@@ -98,7 +98,10 @@ export async function waitReady(p: PulsarProcess, probe: () => Promise<boolean>,
 export async function waitExit(p: PulsarProcess, deadline: number): Promise<void> {
   while (p.group.exitCode() === undefined && Date.now() < deadline) await sleep(200);
   const code = p.group.exitCode();
-  if (code !== 0) throw new Error(`${p.name} ${code === undefined ? 'did not finish in time' : `exited with ${code}`}; last lines:\n${tail(p.logFile, 40)}`);
+  if (code !== 0)
+    throw new Error(
+      `${p.name} ${code === undefined ? 'did not finish in time' : `exited with ${code}`}; last lines:\n${tail(p.logFile, 40)}`,
+    );
 }
 
 /** GET `url` answers 2xx (and contains `text` when given). */

@@ -52,11 +52,15 @@ const BASE_CONFIG: Record<string, string | number | boolean> = {
 /** Distinct free loopback ports: all are held open together, so none is handed out twice. */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const s = net.createServer();
-      s.on('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const s = net.createServer();
+          s.on('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -136,7 +140,11 @@ export interface StandaloneLayout {
 export async function layoutStandalone(
   distribution: string,
   opts: StartOptions,
-  extra: { home?: (work: string) => string; config?: (ports: number[]) => Record<string, string | number | boolean>; env?: NodeJS.ProcessEnv } = {},
+  extra: {
+    home?: (work: string) => string;
+    config?: (ports: number[]) => Record<string, string | number | boolean>;
+    env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<StandaloneLayout> {
   const ports = await freePorts(4);
   const [brokerPort, webPort, bookiePort] = ports;
@@ -145,7 +153,12 @@ export async function layoutStandalone(
   const settings = { ...BASE_CONFIG, brokerServicePort: brokerPort, webServicePort: webPort, ...extra.config?.(ports), ...opts.config };
   // later keys win in a properties file; the stock file may end without a newline
   const stock = fs.readFileSync(path.join(distribution, 'conf', 'standalone.conf'), 'utf8');
-  fs.writeFileSync(conf, `${stock}\n${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+  fs.writeFileSync(
+    conf,
+    `${stock}\n${Object.entries(settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+  );
   return {
     home: extra.home?.(work) ?? distribution,
     work,
@@ -171,8 +184,20 @@ export async function layoutStandalone(
 export function launchStandalone(l: StandaloneLayout, wipe: boolean): Group {
   return startGroup(
     path.join(l.home, 'bin', 'pulsar'),
-    ['standalone', '--no-functions-worker', '--no-stream-storage', ...(wipe ? ['--wipe-data'] : []), '-c', l.conf,
-      '--metadata-dir', path.join(l.work, 'metadata'), '--bookkeeper-dir', path.join(l.work, 'bookkeeper'), '--bookkeeper-port', String(l.bookiePort)],
+    [
+      'standalone',
+      '--no-functions-worker',
+      '--no-stream-storage',
+      ...(wipe ? ['--wipe-data'] : []),
+      '-c',
+      l.conf,
+      '--metadata-dir',
+      path.join(l.work, 'metadata'),
+      '--bookkeeper-dir',
+      path.join(l.work, 'bookkeeper'),
+      '--bookkeeper-port',
+      String(l.bookiePort),
+    ],
     { cwd: l.home, logFile: l.logFile, scratchDir: l.work, env: l.env },
   );
 }

@@ -44,7 +44,8 @@ export interface RestartableOptions extends StartOptions {
 function privateHome(distribution: string, work: string): string {
   const home = path.join(work, 'home');
   fs.mkdirSync(path.join(home, 'bin'), { recursive: true });
-  for (const f of fs.readdirSync(path.join(distribution, 'bin'))) fs.symlinkSync(path.join(distribution, 'bin', f), path.join(home, 'bin', f));
+  for (const f of fs.readdirSync(path.join(distribution, 'bin')))
+    fs.symlinkSync(path.join(distribution, 'bin', f), path.join(home, 'bin', f));
   for (const d of ['conf', 'lib', 'instances']) fs.symlinkSync(path.join(distribution, d), path.join(home, d));
   return home;
 }
@@ -52,9 +53,10 @@ function privateHome(distribution: string, work: string): string {
 /** Infinite retention, so a topic without subscription is not trimmed at the ledger rollover each restart makes. */
 async function prepareNamespaces(adminUrl: string, o: RestartableOptions): Promise<void> {
   for (const ns of o.namespaces ?? ['public/default']) {
-    if (ns !== 'public/default') await createNamespace(adminUrl, ns).catch((e: Error) => {
-      if (!/409/.test(e.message)) throw e; // already there after a restart
-    });
+    if (ns !== 'public/default')
+      await createNamespace(adminUrl, ns).catch((e: Error) => {
+        if (!/409/.test(e.message)) throw e; // already there after a restart
+      });
     await setNamespaceRetention(adminUrl, ns, -1, -1);
     if (o.deduplicated?.includes(ns)) await setNamespaceDeduplication(adminUrl, ns, true);
   }
@@ -86,7 +88,9 @@ export async function startRestartablePulsar(o: RestartableOptions = {}): Promis
   };
   const ms = await boot(true);
   await prepareNamespaces(l.adminUrl, o);
-  log(`restartable standalone (${zk ? 'ZooKeeper' : 'RocksDB'} metadata) ready in ${(ms / 1000).toFixed(1)} s: ${l.serviceUrl} ${l.adminUrl} (log ${l.logFile})`);
+  log(
+    `restartable standalone (${zk ? 'ZooKeeper' : 'RocksDB'} metadata) ready in ${(ms / 1000).toFixed(1)} s: ${l.serviceUrl} ${l.adminUrl} (log ${l.logFile})`,
+  );
   const broker: RestartableBroker = {
     serviceUrl: l.serviceUrl,
     adminUrl: l.adminUrl,

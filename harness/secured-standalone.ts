@@ -31,13 +31,16 @@ export interface SecuredBroker {
 
 export const SUPER_USER = 'admin';
 
-export async function startSecuredBroker(opts: { refreshCheckSeconds?: number; log?: (l: string) => void; timeoutMs?: number } = {}): Promise<SecuredBroker> {
+export async function startSecuredBroker(
+  opts: { refreshCheckSeconds?: number; log?: (l: string) => void; timeoutMs?: number } = {},
+): Promise<SecuredBroker> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`[secured] ${l}\n`));
   const home = ensureDistribution(log);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cortado-secured-'));
   const t0 = Date.now();
   const pki = createPki(path.join(dir, 'pki'));
-  const token = (role: string, expiresInSec?: number, claims: Record<string, unknown> = {}) => signJwt(pki.jwtPrivateKey, { sub: role, ...claims }, expiresInSec);
+  const token = (role: string, expiresInSec?: number, claims: Record<string, unknown> = {}) =>
+    signJwt(pki.jwtPrivateKey, { sub: role, ...claims }, expiresInSec);
   const adminToken = token(SUPER_USER);
   const adminTokenFile = path.join(dir, 'admin.jwt');
   fs.writeFileSync(adminTokenFile, adminToken);
@@ -60,7 +63,8 @@ export async function startSecuredBroker(opts: { refreshCheckSeconds?: number; l
     tlsKeyFilePath: pki.serverKey,
     tlsTrustCertsFilePath: pki.caCert,
     authenticationEnabled: true,
-    authenticationProviders: 'org.apache.pulsar.broker.authentication.AuthenticationProviderToken,org.apache.pulsar.broker.authentication.AuthenticationProviderTls',
+    authenticationProviders:
+      'org.apache.pulsar.broker.authentication.AuthenticationProviderToken,org.apache.pulsar.broker.authentication.AuthenticationProviderTls',
     tokenSecretKey: '',
     // the broker loads a DER public key; tokens and the OAuth2 test issuer sign with its private half
     tokenPublicKey: `file://${pki.jwtPublicKeyDer}`,
@@ -73,8 +77,18 @@ export async function startSecuredBroker(opts: { refreshCheckSeconds?: number; l
   const p = startPulsarProcess({
     home,
     name: 'secured-standalone',
-    args: ['standalone', '--no-functions-worker', '--no-stream-storage', '--wipe-data', '-c', conf,
-      '--metadata-dir', path.join(sdir, 'metadata'), '--bookkeeper-dir', path.join(sdir, 'bookkeeper')],
+    args: [
+      'standalone',
+      '--no-functions-worker',
+      '--no-stream-storage',
+      '--wipe-data',
+      '-c',
+      conf,
+      '--metadata-dir',
+      path.join(sdir, 'metadata'),
+      '--bookkeeper-dir',
+      path.join(sdir, 'bookkeeper'),
+    ],
     dir: sdir,
     env: { PULSAR_STANDALONE_CONF: conf },
     mem: '-Xms256m -Xmx640m -XX:MaxDirectMemorySize=512m',
@@ -96,7 +110,11 @@ export async function startSecuredBroker(opts: { refreshCheckSeconds?: number; l
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitReady(p, () => httpOk(`${adminUrl}/admin/v2/namespaces/public`, 'public/default', { headers }), t0 + (opts.timeoutMs ?? 180_000));
+    await waitReady(
+      p,
+      () => httpOk(`${adminUrl}/admin/v2/namespaces/public`, 'public/default', { headers }),
+      t0 + (opts.timeoutMs ?? 180_000),
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -113,7 +131,8 @@ export async function startSecuredBroker(opts: { refreshCheckSeconds?: number; l
     refreshCheckSeconds,
     token,
     admin,
-    grant: async (role) => void (await admin('POST', `/admin/v2/namespaces/public/default/permissions/${encodeURIComponent(role)}`, ['produce', 'consume'])),
+    grant: async (role) =>
+      void (await admin('POST', `/admin/v2/namespaces/public/default/permissions/${encodeURIComponent(role)}`, ['produce', 'consume'])),
     startSeconds,
     stop: () => (stopping ??= stop()),
   };

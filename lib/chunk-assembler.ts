@@ -74,7 +74,8 @@ export class ChunkAssembler {
   expire(now = Date.now()): ChunkOutcome[] {
     const out: ChunkOutcome[] = [];
     for (const p of this.pending.values()) {
-      if (now - p.startedAt >= this.limits.expireMs) out.push(this.drop(p, `chunked message ${p.uuid} did not complete within ${this.limits.expireMs} ms`));
+      if (now - p.startedAt >= this.limits.expireMs)
+        out.push(this.drop(p, `chunked message ${p.uuid} did not complete within ${this.limits.expireMs} ms`));
     }
     return out;
   }

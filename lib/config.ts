@@ -32,10 +32,9 @@ export const clientShape = {
   ...securityShape,
 };
 
-const strategyOption = z.union(
-  [oneOf(STRATEGY_NAMES), z.custom<PartitionStrategy>((v) => typeof v === 'function')],
-  { error: `expected one of ${STRATEGY_NAMES.join('|')} or a function` },
-);
+const strategyOption = z.union([oneOf(STRATEGY_NAMES), z.custom<PartitionStrategy>((v) => typeof v === 'function')], {
+  error: `expected one of ${STRATEGY_NAMES.join('|')} or a function`,
+});
 
 /** Every producer knob, its type and default: read from CORTADO_<OPTION> and overridable in code. */
 export const producerShape = {

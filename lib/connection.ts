@@ -260,7 +260,14 @@ export class Connection extends EventEmitter {
     try {
       const authData = auth ? await auth.data() : undefined;
       if (this.closedWith) return;
-      this.socket.write(connectFrame({ clientVersion: this.options.clientVersion, authMethodName: auth?.methodName, authData, proxyToBrokerUrl: this.proxyToBrokerUrl }));
+      this.socket.write(
+        connectFrame({
+          clientVersion: this.options.clientVersion,
+          authMethodName: auth?.methodName,
+          authData,
+          proxyToBrokerUrl: this.proxyToBrokerUrl,
+        }),
+      );
     } catch (err) {
       this.emit('handshake-error', asAuthError(err, `credentials for ${this.key}`));
     }
@@ -273,7 +280,11 @@ export class Connection extends EventEmitter {
   private async answerAuthChallenge(): Promise<void> {
     const auth = this.options.auth;
     if (!auth) {
-      this.destroy(new AuthenticationError(`${this.key} asked for credentials (AUTH_CHALLENGE) but none are configured; set authToken, authTokenFile, OAuth2 or a TLS client certificate`));
+      this.destroy(
+        new AuthenticationError(
+          `${this.key} asked for credentials (AUTH_CHALLENGE) but none are configured; set authToken, authTokenFile, OAuth2 or a TLS client certificate`,
+        ),
+      );
       return;
     }
     try {
@@ -374,12 +385,19 @@ export class Connection extends EventEmitter {
   // One line and one diagnostics message per opened or closed connection.
   private observe(event: 'open' | 'close', error?: CortadoError): void {
     this.opened = true;
-    if (event === 'open') this.log.debug('connected to broker', { broker: this.key, serverVersion: this.serverVersion, protocolVersion: this.protocolVersion });
+    if (event === 'open')
+      this.log.debug('connected to broker', { broker: this.key, serverVersion: this.serverVersion, protocolVersion: this.protocolVersion });
     else if (error instanceof ClosedError) this.log.debug('connection closed', { broker: this.key });
     else this.log.warn('connection lost', { broker: this.key, error });
     publish(connectionChannel, () =>
       event === 'open'
-        ? { event, broker: this.key, serverVersion: this.serverVersion, protocolVersion: this.protocolVersion, maxMessageSize: this.maxMessageSize }
+        ? {
+            event,
+            broker: this.key,
+            serverVersion: this.serverVersion,
+            protocolVersion: this.protocolVersion,
+            maxMessageSize: this.maxMessageSize,
+          }
         : { event, broker: this.key, error },
     );
   }

@@ -51,7 +51,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     }
     this.config = parseConsumerConfig(rest, env);
     this.handler = handleMessages;
-    if (handleMessages) this.workers = new WorkerManager(this.config.workerAllocation, (name) => new HandlerWorker(name, this.host(handleMessages)));
+    if (handleMessages)
+      this.workers = new WorkerManager(this.config.workerAllocation, (name) => new HandlerWorker(name, this.host(handleMessages)));
   }
 
   start(): Promise<void> {
@@ -89,7 +90,11 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     };
     const pcs = Array.from(
       { length: n },
-      (_, i) => new PartitionConsumer(partitionTopicName(topic, i, count > 0), topic, i, { ...ctx, onStateChange: partitionEvents(this, topic, i) }),
+      (_, i) =>
+        new PartitionConsumer(partitionTopicName(topic, i, count > 0), topic, i, {
+          ...ctx,
+          onStateChange: partitionEvents(this, topic, i),
+        }),
     );
     for (const pc of pcs) this.consumers.set(pc.key, pc);
     await Promise.all(pcs.map((pc) => pc.start()));
@@ -150,7 +155,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   /** The next message (iterator form); waits until one arrives or the consumer closes. */
   receive(): Promise<IteratorResult<Message>> {
-    if (this.handler) return Promise.reject(new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated'));
+    if (this.handler)
+      return Promise.reject(new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated'));
     while (this.inbox.length > 0) {
       const m = this.inbox.shift()!;
       if (this.handOver(m)) return Promise.resolve({ value: m, done: false });
@@ -213,7 +219,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     for (const w of workers) w.stop();
     if (workers.some((w) => w.busy)) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all(workers.map((w) => w.idle())), new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      await Promise.race([
+        Promise.all(workers.map((w) => w.idle())),
+        new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now())))),
+      ]);
       clearTimeout(timer);
       const why = new ClosedError(`the consumer closed before this handler finished (closeTimeoutMs ${this.config.closeTimeoutMs})`);
       for (const w of workers) w.abandon(why);

@@ -145,7 +145,11 @@ export class QueueFullError extends CortadoError {
 /** A message handler did not finish within handlerTimeoutMs; its messages were negatively acknowledged. */
 export class HandlerTimeoutError extends CortadoError {
   constructor(readonly timeoutMs: number) {
-    super(`handler did not finish within ${timeoutMs} ms; its messages are redelivered (raise handlerTimeoutMs, or watch the handler's AbortSignal)`, 'HANDLER', true);
+    super(
+      `handler did not finish within ${timeoutMs} ms; its messages are redelivered (raise handlerTimeoutMs, or watch the handler's AbortSignal)`,
+      'HANDLER',
+      true,
+    );
   }
 }
 

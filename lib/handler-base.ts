@@ -206,7 +206,10 @@ export abstract class HandlerBase {
       }
       return;
     }
-    const e = err instanceof CortadoError ? err : new CortadoError(`registering on ${this.topicName} failed: ${String(err)}`, 'CONNECTION', false, { cause: err });
+    const e =
+      err instanceof CortadoError
+        ? err
+        : new CortadoError(`registering on ${this.topicName} failed: ${String(err)}`, 'CONNECTION', false, { cause: err });
     if (!isRetryable(e, this.everReady) || (w && Date.now() >= w.deadline)) {
       this.fail(w ? this.startError(e) : e);
       return;

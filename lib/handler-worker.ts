@@ -107,7 +107,13 @@ export class HandlerWorker {
   private takeRun(): Message[] {
     const first = this.queue[0];
     let n = 1;
-    while (n < this.queue.length && n < this.host.maxBatch && this.queue[n].topic === first.topic && this.queue[n].partition === first.partition) n++;
+    while (
+      n < this.queue.length &&
+      n < this.host.maxBatch &&
+      this.queue[n].topic === first.topic &&
+      this.queue[n].partition === first.partition
+    )
+      n++;
     return this.queue.splice(0, n);
   }
 

@@ -12,14 +12,7 @@ export { WORKER_ALLOCATIONS, ACCESS_MODES, BATCH_BUILDERS } from './config';
 export { SUBSCRIPTION_TYPES, INITIAL_POSITIONS } from './consumer-config';
 export { LOG_LEVELS } from './logger';
 export { CHANNELS } from './diagnostics';
-export type {
-  ChannelMessages,
-  ConnectionEvent,
-  LookupEvent,
-  HandlerStateEvent,
-  SendEvent,
-  ReceiveEvent,
-} from './diagnostics';
+export type { ChannelMessages, ConnectionEvent, LookupEvent, HandlerStateEvent, SendEvent, ReceiveEvent } from './diagnostics';
 export type { PartitionEvent, ReconnectingEvent, PartitionsChangedEvent, ProducerEventName, ConsumerEventName } from './events';
 export type * from './types';
 export type { TokenSupplier } from './auth/token';

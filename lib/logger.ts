@@ -43,8 +43,10 @@ export function redact(fields: LogFields, depth = 0): LogFields {
   for (const [k, v] of Object.entries(fields)) {
     if (SECRET_KEY.test(k) && v !== undefined) out[k] = '[redacted]';
     else if (typeof v === 'string') out[k] = v.replace(URL_USERINFO, '$1[redacted]@');
-    else if (v instanceof Error) out[k] = { name: v.name, message: v.message.replace(URL_USERINFO, '$1[redacted]@'), code: (v as { code?: unknown }).code };
-    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 1 && !(v instanceof Uint8Array)) out[k] = redact(v as LogFields, depth + 1);
+    else if (v instanceof Error)
+      out[k] = { name: v.name, message: v.message.replace(URL_USERINFO, '$1[redacted]@'), code: (v as { code?: unknown }).code };
+    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 1 && !(v instanceof Uint8Array))
+      out[k] = redact(v as LogFields, depth + 1);
     else out[k] = v;
   }
   return out;

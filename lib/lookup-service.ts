@@ -61,7 +61,12 @@ export class LookupService {
 
   /** PARTITIONED_METADATA: 0 means the topic is not partitioned. */
   partitionCount(topic: string): Promise<number> {
-    return this.observed(topic, 'partitionedMetadata', () => this.askPartitionCount(topic), (partitions) => ({ partitions }));
+    return this.observed(
+      topic,
+      'partitionedMetadata',
+      () => this.askPartitionCount(topic),
+      (partitions) => ({ partitions }),
+    );
   }
 
   /** LOOKUP, following Redirect answers with their authoritative flag, up to 20 times. */
@@ -76,7 +81,12 @@ export class LookupService {
   }
 
   // Logs and publishes (on cortado:lookup) one answered or failed question.
-  private async observed<T>(topic: string, event: LookupEvent['event'], ask: () => Promise<T>, describe: (r: T) => Partial<LookupEvent>): Promise<T> {
+  private async observed<T>(
+    topic: string,
+    event: LookupEvent['event'],
+    ask: () => Promise<T>,
+    describe: (r: T) => Partial<LookupEvent>,
+  ): Promise<T> {
     const t0 = performance.now();
     try {
       const r = await ask();
@@ -100,7 +110,9 @@ export class LookupService {
     const r = res.partitionMetadataResponse;
     if (r.response === 1) throw errorFromServer(r.error, r.message, `partitioned metadata of ${topic}`);
     if (r.partitions > MAX_PARTITIONS) {
-      throw new ProtocolError(`partitioned metadata of ${topic}: ${conn.key} reports ${r.partitions} partitions; cortado accepts 0 to ${MAX_PARTITIONS}`);
+      throw new ProtocolError(
+        `partitioned metadata of ${topic}: ${conn.key} reports ${r.partitions} partitions; cortado accepts 0 to ${MAX_PARTITIONS}`,
+      );
     }
     return r.partitions;
   }
@@ -118,7 +130,11 @@ export class LookupService {
       }
       if (r.response === LookupType.Connect && r.proxyThroughServiceUrl) {
         // the client-to-proxy hop keeps the service URL's TLS; the proxy wants only the broker's host:port
-        const target = parseServiceUrl((conn.address.tls && r.brokerServiceUrlTls) || r.brokerServiceUrl, 'lookup response', 'brokerServiceUrl')[0];
+        const target = parseServiceUrl(
+          (conn.address.tls && r.brokerServiceUrlTls) || r.brokerServiceUrl,
+          'lookup response',
+          'brokerServiceUrl',
+        )[0];
         return { address: conn.address, proxyToBrokerUrl: hostPort(target) };
       }
       const url = this.brokerUrl(conn, r, topic);

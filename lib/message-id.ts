@@ -57,7 +57,13 @@ export class MessageId implements MessageIdFields {
     const m = typeof text === 'string' ? TEXT.exec(text.trim()) : null;
     if (!m) throw new InvalidArgumentError(`not a message id: ${JSON.stringify(text)}; expected ledgerId:entryId:partition[:batchIndex]`);
     const n = (s: string, what: string, min: number) => checkId(Number(s), what, min);
-    return new MessageId(topic, n(m[3], 'partition', -1), n(m[1], 'ledgerId', 0), n(m[2], 'entryId', 0), m[4] === undefined ? undefined : n(m[4], 'batchIndex', 0));
+    return new MessageId(
+      topic,
+      n(m[3], 'partition', -1),
+      n(m[1], 'ledgerId', 0),
+      n(m[2], 'entryId', 0),
+      m[4] === undefined ? undefined : n(m[4], 'batchIndex', 0),
+    );
   }
 
   /** The protocol's MessageIdData bytes (ledgerId, entryId, partition when >= 0, batch_index when batched). */
@@ -79,7 +85,8 @@ export class MessageId implements MessageIdFields {
       throw new InvalidArgumentError(`not a serialized message id: ${(err as Error).message}`);
     }
     const has = (k: string) => Object.prototype.hasOwnProperty.call(d, k);
-    if (!has('ledgerId') || !has('entryId')) throw new InvalidArgumentError('not a serialized message id: ledgerId and entryId are required');
+    if (!has('ledgerId') || !has('entryId'))
+      throw new InvalidArgumentError('not a serialized message id: ledgerId and entryId are required');
     return new MessageId(topic, d.partition, d.ledgerId, d.entryId, d.batchIndex);
   }
 

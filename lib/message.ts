@@ -132,7 +132,9 @@ export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions 
   if (typeof opts !== 'object') throw new InvalidArgumentError(`send options must be an object, got ${describeType(opts)}`);
   for (const k in opts) {
     if (!MESSAGE_KEYS.has(k)) {
-      throw new InvalidArgumentError(`unknown send option ${JSON.stringify(k)}; send options are ${Object.keys(SEND_OPTION_KEYS).join(', ')}`);
+      throw new InvalidArgumentError(
+        `unknown send option ${JSON.stringify(k)}; send options are ${Object.keys(SEND_OPTION_KEYS).join(', ')}`,
+      );
     }
   }
   if (opts.orderingKey !== undefined) {
@@ -146,7 +148,9 @@ export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions 
     }
     out.properties = Object.entries(opts.properties).map(([k, v]) => {
       if (typeof v !== 'string') {
-        throw new InvalidArgumentError(`property ${JSON.stringify(k)} has a value of type ${describeType(v)}; property values must be strings`);
+        throw new InvalidArgumentError(
+          `property ${JSON.stringify(k)} has a value of type ${describeType(v)}; property values must be strings`,
+        );
       }
       return { key: k, value: v };
     });

@@ -6,11 +6,14 @@ const TRUE = new Set(['true', '1', 'yes', 'on']);
 const FALSE = new Set(['false', '0', 'no', 'off']);
 
 export const bool = () =>
-  z.preprocess((v) => {
-    if (typeof v !== 'string') return v;
-    const s = v.trim().toLowerCase();
-    return TRUE.has(s) ? true : FALSE.has(s) ? false : v;
-  }, z.boolean({ error: 'expected a boolean (true|false|1|0|yes|no)' }));
+  z.preprocess(
+    (v) => {
+      if (typeof v !== 'string') return v;
+      const s = v.trim().toLowerCase();
+      return TRUE.has(s) ? true : FALSE.has(s) ? false : v;
+    },
+    z.boolean({ error: 'expected a boolean (true|false|1|0|yes|no)' }),
+  );
 
 export const int = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(
@@ -24,7 +27,13 @@ export const int = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
 
 export const list = () =>
   z.preprocess(
-    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),
+    (v) =>
+      typeof v === 'string'
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0)
+        : v,
     z.array(z.string().min(1, { error: 'expected non-empty names' }), { error: 'expected a comma-separated list' }),
   );
 

@@ -2,7 +2,16 @@ import { decodeBatch } from '../protocol/batch';
 import { ackFrame, closeConsumerFrame, flowFrame, redeliverFrame, subscribeFrame } from '../protocol/commands';
 import { codecIfLoaded } from '../protocol/compression';
 import type { PayloadSection } from '../protocol/frame';
-import { AckType, AckValidationError, BaseCommand, decodeMessageMetadata, InitialPosition, MessageIdData, MessageMetadata, SubType } from '../protocol/proto';
+import {
+  AckType,
+  AckValidationError,
+  BaseCommand,
+  decodeMessageMetadata,
+  InitialPosition,
+  MessageIdData,
+  MessageMetadata,
+  SubType,
+} from '../protocol/proto';
 import { AckGroupingTracker } from './ack-grouping-tracker';
 import { ChunkAssembler, ChunkOutcome } from './chunk-assembler';
 import { Connection, ConsumerListener } from './connection';
@@ -62,7 +71,9 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
       maxPendingBytes: c.maxPendingChunkedBytes,
       expireMs: c.chunkExpireMs,
     });
-    this.acks = new AckGroupingTracker({ groupTimeMs: c.ackGroupTimeMs, maxGroupSize: c.ackGroupMaxSize }, (cumulative, ids) => this.writeAcks(cumulative, ids));
+    this.acks = new AckGroupingTracker({ groupTimeMs: c.ackGroupTimeMs, maxGroupSize: c.ackGroupMaxSize }, (cumulative, ids) =>
+      this.writeAcks(cumulative, ids),
+    );
   }
 
   protected async register(conn: Connection): Promise<void> {
@@ -143,13 +154,22 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     const m = cmd.message;
     const entry: MessageIdData = { ledgerId: m.messageId.ledgerId, entryId: m.messageId.entryId };
     if (!section.checksumOk) {
-      return this.reject(entry, AckValidationError.ChecksumMismatch, `entry ${entry.ledgerId}:${entry.entryId} failed its CRC-32C check`, Math.min(permitsOf(section.metadata), this.ctx.config.receiverQueueSize));
+      return this.reject(
+        entry,
+        AckValidationError.ChecksumMismatch,
+        `entry ${entry.ledgerId}:${entry.entryId} failed its CRC-32C check`,
+        Math.min(permitsOf(section.metadata), this.ctx.config.receiverQueueSize),
+      );
     }
     let md: MessageMetadata;
     try {
       md = decodeMessageMetadata(section.metadata);
     } catch (err) {
-      return this.reject(entry, AckValidationError.BatchDeSerializeError, `entry ${entry.ledgerId}:${entry.entryId} has undecodable metadata: ${(err as Error).message}`);
+      return this.reject(
+        entry,
+        AckValidationError.BatchDeSerializeError,
+        `entry ${entry.ledgerId}:${entry.entryId} has undecodable metadata: ${(err as Error).message}`,
+      );
     }
     const batched = hasOwn.call(md, 'numMessagesInBatch');
     // the broker counts a batch's permits per message
@@ -170,7 +190,8 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
       const codec = codecIfLoaded(md.compression);
       try {
         if (!codec) throw new Error(`codec ${md.compression} is not loaded`);
-        if ((md.uncompressedSize ?? 0) > MAX_UNCOMPRESSED) throw new Error(`uncompressed_size ${md.uncompressedSize} exceeds ${MAX_UNCOMPRESSED} bytes`);
+        if ((md.uncompressedSize ?? 0) > MAX_UNCOMPRESSED)
+          throw new Error(`uncompressed_size ${md.uncompressedSize} exceeds ${MAX_UNCOMPRESSED} bytes`);
         const out = codec.decompress(payload, md.uncompressedSize ?? 0);
         // messages carry Buffers; wrap the codec's bytes without copying them
         payload = Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
@@ -195,14 +216,29 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     try {
       parts = decodeBatch(payload, n);
     } catch (err) {
-      return this.reject(entry, AckValidationError.BatchDeSerializeError, `batch ${entry.ledgerId}:${entry.entryId} is malformed: ${(err as Error).message}`, n);
+      return this.reject(
+        entry,
+        AckValidationError.BatchDeSerializeError,
+        `batch ${entry.ledgerId}:${entry.entryId} is malformed: ${(err as Error).message}`,
+        n,
+      );
     }
     let skipped = 0;
     for (let i = 0; i < parts.length; i++) {
       const s = parts[i].metadata;
       // a message acknowledged from an earlier copy of this batch is not handed over again
       if (batch.acked > 0 && batch.ackedIndexes.has(i)) skipped++;
-      else msgs.push(new ReceivedMessage(fields, entry, i, s, parts[i].payload as Buffer, hasOwn.call(s, 'sequenceId') ? s.sequenceId! : md.sequenceId + i));
+      else
+        msgs.push(
+          new ReceivedMessage(
+            fields,
+            entry,
+            i,
+            s,
+            parts[i].payload as Buffer,
+            hasOwn.call(s, 'sequenceId') ? s.sequenceId! : md.sequenceId + i,
+          ),
+        );
     }
     if (skipped) this.returnPermits(skipped);
     if (msgs.length) this.ctx.deliver(this, msgs);
@@ -222,7 +258,11 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
 
   // Every chunk but the one completing a message gives its permit back at once, so a message of
   // more chunks than receiverQueueSize still completes (the Java client does the same).
-  private addChunk(md: MessageMetadata, entry: MessageIdData, payload: Uint8Array): { payload: Uint8Array; ids: MessageIdData[] } | undefined {
+  private addChunk(
+    md: MessageMetadata,
+    entry: MessageIdData,
+    payload: Uint8Array,
+  ): { payload: Uint8Array; ids: MessageIdData[] } | undefined {
     let whole: { payload: Uint8Array; ids: MessageIdData[] } | undefined;
     for (const o of this.chunks.add(md, entry, payload)) {
       if (o.kind === 'complete') whole = o;
@@ -361,7 +401,9 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     this.stopConsumerTimers();
     if (conn) {
       conn.removeConsumer(this.consumerId);
-      await conn.request((id) => closeConsumerFrame(this.consumerId, id), `closing the consumer on ${this.topicName}`).catch(() => undefined);
+      await conn
+        .request((id) => closeConsumerFrame(this.consumerId, id), `closing the consumer on ${this.topicName}`)
+        .catch(() => undefined);
     }
     this.finishClose(new ClosedError(`the consumer on ${this.topicName} was closed`));
   }

@@ -115,7 +115,13 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
     readonly partition: number,
     private readonly ctx: ProducerContext,
   ) {
-    super(topicName, { pool: ctx.pool, lookup: ctx.lookup, operationTimeoutMs: ctx.config.operationTimeoutMs, kind: 'producer', onStateChange: ctx.onStateChange });
+    super(topicName, {
+      pool: ctx.pool,
+      lookup: ctx.lookup,
+      operationTimeoutMs: ctx.config.operationTimeoutMs,
+      kind: 'producer',
+      onStateChange: ctx.onStateChange,
+    });
     const c = ctx.config;
     this.nextSequenceId = c.initialSequenceId !== undefined ? c.initialSequenceId + 1 : 0;
     if (c.batchingEnabled) {
@@ -244,7 +250,8 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
   protected release(conn: Connection, _err: unknown): void {
     conn.removeProducer(this.producerId);
     // the broker may hold a producer for a request that timed out or completed too late: close it (the broker answers success for unknown ids)
-    if (!conn.closed) conn.request((id) => closeProducerFrame(this.producerId, id), `releasing the producer on ${this.topicName}`).catch(() => undefined);
+    if (!conn.closed)
+      conn.request((id) => closeProducerFrame(this.producerId, id), `releasing the producer on ${this.topicName}`).catch(() => undefined);
   }
 
   protected becameReady(): void {
@@ -459,7 +466,8 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
     if (!entry) return;
     if (r.sequenceId !== entry.lo) {
       // a receipt for a send behind the head means an earlier one was lost: resend everything on a new connection (as the references do)
-      if (this.indexOf(r.sequenceId, true) > this.head) this.dropConnection(`a receipt for sequence id ${r.sequenceId} overtook ${entry.lo}`);
+      if (this.indexOf(r.sequenceId, true) > this.head)
+        this.dropConnection(`a receipt for sequence id ${r.sequenceId} overtook ${entry.lo}`);
       // else the answer to a send that already timed out
       return;
     }
@@ -503,11 +511,18 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
     if (!entryIntact(entry)) {
       return this.removeEntry(
         i,
-        new ChecksumError(`the message with sequence id ${sequenceId} to ${this.topicName} changed after it was handed over (its Buffer was reused); it was not stored`),
+        new ChecksumError(
+          `the message with sequence id ${sequenceId} to ${this.topicName} changed after it was handed over (its Buffer was reused); it was not stored`,
+        ),
       );
     }
     if (++entry.checksumResends > MAX_CHECKSUM_RESENDS) {
-      return this.removeEntry(i, new ChecksumError(`the broker refused the checksum of sequence id ${sequenceId} on ${this.topicName} ${MAX_CHECKSUM_RESENDS + 1} times although the bytes are intact`));
+      return this.removeEntry(
+        i,
+        new ChecksumError(
+          `the broker refused the checksum of sequence id ${sequenceId} on ${this.topicName} ${MAX_CHECKSUM_RESENDS + 1} times although the bytes are intact`,
+        ),
+      );
     }
     // damaged on the way: everything from here goes again, in order
     this.dropConnection(`the broker saw a bad checksum for sequence id ${sequenceId}`);
@@ -657,7 +672,7 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
 
   private checkFlushed(): void {
     const oldest = this.oldestUnsettled();
-    for (let i = 0; i < this.flushWaiters.length; ) {
+    for (let i = 0; i < this.flushWaiters.length;) {
       const w = this.flushWaiters[i];
       if (w.upTo < oldest) {
         this.flushWaiters.splice(i, 1);

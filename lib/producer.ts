@@ -121,7 +121,9 @@ export class Producer extends EventEmitter<ProducerEvents> {
       if (n === 2 && !Array.isArray(args[1])) {
         const topic = this.config.topics[0];
         if (!topic) {
-          throw new InvalidArgumentError('produceSync(key, value) sends to the first configured topic, but none is configured; set CORTADO_TOPICS or the topics option, or call produceSync(topic, key, value)');
+          throw new InvalidArgumentError(
+            'produceSync(key, value) sends to the first configured topic, but none is configured; set CORTADO_TOPICS or the topics option, or call produceSync(topic, key, value)',
+          );
         }
         return this.sendOne(topic, undefined, args[0] as KeyInput, args[1], undefined);
       }
@@ -129,7 +131,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
       if (typeof topic !== 'string' || topic.length === 0) {
         throw new InvalidArgumentError(`topic must be a non-empty string, got ${describeType(topic)}`);
       }
-      if ((n === 2 || n === 3) && Array.isArray(args[1])) return this.sendList(topic, args[1] as ProduceMessage[], args[2] as SendOptions | undefined);
+      if ((n === 2 || n === 3) && Array.isArray(args[1]))
+        return this.sendList(topic, args[1] as ProduceMessage[], args[2] as SendOptions | undefined);
       if (n === 3) return this.sendOne(topic, undefined, args[1] as KeyInput, args[2], undefined);
       if (n === 4 && typeof args[1] === 'number') return this.sendOne(topic, args[1], args[2] as KeyInput, args[3], undefined);
       if (n === 4) return this.sendOne(topic, undefined, args[1] as KeyInput, args[2], args[3] as SendOptions);
@@ -172,7 +175,13 @@ export class Producer extends EventEmitter<ProducerEvents> {
     return Promise.all(sends);
   }
 
-  private async sendOne(topic: string, partition: number | undefined, key: KeyInput, value: unknown, options: SendOptions | undefined): Promise<MessageId> {
+  private async sendOne(
+    topic: string,
+    partition: number | undefined,
+    key: KeyInput,
+    value: unknown,
+    options: SendOptions | undefined,
+  ): Promise<MessageId> {
     const state = this.topics.get(topic) ?? (await this.discover(topic, options));
     const p = partition ?? this.route(topic, state, key, { key, value: value as Value }, options);
     if (partition !== undefined && !checkPartition(partition, state.partitions)) {
@@ -187,7 +196,9 @@ export class Producer extends EventEmitter<ProducerEvents> {
     try {
       p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, m.value as Value);
     } catch (err) {
-      throw new PartitionStrategyError(`the partition strategy threw for topic ${topic}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      throw new PartitionStrategyError(`the partition strategy threw for topic ${topic}: ${(err as Error)?.message ?? String(err)}`, {
+        cause: err,
+      });
     }
     if (!checkPartition(p, state.partitions)) {
       throw new PartitionStrategyError(
@@ -205,14 +216,24 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (timeout === 0) return found;
     return new Promise<TopicState>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new TimeoutError(`send to ${topic} timed out after ${timeout} ms while looking the topic up and registering its producers`)),
+        () =>
+          reject(
+            new TimeoutError(`send to ${topic} timed out after ${timeout} ms while looking the topic up and registering its producers`),
+          ),
         timeout,
       );
       found.then(resolve, reject).finally(() => clearTimeout(timer));
     });
   }
 
-  private enqueue(topic: string, state: TopicState, partition: number, key: KeyInput, value: unknown, options: SendOptions | undefined): Promise<MessageId> {
+  private enqueue(
+    topic: string,
+    state: TopicState,
+    partition: number,
+    key: KeyInput,
+    value: unknown,
+    options: SendOptions | undefined,
+  ): Promise<MessageId> {
     if (this.closed) return Promise.reject(new ClosedError('the producer is closed'));
     const schemaType = this.config.schema?.type;
     const encoded = schemaType ? encodeSchemaValue(schemaType, value) : undefined;
@@ -353,10 +374,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     // what was handed over settles first, within its send timeout (or operationTimeoutMs when sends never time out)
     const bound = Math.max(this.config.sendTimeoutMs, this.config.operationTimeoutMs);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(producers.map((p) => p.whenFlushed())),
-      new Promise<void>((r) => (timer = setTimeout(r, bound))),
-    ]);
+    await Promise.race([Promise.all(producers.map((p) => p.whenFlushed())), new Promise<void>((r) => (timer = setTimeout(r, bound)))]);
     clearTimeout(timer);
     await Promise.all(producers.map((p) => p.close()));
     // messages still waiting in a worker's line now fail with the producers' ClosedError

@@ -72,7 +72,14 @@ export class ReceivedMessage implements Message {
   readonly schemaVersion: Buffer | undefined;
   readonly [ACK]: EntryHandle;
 
-  constructor(e: EntryFields, id: MessageIdData, batchIndex: number | undefined, md: PerMessageMetadata, value: Buffer, sequenceId: number) {
+  constructor(
+    e: EntryFields,
+    id: MessageIdData,
+    batchIndex: number | undefined,
+    md: PerMessageMetadata,
+    value: Buffer,
+    sequenceId: number,
+  ) {
     this.topic = e.topic;
     this.partition = e.partition;
     this.messageId = new MessageId(e.topic, e.partition, id.ledgerId, id.entryId, batchIndex);

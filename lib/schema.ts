@@ -4,9 +4,19 @@ import { InvalidArgumentError, SchemaError } from './errors';
 
 /** Schema type names and their protocol numbers (from the generated enum); Bytes registers no schema. */
 export const SCHEMA_TYPES = {
-  Bytes: -1, String: SchemaType.String, Json: SchemaType.Json, Avro: SchemaType.Avro, Bool: SchemaType.Bool,
-  Int8: SchemaType.Int8, Int16: SchemaType.Int16, Int32: SchemaType.Int32, Int64: SchemaType.Int64,
-  Float: SchemaType.Float, Double: SchemaType.Double, Date: SchemaType.Date, Time: SchemaType.Time,
+  Bytes: -1,
+  String: SchemaType.String,
+  Json: SchemaType.Json,
+  Avro: SchemaType.Avro,
+  Bool: SchemaType.Bool,
+  Int8: SchemaType.Int8,
+  Int16: SchemaType.Int16,
+  Int32: SchemaType.Int32,
+  Int64: SchemaType.Int64,
+  Float: SchemaType.Float,
+  Double: SchemaType.Double,
+  Date: SchemaType.Date,
+  Time: SchemaType.Time,
   Timestamp: SchemaType.Timestamp,
 } as const;
 export type SchemaTypeName = keyof typeof SCHEMA_TYPES;
@@ -95,7 +105,9 @@ const FIXED: Partial<Record<SchemaTypeName, [number, (b: Buffer, v: number | big
 /** Encodes an app value for a schema type; undefined leaves the value to the plain byte rules. */
 export function encodeSchemaValue(type: SchemaTypeName, value: unknown): Uint8Array | undefined {
   if (type === 'Json') {
-    return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) ? Buffer.from(JSON.stringify(value), 'utf8') : undefined;
+    return typeof value === 'object' && value !== null && !(value instanceof Uint8Array)
+      ? Buffer.from(JSON.stringify(value), 'utf8')
+      : undefined;
   }
   if (type === 'Bool') return typeof value === 'boolean' ? Uint8Array.of(value ? 1 : 0) : undefined;
   const fixed = FIXED[type];

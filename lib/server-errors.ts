@@ -1,7 +1,21 @@
 import { ServerError, ServerErrorNames } from '../protocol/proto';
-import { AuthenticationError, AuthorizationError, BrokerError, CortadoError, ProducerBusyError, ProducerFencedError, SchemaError, TopicError } from './errors';
+import {
+  AuthenticationError,
+  AuthorizationError,
+  BrokerError,
+  CortadoError,
+  ProducerBusyError,
+  ProducerFencedError,
+  SchemaError,
+  TopicError,
+} from './errors';
 
-const RETRIABLE = new Set<number>([ServerError.ServiceNotReady, ServerError.TooManyRequests, ServerError.MetadataError, ServerError.PersistenceError]);
+const RETRIABLE = new Set<number>([
+  ServerError.ServiceNotReady,
+  ServerError.TooManyRequests,
+  ServerError.MetadataError,
+  ServerError.PersistenceError,
+]);
 
 /** Turns a broker's ServerError code and message into the matching typed error. */
 export function errorFromServer(code: number, message: string, context: string): CortadoError {

@@ -44,7 +44,10 @@ export function partitionedMetadataFrame(topic: string, requestId: number): Buff
 
 // LOOKUP: topic, request_id, authoritative, advertised_listener_name (which of the broker's listeners to answer with)
 export function lookupFrame(topic: string, requestId: number, authoritative: boolean, listenerName?: string): Buffer {
-  return encodeCommandFrame({ type: CommandType.LOOKUP, lookupTopic: { topic, requestId, authoritative, advertisedListenerName: listenerName } });
+  return encodeCommandFrame({
+    type: CommandType.LOOKUP,
+    lookupTopic: { topic, requestId, authoritative, advertisedListenerName: listenerName },
+  });
 }
 
 export interface ProducerArgs {

@@ -54,7 +54,7 @@ export function crc32cTypeScript(data: Uint8Array, start = 0, end = data.length,
         T[768 + (e & 0xff)] ^
         T[512 + ((e >>> 8) & 0xff)] ^
         T[256 + ((e >>> 16) & 0xff)] ^
-        T[(e >>> 24)];
+        T[e >>> 24];
     }
   }
   for (; i < end; i++) c = T[(c ^ data[i]) & 0xff] ^ (c >>> 8);
@@ -69,6 +69,8 @@ const NATIVE_FROM = 384;
 // the optional package, taken only when it gives the standard check values, whole and continued
 function loadNative(): NativeCrc | undefined {
   try {
+    // a require, not an import: the package is optional and may be absent
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const f = (require('@node-rs/crc32') as { crc32c: (data: Uint8Array, initial?: number) => number }).crc32c;
     const check = Buffer.from('123456789');
     const ok = f(check, 0) >>> 0 === 0xe3069283 && f(check.subarray(4), f(check.subarray(0, 4), 0)) >>> 0 === 0xe3069283;

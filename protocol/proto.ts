@@ -104,7 +104,8 @@ export function decodeBaseCommand(bytes: Uint8Array): BaseCommand {
   const cmd = decodeAs<BaseCommand>((b) => pb.BaseCommand.decode(b), 'command', bytes);
   if (!Object.prototype.hasOwnProperty.call(cmd, 'type')) throw new FrameError('command has no type', 'malformed');
   const field = EMPTY_COMMANDS.has(cmd.type) ? undefined : SUB_COMMAND_FIELD.get(cmd.type);
-  if (field && (cmd as unknown as Record<string, unknown>)[field] == null) throw new FrameError(`${CommandType[cmd.type]} command carries no ${field}`, 'malformed');
+  if (field && (cmd as unknown as Record<string, unknown>)[field] == null)
+    throw new FrameError(`${CommandType[cmd.type]} command carries no ${field}`, 'malformed');
   return cmd;
 }
 

@@ -15,8 +15,12 @@ export interface SendArgs {
 
 /** Whether every field fits the hand encoder (non-negative integers, num_messages an int32); others go through protobufjs. */
 export function handEncodable(a: SendArgs): boolean {
-  return isVarint(a.producerId) && isVarint(a.sequenceId) && (a.numMessages == null || isInt32Varint(a.numMessages)) &&
-    (a.highestSequenceId == null || isVarint(a.highestSequenceId));
+  return (
+    isVarint(a.producerId) &&
+    isVarint(a.sequenceId) &&
+    (a.numMessages == null || isInt32Varint(a.numMessages)) &&
+    (a.highestSequenceId == null || isVarint(a.highestSequenceId))
+  );
 }
 
 function sendSize(a: SendArgs): number {

@@ -9,7 +9,9 @@ import { isInt32Varint, isVarint, utf8Length, varintSize, writeUtf8, writeVarint
 
 /** Whether the hand encoder can write md (non-negative integers, payload_size an int32); else protobufjs does. */
 export function handEncodable(md: SingleMessageMetadata): boolean {
-  return isInt32Varint(md.payloadSize) && (md.eventTime == null || isVarint(md.eventTime)) && (md.sequenceId == null || isVarint(md.sequenceId));
+  return (
+    isInt32Varint(md.payloadSize) && (md.eventTime == null || isVarint(md.eventTime)) && (md.sequenceId == null || isVarint(md.sequenceId))
+  );
 }
 
 function keyValueSize(key: string | undefined, value: string | undefined): number {
@@ -161,8 +163,7 @@ function skip(wireType: number, end: number): void {
   else if (wireType === 2) {
     const n = readLength(end);
     ro += n;
-  }
-  else if (wireType === 5) ro += 4;
+  } else if (wireType === 5) ro += 4;
   else fail(`wire type ${wireType} cannot be skipped`);
   if (ro > end) fail('a field overruns the metadata');
 }
@@ -193,17 +194,41 @@ export function readSingleMetadata(buf: Buffer, start: number, end: number): Sin
   while (ro < end) {
     const tag = readVarint(end);
     switch (tag) {
-      case 0x0a: md.properties!.push(readKeyValue(end)); break;
-      case 0x12: md.partitionKey = readString(end); break;
-      case 0x18: md.payloadSize = readInt32(end); break;
-      case 0x20: md.compactedOut = readBool(end); break;
-      case 0x28: md.eventTime = readVarint(end); break;
-      case 0x30: md.partitionKeyB64Encoded = readBool(end); break;
-      case 0x3a: { const n = readLength(end); md.orderingKey = buf.subarray(ro, ro + n); ro += n; break; }
-      case 0x40: md.sequenceId = readVarint(end); break;
-      case 0x48: md.nullValue = readBool(end); break;
-      case 0x50: md.nullPartitionKey = readBool(end); break;
-      default: skip(tag & 7, end);
+      case 0x0a:
+        md.properties!.push(readKeyValue(end));
+        break;
+      case 0x12:
+        md.partitionKey = readString(end);
+        break;
+      case 0x18:
+        md.payloadSize = readInt32(end);
+        break;
+      case 0x20:
+        md.compactedOut = readBool(end);
+        break;
+      case 0x28:
+        md.eventTime = readVarint(end);
+        break;
+      case 0x30:
+        md.partitionKeyB64Encoded = readBool(end);
+        break;
+      case 0x3a: {
+        const n = readLength(end);
+        md.orderingKey = buf.subarray(ro, ro + n);
+        ro += n;
+        break;
+      }
+      case 0x40:
+        md.sequenceId = readVarint(end);
+        break;
+      case 0x48:
+        md.nullValue = readBool(end);
+        break;
+      case 0x50:
+        md.nullPartitionKey = readBool(end);
+        break;
+      default:
+        skip(tag & 7, end);
     }
   }
   rb = EMPTY;

@@ -28,8 +28,19 @@ async function main() {
   if (Math.min(mtime(js), mtime(dts)) < inputs) {
     fs.mkdirSync(outDir, { recursive: true });
     const common = [
-      '-t', 'static-module', '-w', path.join(__dirname, 'pbjs-wrapper.js'), '--dependency', 'protobufjs/minimal',
-      '--force-number', '--no-create', '--no-verify', '--no-convert', '--no-delimited', '--no-typeurl', '--no-service',
+      '-t',
+      'static-module',
+      '-w',
+      path.join(__dirname, 'pbjs-wrapper.js'),
+      '--dependency',
+      'protobufjs/minimal',
+      '--force-number',
+      '--no-create',
+      '--no-verify',
+      '--no-convert',
+      '--no-delimited',
+      '--no-typeurl',
+      '--no-service',
     ];
     // pbts reads the JSDoc of a commented build; the runtime module carries no comments (smaller, faster to load)
     const commented = path.join(outDir, 'pulsar.commented.js');

@@ -17,7 +17,16 @@ export { murmur2, murmur2Of } from './murmur2';
 export { boostHash64Low, boostHashOf } from './boost-hash';
 export { pulsarKey } from './pulsar-key';
 
-export const STRATEGY_NAMES = ['md5', 'round_robin', 'random', 'murmur3_32', 'java_string_hash', 'phash2', 'murmur2', 'boost_hash'] as const;
+export const STRATEGY_NAMES = [
+  'md5',
+  'round_robin',
+  'random',
+  'murmur3_32',
+  'java_string_hash',
+  'phash2',
+  'murmur2',
+  'boost_hash',
+] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** Every named partition strategy. */

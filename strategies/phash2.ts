@@ -15,7 +15,7 @@ function blockHash(k: Uint8Array, length: number, initval: number): number {
   let c = initval | 0;
   let i = 0;
   // one loop, so the mix is written once: full blocks first, then the padded tail block
-  for (let last = false; !last; ) {
+  for (let last = false; !last;) {
     if (length - i >= 12) {
       a = (a + (k[i] | (k[i + 1] << 8) | (k[i + 2] << 16) | (k[i + 3] << 24))) | 0;
       b = (b + (k[i + 4] | (k[i + 5] << 8) | (k[i + 6] << 16) | (k[i + 7] << 24))) | 0;

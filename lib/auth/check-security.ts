@@ -52,8 +52,14 @@ function checkKey(origin: OriginOf, option: string, pem: string): void {
 }
 
 /** One PEM from its text option or its file option (both set is ambiguous). */
-function pemOf(s: SecuritySettings, origin: OriginOf, text: 'tlsCa' | 'tlsCert' | 'tlsKey', file: 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile'): { pem: string; option: string } | undefined {
-  if (s[text] !== undefined && s[file] !== undefined) throw fail(origin, text, `set either ${envNameOf(text)} or ${envNameOf(file)}, not both`);
+function pemOf(
+  s: SecuritySettings,
+  origin: OriginOf,
+  text: 'tlsCa' | 'tlsCert' | 'tlsKey',
+  file: 'tlsCaFile' | 'tlsCertFile' | 'tlsKeyFile',
+): { pem: string; option: string } | undefined {
+  if (s[text] !== undefined && s[file] !== undefined)
+    throw fail(origin, text, `set either ${envNameOf(text)} or ${envNameOf(file)}, not both`);
   if (s[text] !== undefined) return { pem: s[text]!, option: text };
   if (s[file] !== undefined) return { pem: readOptionFile(origin, file, s[file]!), option: file };
   return undefined;
@@ -67,8 +73,10 @@ export function loadTlsMaterial(s: SecuritySettings, origin: OriginOf = envOrigi
   if (ca) checkCertificates(origin, ca.option, ca.pem);
   if (cert) checkCertificates(origin, cert.option, cert.pem);
   if (key) checkKey(origin, key.option, key.pem);
-  if (cert && !key) throw fail(origin, cert.option, `a client certificate needs its key: set ${envNameOf('tlsKey')} or ${envNameOf('tlsKeyFile')}`);
-  if (key && !cert) throw fail(origin, key.option, `a client key needs its certificate: set ${envNameOf('tlsCert')} or ${envNameOf('tlsCertFile')}`);
+  if (cert && !key)
+    throw fail(origin, cert.option, `a client certificate needs its key: set ${envNameOf('tlsKey')} or ${envNameOf('tlsKeyFile')}`);
+  if (key && !cert)
+    throw fail(origin, key.option, `a client key needs its certificate: set ${envNameOf('tlsCert')} or ${envNameOf('tlsCertFile')}`);
   return { ca: ca?.pem, cert: cert?.pem, key: key?.pem };
 }
 
@@ -79,7 +87,8 @@ function checkUrl(origin: OriginOf, option: string, url: string): void {
   } catch {
     throw fail(origin, option, `${JSON.stringify(url)} is not a URL; expected https://issuer.example (http:// only for local tests)`, url);
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw fail(origin, option, `scheme ${u.protocol} is not allowed; expected https:// or http://`, url);
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    throw fail(origin, option, `scheme ${u.protocol} is not allowed; expected https:// or http://`, url);
 }
 
 /**
@@ -98,10 +107,17 @@ export function checkSecurity(s: SecuritySettings, origin: OriginOf = envOrigin)
   if (s.authToken !== undefined && s.authToken.trim() === '') throw fail(origin, 'authToken', 'is empty; expected a JWT');
   if (s.oauth2IssuerUrl !== undefined) {
     checkUrl(origin, 'oauth2IssuerUrl', s.oauth2IssuerUrl);
-    if (s.oauth2CredentialsFile === undefined) throw fail(origin, 'oauth2CredentialsFile', `is required with ${envNameOf('oauth2IssuerUrl')}: a JSON file with client_id and client_secret`, undefined);
+    if (s.oauth2CredentialsFile === undefined)
+      throw fail(
+        origin,
+        'oauth2CredentialsFile',
+        `is required with ${envNameOf('oauth2IssuerUrl')}: a JSON file with client_id and client_secret`,
+        undefined,
+      );
   }
   if (s.oauth2CredentialsFile !== undefined) {
-    if (s.oauth2IssuerUrl === undefined) throw fail(origin, 'oauth2IssuerUrl', `is required with ${envNameOf('oauth2CredentialsFile')}`, undefined);
+    if (s.oauth2IssuerUrl === undefined)
+      throw fail(origin, 'oauth2IssuerUrl', `is required with ${envNameOf('oauth2CredentialsFile')}`, undefined);
     const why = readCredentialsFile(s.oauth2CredentialsFile, (f) => readOptionFile(origin, 'oauth2CredentialsFile', f)).problem;
     if (why) throw fail(origin, 'oauth2CredentialsFile', why, s.oauth2CredentialsFile);
   }

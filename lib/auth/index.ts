@@ -11,7 +11,10 @@ export type { AuthProvider } from './provider';
 let warnedHostname = false;
 
 /** Node TLS options: CA and hostname checks on unless relaxed, TLS 1.2 at least, the client certificate if any. */
-export function tlsOptionsOf(s: SecuritySettings, warn: (m: string) => void = (m) => process.emitWarning(m, 'CortadoWarning')): tls.ConnectionOptions {
+export function tlsOptionsOf(
+  s: SecuritySettings,
+  warn: (m: string) => void = (m) => process.emitWarning(m, 'CortadoWarning'),
+): tls.ConnectionOptions {
   const m = loadTlsMaterial(s);
   const options: tls.ConnectionOptions = {
     ca: m.ca,
@@ -23,7 +26,10 @@ export function tlsOptionsOf(s: SecuritySettings, warn: (m: string) => void = (m
   if (!s.tlsHostnameVerification && !s.tlsAllowInsecure) {
     // the certificate chain is still verified; only its names are not matched against the host
     options.checkServerIdentity = () => undefined;
-    if (!warnedHostname) warn('TLS hostname verification is off (tlsHostnameVerification=false): broker certificates are checked against the CA but not against the host name');
+    if (!warnedHostname)
+      warn(
+        'TLS hostname verification is off (tlsHostnameVerification=false): broker certificates are checked against the CA but not against the host name',
+      );
     warnedHostname = true;
   }
   if (s.tlsAllowInsecure) warn('TLS certificate verification is off (tlsAllowInsecure=true): any broker certificate is accepted');
@@ -39,7 +45,12 @@ export function authProviderOf(s: SecuritySettings): AuthProvider | undefined {
   if (s.authTokenFile !== undefined) return tokenAuth(tokenFileSupplier(s.authTokenFile));
   if (s.authTokenSupplier !== undefined) return tokenAuth(s.authTokenSupplier);
   if (s.oauth2IssuerUrl !== undefined && s.oauth2CredentialsFile !== undefined) {
-    return new OAuth2ClientCredentials({ issuerUrl: s.oauth2IssuerUrl, credentialsFile: s.oauth2CredentialsFile, audience: s.oauth2Audience, scope: s.oauth2Scope });
+    return new OAuth2ClientCredentials({
+      issuerUrl: s.oauth2IssuerUrl,
+      credentialsFile: s.oauth2CredentialsFile,
+      audience: s.oauth2Audience,
+      scope: s.oauth2Scope,
+    });
   }
   if (s.tlsCert !== undefined || s.tlsCertFile !== undefined) return TLS_AUTH;
   return undefined;

@@ -25,17 +25,22 @@ function filePath(f: string): string {
 }
 
 /** Parses the credentials JSON; `problem` says what is wrong without echoing the secret. */
-export function readCredentialsFile(file: string, read: (f: string) => string = (f) => fs.readFileSync(f, 'utf8')): { credentials?: ClientCredentials; problem?: string } {
+export function readCredentialsFile(
+  file: string,
+  read: (f: string) => string = (f) => fs.readFileSync(f, 'utf8'),
+): { credentials?: ClientCredentials; problem?: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(read(filePath(file)));
   } catch (err) {
-    if (err instanceof SyntaxError) return { problem: `${JSON.stringify(file)} is not valid JSON; expected {"client_id": "...", "client_secret": "..."}` };
+    if (err instanceof SyntaxError)
+      return { problem: `${JSON.stringify(file)} is not valid JSON; expected {"client_id": "...", "client_secret": "..."}` };
     throw err;
   }
   const c = parsed as Partial<ClientCredentials> | null;
   for (const k of ['client_id', 'client_secret'] as const) {
-    if (!c || typeof c[k] !== 'string' || c[k] === '') return { problem: `${JSON.stringify(file)} has no ${k} string; expected {"client_id": "...", "client_secret": "..."}` };
+    if (!c || typeof c[k] !== 'string' || c[k] === '')
+      return { problem: `${JSON.stringify(file)} has no ${k} string; expected {"client_id": "...", "client_secret": "..."}` };
   }
   return { credentials: { client_id: c!.client_id!, client_secret: c!.client_secret! } };
 }
@@ -55,7 +60,10 @@ async function getJson(url: string, init: RequestInit, what: string): Promise<Re
     // described below by status
   }
   if (!res.ok) {
-    const detail = typeof body.error === 'string' ? `: ${body.error}${typeof body.error_description === 'string' ? ` (${body.error_description})` : ''}` : '';
+    const detail =
+      typeof body.error === 'string'
+        ? `: ${body.error}${typeof body.error_description === 'string' ? ` (${body.error_description})` : ''}`
+        : '';
     throw new AuthenticationError(`${what} at ${url} answered ${res.status}${detail}`, res.status >= 500);
   }
   if (typeof body !== 'object' || body === null) throw new AuthenticationError(`${what} at ${url} answered no JSON object`);
@@ -104,12 +112,25 @@ export class OAuth2ClientCredentials implements AuthProvider {
     const { credentials, problem } = readCredentialsFile(this.o.credentialsFile);
     if (!credentials) throw new AuthenticationError(`OAuth2 credentials: ${problem}`);
     const endpoint = await this.tokenEndpoint();
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.client_id, client_secret: credentials.client_secret });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: credentials.client_id,
+      client_secret: credentials.client_secret,
+    });
     if (this.o.audience) form.set('audience', this.o.audience);
     if (this.o.scope) form.set('scope', this.o.scope);
     const asked = this.now();
-    const body = await getJson(endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString() }, 'OAuth2 token request');
-    if (typeof body.access_token !== 'string' || body.access_token === '') throw new AuthenticationError(`OAuth2 token endpoint ${endpoint} answered no access_token`);
+    const body = await getJson(
+      endpoint,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form.toString(),
+      },
+      'OAuth2 token request',
+    );
+    if (typeof body.access_token !== 'string' || body.access_token === '')
+      throw new AuthenticationError(`OAuth2 token endpoint ${endpoint} answered no access_token`);
     const lifetimeMs = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in * 1000 : Infinity;
     this.cached = { token: body.access_token, refreshAt: asked + lifetimeMs * (this.o.refreshAt ?? 0.9) };
     return body.access_token;

@@ -9,7 +9,9 @@ export const securityShape = {
   tlsKey: z.string().optional(),
   tlsHostnameVerification: bool().default(true),
   authTokenFile: z.string().optional(),
-  authTokenSupplier: z.custom<TokenSupplier>((v) => typeof v === 'function', { error: 'expected a function () => string | Promise<string>' }).optional(),
+  authTokenSupplier: z
+    .custom<TokenSupplier>((v) => typeof v === 'function', { error: 'expected a function () => string | Promise<string>' })
+    .optional(),
   oauth2IssuerUrl: z.string().optional(),
   oauth2CredentialsFile: z.string().optional(),
   oauth2Audience: z.string().optional(),

@@ -17,7 +17,8 @@ export function tokenAuth(supply: TokenSupplier): AuthProvider {
         if (err instanceof CortadoError) throw err;
         throw new AuthenticationError(`the token supplier failed: ${(err as Error).message}`, true, { cause: err });
       }
-      if (typeof token !== 'string' || token.trim() === '') throw new AuthenticationError('the token supplier returned no token (expected a non-empty string)');
+      if (typeof token !== 'string' || token.trim() === '')
+        throw new AuthenticationError('the token supplier returned no token (expected a non-empty string)');
       return Buffer.from(token.trim(), 'utf8');
     },
   };
@@ -29,7 +30,11 @@ export function tokenFileSupplier(file: string): TokenSupplier {
     try {
       return fs.readFileSync(file, 'utf8');
     } catch (err) {
-      throw new AuthenticationError(`cannot read the token file ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, true, { cause: err });
+      throw new AuthenticationError(
+        `cannot read the token file ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+        true,
+        { cause: err },
+      );
     }
   };
 }

@@ -162,7 +162,7 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
       out.copyWithin(o, from, from + length);
     } else {
       // overlapping copies repeat the last `offset` bytes, which needs byte order
-      for (const stop = o + length; o < stop; ) out[o++] = out[from++];
+      for (const stop = o + length; o < stop;) out[o++] = out[from++];
       continue;
     }
     o += length;

@@ -68,7 +68,7 @@ export function decompressRaw(src: Uint8Array, size: number): Uint8Array {
     if (offset === 0 || offset > o) fail(`copy offset ${offset} points before the start`);
     if (length > size - o) fail(`output exceeds the ${size} bytes the header promised`);
     // overlapping copies repeat the last `offset` bytes, which needs byte order
-    for (let from = o - offset, stop = o + length; o < stop; ) out[o++] = out[from++];
+    for (let from = o - offset, stop = o + length; o < stop;) out[o++] = out[from++];
   }
   if (o !== size) fail(`decoded ${o} bytes, header says ${size}`);
   return out;

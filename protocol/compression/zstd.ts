@@ -33,7 +33,8 @@ interface NativeZstd {
 }
 
 // Detected once: the runtime's own zstd where it has one, else the wasm build.
-const native = typeof (zlib as unknown as Partial<NativeZstd>).zstdCompressSync === 'function' ? (zlib as unknown as NativeZstd) : undefined;
+const native =
+  typeof (zlib as unknown as Partial<NativeZstd>).zstdCompressSync === 'function' ? (zlib as unknown as NativeZstd) : undefined;
 
 /** Which zstd implementation this runtime uses. */
 export const ZSTD_BACKEND: 'node:zlib' | 'wasm' = native ? 'node:zlib' : 'wasm';
@@ -90,7 +91,10 @@ function decompressFrames(data: Uint8Array, size: number): Uint8Array {
   } catch (err) {
     // the library reports only ZSTD_decompress's negated error code
     const code = /code -(\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
-    throw new CompressionError('ZSTD', (code && ERRORS[code]?.(size)) ?? `corrupt payload (${err instanceof Error ? err.message : String(err)})`);
+    throw new CompressionError(
+      'ZSTD',
+      (code && ERRORS[code]?.(size)) ?? `corrupt payload (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }
 
@@ -115,7 +119,10 @@ function decompressNative(z: NativeZstd, data: Uint8Array, size: number): Uint8A
     return z.zstdDecompressSync(data, { maxOutputLength: Math.max(size, 1) });
   } catch (err) {
     const code = (err as { code?: string }).code;
-    throw new CompressionError('ZSTD', (code && NATIVE_ERRORS[code]?.(size)) ?? `corrupt payload (${err instanceof Error ? err.message : String(err)})`);
+    throw new CompressionError(
+      'ZSTD',
+      (code && NATIVE_ERRORS[code]?.(size)) ?? `corrupt payload (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
 }
 

@@ -44,7 +44,10 @@ describe('chaos (reduced): unload burst and SIGKILL + restart of a real standalo
       throw new Error(`${(err as Error).message}\n${lines.join('\n')}`, { cause: err });
     }
     const why = `${violations(r).join(', ')}\n${lines.join('\n')}\n${JSON.stringify(r.verdict.examples)}`;
-    expect(r.faults.map((f) => f.kind), why).to.deep.equal(['unload', 'kill']);
+    expect(
+      r.faults.map((f) => f.kind),
+      why,
+    ).to.deep.equal(['unload', 'kill']);
     expect(r.faults[0].unloads, why).to.be.greaterThan(0);
     expect(r.handed, why).to.equal(5000);
     expect(r.neverSettled, why).to.equal(0);

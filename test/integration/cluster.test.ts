@@ -50,7 +50,10 @@ describe('Cluster: two brokers and a proxy', function () {
   /** Unloads the bundle holding `topic` onto the broker whose service URL is `toServiceUrl`. */
   async function moveTo(topic: string, toServiceUrl: string): Promise<void> {
     const to = c.brokers.find((b) => b.serviceUrl === toServiceUrl)!;
-    const res = await fetch(`${adminUrl()}/admin/v2/namespaces/public/default/${await bundleOf(topic)}/unload?destinationBroker=${to.id}`, { method: 'PUT', signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${adminUrl()}/admin/v2/namespaces/public/default/${await bundleOf(topic)}/unload?destinationBroker=${to.id}`, {
+      method: 'PUT',
+      signal: AbortSignal.timeout(30_000),
+    });
     if (!res.ok) throw new Error(`unload: ${res.status} ${await res.text()}`);
     for (let i = 0; i < 50 && (await ownerOf(topic)) !== toServiceUrl; i++) await sleep(200);
   }
@@ -72,7 +75,15 @@ describe('Cluster: two brokers and a proxy', function () {
     return p;
   }
   async function liveConsumer(opts: ConsumerOptions, got: Message[]): Promise<Consumer> {
-    const k = new Consumer({ subscriptionInitialPosition: 'earliest', subscription: `live-${Date.now()}`, ...opts, handleMessages: (ms) => void got.push(...ms) }, {});
+    const k = new Consumer(
+      {
+        subscriptionInitialPosition: 'earliest',
+        subscription: `live-${Date.now()}`,
+        ...opts,
+        handleMessages: (ms) => void got.push(...ms),
+      },
+      {},
+    );
     open.push(k);
     await k.start();
     return k;
@@ -90,7 +101,12 @@ describe('Cluster: two brokers and a proxy', function () {
     const sends: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {
       await at(i);
-      sends.push(p.produceSync(topic, `k${i}`, `m${i}`).then((v) => void (outcomes[i] = { status: 'fulfilled', value: v }), (e) => void (outcomes[i] = { status: 'rejected', reason: e })));
+      sends.push(
+        p.produceSync(topic, `k${i}`, `m${i}`).then(
+          (v) => void (outcomes[i] = { status: 'fulfilled', value: v }),
+          (e) => void (outcomes[i] = { status: 'rejected', reason: e }),
+        ),
+      );
       await sleep(gapMs);
     }
     // every send settles (no send may hang); the test timeout bounds the wait
@@ -120,7 +136,12 @@ describe('Cluster: two brokers and a proxy', function () {
   it('pulsar+ssl:// to the brokers: redirects follow the TLS URLs', async () => {
     const { topic, owners: o } = await spreadTopic('spread-tls', 4);
     expect(new Set(o)).to.have.property('size', 2);
-    const p = await producer({ url: c.brokers[0].serviceUrlTls, tlsCaFile: c.pki.caCert, topics: [topic], partitionStrategy: 'round_robin' });
+    const p = await producer({
+      url: c.brokers[0].serviceUrlTls,
+      tlsCaFile: c.pki.caCert,
+      topics: [topic],
+      partitionStrategy: 'round_robin',
+    });
     await Promise.all(Array.from({ length: 40 }, (_, i) => p.produceSync(topic, `k${i}`, `m${i}`)));
     expectExactly(valuesOf(await readBack(c.brokers[0].serviceUrlTls, topic, 40, { tlsCaFile: c.pki.caCert })), 40);
   });
@@ -197,8 +218,13 @@ describe('Cluster: two brokers and a proxy', function () {
     expect(await ownerOf(`${topic}-partition-0`)).to.equal(survivor.serviceUrl);
     const rejected = outcomes.filter((x) => x.status === 'rejected').map((x) => String((x as PromiseRejectedResult).reason));
     expect(rejected, 'lost sends').to.deep.equal([]);
-    expect(Array.from(outcomes).filter((x) => x === undefined), 'never settled').to.have.length(0);
+    expect(
+      Array.from(outcomes).filter((x) => x === undefined),
+      'never settled',
+    ).to.have.length(0);
     expectExactly(valuesOf(await readBack(survivor.serviceUrl, topic, n)), n);
-    console.log(`      (failover: every send settled ${settledAfterKill.toFixed(1)} s after the SIGKILL; run took ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(
+      `      (failover: every send settled ${settledAfterKill.toFixed(1)} s after the SIGKILL; run took ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
   });
 });

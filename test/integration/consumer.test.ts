@@ -33,7 +33,15 @@ describe('Consumer against a real Pulsar broker', function () {
     await p.produceSync(topic, 'key-1', 'value-1', { properties: { a: '1', b: '2' }, eventTime: 1_700_000_000_000, orderingKey: 'ok' });
     await p.produceSync(topic, Buffer.from([0xde, 0xad]), null);
     const [m1, m2] = await readBack(b.broker.serviceUrl, topic, 2);
-    expect(m1).to.include({ topic, partition: 0, key: 'key-1', eventTime: 1_700_000_000_000, producerName: p.config.producerName, redeliveryCount: 0, sequenceId: 0 });
+    expect(m1).to.include({
+      topic,
+      partition: 0,
+      key: 'key-1',
+      eventTime: 1_700_000_000_000,
+      producerName: p.config.producerName,
+      redeliveryCount: 0,
+      sequenceId: 0,
+    });
     expect(m1.value.toString()).to.equal('value-1');
     expect(m1.properties).to.deep.equal({ a: '1', b: '2' });
     expect(m1.orderingKey!.toString()).to.equal('ok');
@@ -185,7 +193,10 @@ describe('Consumer against a real Pulsar broker', function () {
     const first = await consumer({ topics: [topic], subscription: 'fo', subscriptionType: 'failover', consumerName: 'a' });
     const second = await consumer({ topics: [topic], subscription: 'fo', subscriptionType: 'failover', consumerName: 'b' });
     await p.produceSync(topic, 'k', 'one');
-    const pending = new Map([[first, first.receive()], [second, second.receive()]]);
+    const pending = new Map([
+      [first, first.receive()],
+      [second, second.receive()],
+    ]);
     const winner = await Promise.race([...pending].map(([c, r]) => r.then((x) => ({ c, m: x.value! }))));
     expect(winner.m.value.toString()).to.equal('one');
     winner.c.ack(winner.m);
@@ -317,7 +328,10 @@ describe('Consumer against a real Pulsar broker', function () {
 
   describe('bad input', () => {
     it('refuses an unknown subscription type at construction', () => {
-      expect(() => new Consumer({}, { CORTADO_SUBSCRIPTION_TYPE: 'broadcast' })).to.throw(ConfigError, /exclusive\|shared\|failover\|key_shared/);
+      expect(() => new Consumer({}, { CORTADO_SUBSCRIPTION_TYPE: 'broadcast' })).to.throw(
+        ConfigError,
+        /exclusive\|shared\|failover\|key_shared/,
+      );
     });
 
     it('reports a topic the broker refuses with a typed error', async () => {

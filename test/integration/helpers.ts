@@ -12,8 +12,23 @@ export function uniqueTopic(base: string): string {
 }
 
 /** Reads `count` messages with a cortado consumer from the earliest position, acknowledging each. */
-export async function readBack(url: string, topic: string, count: number, opts: ConsumerOptions = {}, timeoutMs = 30_000): Promise<Message[]> {
-  const c = new Consumer({ url, topics: [topic], subscription: `read-${crypto.randomBytes(3).toString('hex')}`, subscriptionInitialPosition: 'earliest', ...opts }, {});
+export async function readBack(
+  url: string,
+  topic: string,
+  count: number,
+  opts: ConsumerOptions = {},
+  timeoutMs = 30_000,
+): Promise<Message[]> {
+  const c = new Consumer(
+    {
+      url,
+      topics: [topic],
+      subscription: `read-${crypto.randomBytes(3).toString('hex')}`,
+      subscriptionInitialPosition: 'earliest',
+      ...opts,
+    },
+    {},
+  );
   await c.start();
   const out: Message[] = [];
   const timer = setTimeout(() => void c.close(), timeoutMs);

@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
 import { Producer } from '../../lib';
-import { ConfigError, InvalidArgumentError, MessageTooLargeError, ProducerBusyError, ProducerFencedError, SchemaError } from '../../lib/errors';
+import {
+  ConfigError,
+  InvalidArgumentError,
+  MessageTooLargeError,
+  ProducerBusyError,
+  ProducerFencedError,
+  SchemaError,
+} from '../../lib/errors';
 import * as admin from '../../harness/admin';
 import { javaConsume } from '../../harness/java-client';
 import { partitionStrategies } from '../../strategies';
@@ -50,7 +57,16 @@ describe('Producer features against a real Pulsar broker', function () {
     const topic = uniqueTopic('delayed');
     const p = await producer({ topics: [topic] });
     const { Consumer } = await import('../../lib/consumer');
-    const c = new Consumer({ url: b.broker.serviceUrl, topics: [topic], subscription: 'delay', subscriptionType: 'shared', subscriptionInitialPosition: 'earliest' }, {});
+    const c = new Consumer(
+      {
+        url: b.broker.serviceUrl,
+        topics: [topic],
+        subscription: 'delay',
+        subscriptionType: 'shared',
+        subscriptionInitialPosition: 'earliest',
+      },
+      {},
+    );
     await c.start();
     try {
       const t0 = Date.now();
@@ -97,7 +113,9 @@ describe('Producer features against a real Pulsar broker', function () {
       const topic = uniqueTopic('wait-exclusive');
       const first = await producer({ topics: [topic], accessMode: 'Exclusive' });
       let granted = false;
-      const starting = producer({ topics: [topic], accessMode: 'WaitForExclusive', operationTimeoutMs: 2000 }).then((p) => ((granted = true), p));
+      const starting = producer({ topics: [topic], accessMode: 'WaitForExclusive', operationTimeoutMs: 2000 }).then(
+        (p) => ((granted = true), p),
+      );
       await sleep(3000); // longer than the operation timeout: waiting is not a timeout
       expect(granted).to.equal(false);
       await first.close();
@@ -114,7 +132,10 @@ describe('Producer features against a real Pulsar broker', function () {
       await fresh.produceSync(topic, 'k', 'new');
       let e: unknown;
       for (let i = 0; i < 20 && !(e instanceof ProducerFencedError); i++) {
-        e = await old.produceSync(topic, 'k', 'after', { timeout: 2000 }).then(() => undefined, (x) => x);
+        e = await old.produceSync(topic, 'k', 'after', { timeout: 2000 }).then(
+          () => undefined,
+          (x) => x,
+        );
         if (!(e instanceof ProducerFencedError)) await sleep(250);
       }
       expect(e).to.be.instanceOf(ProducerFencedError);
@@ -132,10 +153,15 @@ describe('Producer features against a real Pulsar broker', function () {
         const pb = await producer({ topics: [topic], compression, batchingEnabled: true, batchingMaxMessages: 5 });
         await Promise.all([1, 2, 3, 4, 5].map((i) => pb.produceSync(topic, 'k', text(i))));
         // odd lengths of mixed text exercise block ends, the place LZ4 encoders go wrong
-        const odd = [1, 7, 13, 31, 64, 100, 257].map((n, i) => crypto.createHash('sha512').update(`${compression}${i}`).digest('base64').repeat(6).slice(0, n));
+        const odd = [1, 7, 13, 31, 64, 100, 257].map((n, i) =>
+          crypto.createHash('sha512').update(`${compression}${i}`).digest('base64').repeat(6).slice(0, n),
+        );
         for (const v of odd) await p.produceSync(topic, 'k', v);
         const expected = [...[0, 1, 2, 3, 4, 5].map(text), ...odd];
-        const javaSaw = await javaConsume(javaHome(this, b.broker), b.broker.serviceUrl, topic, { count: expected.length, subscription: 'java' });
+        const javaSaw = await javaConsume(javaHome(this, b.broker), b.broker.serviceUrl, topic, {
+          count: expected.length,
+          subscription: 'java',
+        });
         expect(javaSaw.map((m) => m.toString())).to.deep.equal(expected);
         const ours = await readBack(b.broker.serviceUrl, topic, expected.length);
         expect(ours.map((m) => m.value.toString())).to.deep.equal(expected);
@@ -149,13 +175,24 @@ describe('Producer features against a real Pulsar broker', function () {
       const payload = (i: number) => {
         const n = 900 + ((i * 37) % 300);
         if (i % 3 === 0) return Buffer.alloc(n, 'x');
-        if (i % 3 === 1) return Buffer.from(`{"order":${i},"customer":"c${i % 17}","items":[${'"item",'.repeat(i % 9)}"last"]}`.repeat(20)).subarray(0, n);
+        if (i % 3 === 1)
+          return Buffer.from(`{"order":${i},"customer":"c${i % 17}","items":[${'"item",'.repeat(i % 9)}"last"]}`.repeat(20)).subarray(0, n);
         return crypto.randomBytes(n);
       };
       const values = Array.from({ length: 300 }, (_, i) => payload(i));
-      const p = await producer({ topics: [topic], compression: 'lz4', batchingEnabled: true, batchingMaxMessages: 1000, batchingMaxBytes: 128 * 1024, batchingFlushMs: 50 });
+      const p = await producer({
+        topics: [topic],
+        compression: 'lz4',
+        batchingEnabled: true,
+        batchingMaxMessages: 1000,
+        batchingMaxBytes: 128 * 1024,
+        batchingFlushMs: 50,
+      });
       await Promise.all(values.map((v) => p.produceSync(topic, 'k', v)));
-      const javaSaw = await javaConsume(javaHome(this, b.broker), b.broker.serviceUrl, topic, { count: values.length, subscription: 'java' });
+      const javaSaw = await javaConsume(javaHome(this, b.broker), b.broker.serviceUrl, topic, {
+        count: values.length,
+        subscription: 'java',
+      });
       expect(javaSaw.length).to.equal(values.length);
       javaSaw.forEach((m, i) => expect(m.equals(values[i]), `message ${i}`).to.equal(true));
     });
@@ -165,7 +202,9 @@ describe('Producer features against a real Pulsar broker', function () {
     it('packs messages into batches with per-message ids and batch indexes', async () => {
       const topic = uniqueTopic('batching');
       const p = await producer({ topics: [topic], batchingEnabled: true, batchingMaxMessages: 10, batchingFlushMs: 50 });
-      const ids = await Promise.all(Array.from({ length: 25 }, (_, i) => p.produceSync(topic, `k${i}`, `v${i}`, { properties: { i: String(i) } })));
+      const ids = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => p.produceSync(topic, `k${i}`, `v${i}`, { properties: { i: String(i) } })),
+      );
       expect(ids.slice(0, 10).map((i) => i.batchIndex)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       expect(new Set(ids.slice(0, 10).map((i) => i.entryId)).size).to.equal(1);
       expect(new Set(ids.map((i) => i.entryId)).size).to.equal(3);
@@ -206,7 +245,12 @@ describe('Producer features against a real Pulsar broker', function () {
       this.timeout(180_000);
       const topic = uniqueTopic('chunked');
       const p = await producer({ topics: [topic], chunkingEnabled: true, maxMessageSize: 1024 * 1024, sendTimeoutMs: 120_000 });
-      const big = Buffer.from(crypto.randomBytes(15 * 1024 * 1024).toString('base64').slice(0, 20 * 1024 * 1024));
+      const big = Buffer.from(
+        crypto
+          .randomBytes(15 * 1024 * 1024)
+          .toString('base64')
+          .slice(0, 20 * 1024 * 1024),
+      );
       expect(big.length).to.equal(20 * 1024 * 1024);
       await p.produceSync(topic, 'k', big);
       const stats = (await admin.topicStats(b.broker.adminUrl, topic)) as { msgInCounter: number };
@@ -231,7 +275,14 @@ describe('Producer features against a real Pulsar broker', function () {
   });
 
   describe('schemas', () => {
-    const avro = { type: 'record', name: 'User', fields: [{ name: 'name', type: 'string' }, { name: 'age', type: 'int' }] };
+    const avro = {
+      type: 'record',
+      name: 'User',
+      fields: [
+        { name: 'name', type: 'string' },
+        { name: 'age', type: 'int' },
+      ],
+    };
 
     it('registers a JSON schema and stamps its version on every message', async () => {
       const topic = uniqueTopic('schema-json');
@@ -267,7 +318,10 @@ describe('Producer features against a real Pulsar broker', function () {
     it('refuses a definition that is missing or not valid JSON/Avro', () => {
       expect(() => new Producer({ schema: { type: 'Avro' } }, {})).to.throw(SchemaError, /needs a definition/);
       expect(() => new Producer({ schema: { type: 'Json', definition: '{not json' } }, {})).to.throw(SchemaError, /not valid JSON/);
-      expect(() => new Producer({ schema: { type: 'Avro', definition: { type: 'record', fields: 3 } } }, {})).to.throw(SchemaError, /record/);
+      expect(() => new Producer({ schema: { type: 'Avro', definition: { type: 'record', fields: 3 } } }, {})).to.throw(
+        SchemaError,
+        /record/,
+      );
     });
   });
 
@@ -314,13 +368,7 @@ describe('Producer features against a real Pulsar broker', function () {
     it('rejects bad per-message options one send at a time', async () => {
       const topic = uniqueTopic('bad-options');
       const p = await producer({ topics: [topic] });
-      const bad = [
-        { properties: { n: 1 } },
-        { deliverAfter: -5 },
-        { eventTime: 'yesterday' },
-        { eventTime: -1 },
-        { eventTime: 1.5 },
-      ];
+      const bad = [{ properties: { n: 1 } }, { deliverAfter: -5 }, { eventTime: 'yesterday' }, { eventTime: -1 }, { eventTime: 1.5 }];
       for (const o of bad) {
         const e = await p.produceSync(topic, 'k', 'v', o as never).catch((x) => x);
         expect(e, JSON.stringify(o)).to.be.instanceOf(InvalidArgumentError);

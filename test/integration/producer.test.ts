@@ -87,10 +87,19 @@ describe('Producer against a real Pulsar broker', function () {
         expect(p.partitionsOf(topic)).to.equal(4);
         return Promise.all(keys.map((k) => p.produceSync(topic, k, `value-${k}`)));
       });
-      const ours = histogram(ids.map((id) => id.partition), 4);
+      const ours = histogram(
+        ids.map((id) => id.partition),
+        4,
+      );
       const broker4 = await perPartitionCounts(broker.adminUrl, topic, 4);
       expect(broker4).to.deep.equal(ours);
-      if (strategy === 'md5') expect(broker4).to.deep.equal(histogram(keys.map((k) => kaffeMd5(k, 4)), 4));
+      if (strategy === 'md5')
+        expect(broker4).to.deep.equal(
+          histogram(
+            keys.map((k) => kaffeMd5(k, 4)),
+            4,
+          ),
+        );
       if (strategy === 'round_robin') expect(broker4).to.deep.equal([75, 75, 75, 75]);
       if (strategy === 'random') expect(broker4.every((c) => c > 30)).to.equal(true);
     });
@@ -109,7 +118,10 @@ describe('Producer against a real Pulsar broker', function () {
     });
     expect(seen[0]).to.deep.equal([topic, -1, 4, 'k0', 'v0']);
     expect(seen[1]).to.deep.equal([topic, 0, 4, 'k1', 'v1']);
-    const expected = histogram(Array.from({ length: 40 }, (_, i) => i % 10 % 4), 4);
+    const expected = histogram(
+      Array.from({ length: 40 }, (_, i) => (i % 10) % 4),
+      4,
+    );
     expect(await perPartitionCounts(broker.adminUrl, topic, 4)).to.deep.equal(expected);
   });
 
@@ -133,7 +145,12 @@ describe('Producer against a real Pulsar broker', function () {
     const ids = await withProducer({ topics: [topic] }, (p) => p.produceSync(topic, msgs));
     expect(ids).to.have.length(50);
     ids.forEach((id, i) => expect(id.partition).to.equal(kaffeMd5(`k${i}`, 4)));
-    expect(await perPartitionCounts(broker.adminUrl, topic, 4)).to.deep.equal(histogram(ids.map((i) => i.partition), 4));
+    expect(await perPartitionCounts(broker.adminUrl, topic, 4)).to.deep.equal(
+      histogram(
+        ids.map((i) => i.partition),
+        4,
+      ),
+    );
   });
 
   for (const allocation of ['worker_per_topic_partition', 'worker_per_partition'] as const) {
@@ -259,7 +276,13 @@ describe('Producer against a real Pulsar broker', function () {
     it('fails a list holding one bad value with a typed error', async () => {
       const topic = name('bad-list');
       await withProducer({ topics: [topic] }, async (p) => {
-        const e = await p.produceSync(topic, [{ key: 'a', value: 'ok' }, { key: 'b', value: 7 as never }, { key: 'c', value: 'ok' }]).catch((x) => x);
+        const e = await p
+          .produceSync(topic, [
+            { key: 'a', value: 'ok' },
+            { key: 'b', value: 7 as never },
+            { key: 'c', value: 'ok' },
+          ])
+          .catch((x) => x);
         expect(e).to.be.instanceOf(InvalidArgumentError);
         expect((await p.produceSync(topic, 'k', 'after')).entryId).to.be.a('number');
       });

@@ -41,7 +41,10 @@ describe('Secured broker: TLS, token, mTLS and OAuth2', function () {
     return p;
   }
   async function stats(topic: string) {
-    return (await (await b.admin('GET', `/admin/v2/${topicPath(topic)}/stats`)).json()) as { msgInCounter: number; publishers: Array<{ connectedSince: string }> };
+    return (await (await b.admin('GET', `/admin/v2/${topicPath(topic)}/stats`)).json()) as {
+      msgInCounter: number;
+      publishers: Array<{ connectedSince: string }>;
+    };
   }
 
   it('produces and consumes over pulsar+ssl:// with a token, CA and hostname verified', async () => {
@@ -52,18 +55,19 @@ describe('Secured broker: TLS, token, mTLS and OAuth2', function () {
     const [m] = await readBack(b.serviceUrlTls, topic, 1, { tlsCaFile: b.pki.caCert, authToken: auth.authToken });
     expect(m.value.toString()).to.equal('over tls');
     // localhost is in the certificate too
-    const byName = await producer({ url: b.serviceUrlTls.replace('127.0.0.1', 'localhost'), tlsCaFile: b.pki.caCert, authToken: auth.authToken, topics: [topic] });
+    const byName = await producer({
+      url: b.serviceUrlTls.replace('127.0.0.1', 'localhost'),
+      tlsCaFile: b.pki.caCert,
+      authToken: auth.authToken,
+      topics: [topic],
+    });
     await byName.produceSync(topic, 'k', 'by name');
   });
 
   it('refuses a wrong or missing token with a typed AuthenticationError', async () => {
     const topic = uniqueTopic('refused');
     const { privateKey: otherKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const cases: ProducerOptions[] = [
-      { authToken: signJwt(otherKey, { sub: 'app' }) },
-      { authToken: b.token('app', -60) },
-      {},
-    ];
+    const cases: ProducerOptions[] = [{ authToken: signJwt(otherKey, { sub: 'app' }) }, { authToken: b.token('app', -60) }, {}];
     for (const c of cases) {
       const e = await producer({ ...tls(), ...c, topics: [topic] }).catch((x) => x);
       expect(e, JSON.stringify(Object.keys(c))).to.be.instanceOf(AuthenticationError);
@@ -108,7 +112,13 @@ describe('Secured broker: TLS, token, mTLS and OAuth2', function () {
     await p.produceSync(topic, 'k', 'mtls');
     expect((await stats(topic)).msgInCounter).to.equal(1);
     // PEM text from the environment works the same way
-    const env = { CORTADO_URL: b.serviceUrlTls, CORTADO_TLS_CA: fs.readFileSync(b.pki.caCert, 'utf8'), CORTADO_TLS_CERT: fs.readFileSync(b.pki.clientCert, 'utf8'), CORTADO_TLS_KEY: fs.readFileSync(b.pki.clientKey, 'utf8'), CORTADO_TOPICS: topic };
+    const env = {
+      CORTADO_URL: b.serviceUrlTls,
+      CORTADO_TLS_CA: fs.readFileSync(b.pki.caCert, 'utf8'),
+      CORTADO_TLS_CERT: fs.readFileSync(b.pki.clientCert, 'utf8'),
+      CORTADO_TLS_KEY: fs.readFileSync(b.pki.clientKey, 'utf8'),
+      CORTADO_TOPICS: topic,
+    };
     const fromEnv = new Producer({}, env);
     open.push(fromEnv);
     await fromEnv.start();
@@ -121,7 +131,14 @@ describe('Secured broker: TLS, token, mTLS and OAuth2', function () {
     const creds = path.join(b.dir, 'oauth2.json');
     fs.writeFileSync(creds, JSON.stringify({ client_id: 'oauth-app', client_secret: 'oauth-secret' }));
     const asked = issuer.requests.length;
-    const p = await producer({ ...tls(), oauth2IssuerUrl: issuer.url, oauth2CredentialsFile: creds, oauth2Audience: 'urn:pulsar:test', oauth2Scope: 'produce', topics: [topic] });
+    const p = await producer({
+      ...tls(),
+      oauth2IssuerUrl: issuer.url,
+      oauth2CredentialsFile: creds,
+      oauth2Audience: 'urn:pulsar:test',
+      oauth2Scope: 'produce',
+      topics: [topic],
+    });
     await p.produceSync(topic, 'k', 'oauth2');
     expect((await stats(topic)).msgInCounter).to.equal(1);
     expect(issuer.requests.slice(asked)[0]).to.include({ client_id: 'oauth-app', audience: 'urn:pulsar:test', scope: 'produce' });

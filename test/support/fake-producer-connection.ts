@@ -8,7 +8,15 @@ import { PartitionProducer, ProducerContext } from '../../lib/partition-producer
 import { errorFromServer } from '../../lib/server-errors';
 import { Worker } from '../../lib/worker';
 import { decodeFrame, Frame } from '../../protocol/frame';
-import { BaseCommand, BaseCommandInit, CommandType, decodeBaseCommand, decodeMessageMetadata, encodeBaseCommand, MessageMetadata } from '../../protocol/proto';
+import {
+  BaseCommand,
+  BaseCommandInit,
+  CommandType,
+  decodeBaseCommand,
+  decodeMessageMetadata,
+  encodeBaseCommand,
+  MessageMetadata,
+} from '../../protocol/proto';
 
 function decode(frame: Buffer | [Buffer, Uint8Array]): Frame {
   const bytes = Buffer.isBuffer(frame) ? frame : Buffer.concat([frame[0], frame[1]]);
@@ -42,7 +50,8 @@ export class FakeConnection {
     const cmd = decode(build(FakeConnection.nextRequestId++)).command;
     return new Promise((resolve, reject) => {
       // CLOSE_PRODUCER is answered at once, as a broker does
-      if (cmd.type === CommandType.CLOSE_PRODUCER) resolve(command({ type: CommandType.SUCCESS, success: { requestId: cmd.closeProducer.requestId } }));
+      if (cmd.type === CommandType.CLOSE_PRODUCER)
+        resolve(command({ type: CommandType.SUCCESS, success: { requestId: cmd.closeProducer.requestId } }));
       this.requests.push({ cmd, resolve, reject });
     });
   }
@@ -50,7 +59,8 @@ export class FakeConnection {
   write(frame: Buffer | [Buffer, Uint8Array]): boolean {
     if (this.closed) return false;
     const f = decode(frame);
-    if (f.command.type === CommandType.SEND) this.sends.push({ cmd: f.command, metadata: decodeMessageMetadata(f.payload!.metadata), payload: f.payload!.payload });
+    if (f.command.type === CommandType.SEND)
+      this.sends.push({ cmd: f.command, metadata: decodeMessageMetadata(f.payload!.metadata), payload: f.payload!.payload });
     return this.room;
   }
 
@@ -114,12 +124,17 @@ export class FakeConnection {
   /** Delivers a broker frame to the producer registered under `producerId`, as dispatch does. */
   receipt(producerId: number, sequenceId: number, entryId: number, highestSequenceId = sequenceId): void {
     this.producers.get(producerId)?.onSendReceipt(
-      command({ type: CommandType.SEND_RECEIPT, sendReceipt: { producerId, sequenceId, highestSequenceId, messageId: { ledgerId: 7, entryId } } }),
+      command({
+        type: CommandType.SEND_RECEIPT,
+        sendReceipt: { producerId, sequenceId, highestSequenceId, messageId: { ledgerId: 7, entryId } },
+      }),
     );
   }
 
   sendError(producerId: number, sequenceId: number, error: number, message = 'refused'): void {
-    this.producers.get(producerId)?.onSendError(command({ type: CommandType.SEND_ERROR, sendError: { producerId, sequenceId, error, message } }));
+    this.producers
+      .get(producerId)
+      ?.onSendError(command({ type: CommandType.SEND_ERROR, sendError: { producerId, sequenceId, error, message } }));
   }
 
   closeProducer(producerId: number): void {

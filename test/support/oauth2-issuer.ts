@@ -34,7 +34,8 @@ export async function startIssuer(key: crypto.KeyObject, clients: Record<string,
         const form = Object.fromEntries(new URLSearchParams(body));
         requests.push(form);
         if (form.grant_type !== 'client_credentials') return send(res, 400, { error: 'unsupported_grant_type' });
-        if (clients[form.client_id] === undefined || clients[form.client_id] !== form.client_secret) return send(res, 401, { error: 'invalid_client', error_description: 'unknown client or wrong secret' });
+        if (clients[form.client_id] === undefined || clients[form.client_id] !== form.client_secret)
+          return send(res, 401, { error: 'invalid_client', error_description: 'unknown client or wrong secret' });
         const claims: Record<string, unknown> = { sub: form.client_id, iss: url };
         if (form.audience) claims.aud = form.audience;
         if (form.scope) claims.scope = form.scope;

@@ -282,7 +282,10 @@ export class ScriptedBroker implements ReplyHost {
     const body = encodeBatch(
       messages.map((m, i) => {
         const payload = bytesOf(m.value);
-        return { metadata: { payloadSize: payload.length, partitionKey: m.key, properties: keyValues(m.properties), sequenceId: base + i }, payload };
+        return {
+          metadata: { payloadSize: payload.length, partitionKey: m.key, properties: keyValues(m.properties), sequenceId: base + i },
+          payload,
+        };
       }),
     );
     const md = this.metadataOf({ metadata }, { numMessagesInBatch: messages.length, highestSequenceId: base + messages.length - 1 });
@@ -294,7 +297,12 @@ export class ScriptedBroker implements ReplyHost {
    * Stores one message as `chunks` chunk entries (the value split evenly); returns the stored chunks' ids.
    * `omitChunks` leaves those chunk ids out, as if they were lost.
    */
-  publishChunked(topic: string, value: string | Uint8Array, chunks: number, m: Omit<ScriptedMessage, 'value'> & { omitChunks?: number[] } = {}): MessageIdData[] {
+  publishChunked(
+    topic: string,
+    value: string | Uint8Array,
+    chunks: number,
+    m: Omit<ScriptedMessage, 'value'> & { omitChunks?: number[] } = {},
+  ): MessageIdData[] {
     const bytes = bytesOf(value);
     const size = Math.ceil(bytes.length / chunks);
     const uuid = `scripted-${this.publishSequence}`;
@@ -404,7 +412,11 @@ export class ScriptedBroker implements ReplyHost {
     this.changed.emit('change');
   }
 
-  private handle(conn: PeerConnection, cmd: BaseCommand, payload?: { metadata: Uint8Array; payload: Uint8Array; checksumOk: boolean; hasChecksum: boolean }): void {
+  private handle(
+    conn: PeerConnection,
+    cmd: BaseCommand,
+    payload?: { metadata: Uint8Array; payload: Uint8Array; checksumOk: boolean; hasChecksum: boolean },
+  ): void {
     const name = CommandType[cmd.type] as CommandName;
     this.counts.set(name, this.count(name) + 1);
     this.received.push({ connection: conn.id, command: cmd });
@@ -433,7 +445,11 @@ export class ScriptedBroker implements ReplyHost {
     this.changed.emit('change');
   }
 
-  private logSend(conn: PeerConnection, cmd: BaseCommand, section?: { metadata: Uint8Array; payload: Uint8Array; checksumOk: boolean; hasChecksum: boolean }): void {
+  private logSend(
+    conn: PeerConnection,
+    cmd: BaseCommand,
+    section?: { metadata: Uint8Array; payload: Uint8Array; checksumOk: boolean; hasChecksum: boolean },
+  ): void {
     const s = cmd.send;
     const has = (k: string) => Object.prototype.hasOwnProperty.call(s, k);
     let metadata = {} as MessageMetadata;
@@ -475,7 +491,12 @@ export class ScriptedBroker implements ReplyHost {
       case CommandType.PARTITIONED_METADATA:
         return frame(CommandType.PARTITIONED_METADATA_RESPONSE, { requestId, partitions: this.partitionsOf(sub.topic), response: 0 });
       case CommandType.LOOKUP:
-        return frame(CommandType.LOOKUP_RESPONSE, { requestId, response: LookupType.Connect, brokerServiceUrl: this.url, authoritative: true });
+        return frame(CommandType.LOOKUP_RESPONSE, {
+          requestId,
+          response: LookupType.Connect,
+          brokerServiceUrl: this.url,
+          authoritative: true,
+        });
       case CommandType.PRODUCER: {
         const existing = conn.producers.get(sub.producerId);
         const name = existing?.name ?? (sub.producerName || `scripted-broker-${this.nextProducerName++}`);
@@ -496,7 +517,10 @@ export class ScriptedBroker implements ReplyHost {
       }
       case CommandType.ACK: {
         const c = conn.consumers.get(sub.consumerId);
-        if (c) this.topic(c.topic).subscriptions.get(c.subscription)?.ack(sub.messageId, sub.ackType === AckType.Cumulative);
+        if (c)
+          this.topic(c.topic)
+            .subscriptions.get(c.subscription)
+            ?.ack(sub.messageId, sub.ackType === AckType.Cumulative);
         return [];
       }
       case CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES: {
@@ -534,7 +558,10 @@ export class ScriptedBroker implements ReplyHost {
       case CommandType.GET_LAST_MESSAGE_ID: {
         const c = conn.consumers.get(sub.consumerId);
         const last = c ? this.topic(c.topic).entries.at(-1) : undefined;
-        return frame(CommandType.GET_LAST_MESSAGE_ID_RESPONSE, { requestId, lastMessageId: { ledgerId: last?.ledgerId ?? -1, entryId: last?.entryId ?? -1 } });
+        return frame(CommandType.GET_LAST_MESSAGE_ID_RESPONSE, {
+          requestId,
+          lastMessageId: { ledgerId: last?.ledgerId ?? -1, entryId: last?.entryId ?? -1 },
+        });
       }
       default:
         // PONG, AUTH_RESPONSE and anything unknown need no answer
@@ -570,9 +597,23 @@ export class ScriptedBroker implements ReplyHost {
     if (conn.consumers.has(s.consumerId)) return reply;
     const alive = sub.consumers.filter((c) => !c.closed && !c.conn.closed);
     if (s.subType === 0 && alive.length > 0) {
-      return [commandFrame(CommandType.ERROR, { requestId: s.requestId, error: ServerError.ConsumerBusy, message: 'Exclusive consumer is already connected' })];
+      return [
+        commandFrame(CommandType.ERROR, {
+          requestId: s.requestId,
+          error: ServerError.ConsumerBusy,
+          message: 'Exclusive consumer is already connected',
+        }),
+      ];
     }
-    const c: ConsumerRecord = { id: s.consumerId, topic, subscription: s.subscription, subType: s.subType, conn, permits: 0, closed: false };
+    const c: ConsumerRecord = {
+      id: s.consumerId,
+      topic,
+      subscription: s.subscription,
+      subType: s.subType,
+      conn,
+      permits: 0,
+      closed: false,
+    };
     if (Object.prototype.hasOwnProperty.call(s, 'consumerEpoch')) c.epoch = s.consumerEpoch;
     conn.consumers.set(c.id, c);
     sub.consumers.push(c);

@@ -46,4 +46,3 @@ export class PeerConnection implements FrameSink {
     this.socket.end();
   }
 }
-

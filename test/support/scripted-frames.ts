@@ -18,7 +18,13 @@ export function commandFrame(type: CommandType, fields: Record<string, unknown> 
 }
 
 /** A payload frame (MESSAGE or SEND) as one Buffer; `corrupt` flips the last byte after the checksum was computed. */
-export function payloadFrame(type: CommandType, fields: Record<string, unknown>, metadata: Uint8Array, payload: Uint8Array, corrupt = false): Buffer {
+export function payloadFrame(
+  type: CommandType,
+  fields: Record<string, unknown>,
+  metadata: Uint8Array,
+  payload: Uint8Array,
+  corrupt = false,
+): Buffer {
   const [header, body] = encodePayloadFrame({ type, [fieldOf(type)]: fields }, metadata, payload);
   const bytes = Buffer.concat([header, body]);
   if (corrupt) bytes[bytes.length - 1] ^= 0xff;
@@ -31,7 +37,8 @@ export const brokerFrames = {
     commandFrame(CommandType.CONNECTED, { serverVersion, protocolVersion, maxMessageSize }),
   ping: () => commandFrame(CommandType.PING),
   pong: () => commandFrame(CommandType.PONG),
-  error: (requestId: number, error: ServerError, message = 'scripted error') => commandFrame(CommandType.ERROR, { requestId, error, message }),
+  error: (requestId: number, error: ServerError, message = 'scripted error') =>
+    commandFrame(CommandType.ERROR, { requestId, error, message }),
   closeProducer: (producerId: number, requestId = 0, assignedBrokerServiceUrl?: string) =>
     commandFrame(CommandType.CLOSE_PRODUCER, { producerId, requestId, assignedBrokerServiceUrl }),
   closeConsumer: (consumerId: number, requestId = 0, assignedBrokerServiceUrl?: string) =>
@@ -41,7 +48,8 @@ export const brokerFrames = {
   sendError: (producerId: number, sequenceId: number, error: ServerError, message = 'scripted error') =>
     commandFrame(CommandType.SEND_ERROR, { producerId, sequenceId, error, message }),
   reachedEndOfTopic: (consumerId: number) => commandFrame(CommandType.REACHED_END_OF_TOPIC, { consumerId }),
-  activeConsumerChange: (consumerId: number, isActive: boolean) => commandFrame(CommandType.ACTIVE_CONSUMER_CHANGE, { consumerId, isActive }),
+  activeConsumerChange: (consumerId: number, isActive: boolean) =>
+    commandFrame(CommandType.ACTIVE_CONSUMER_CHANGE, { consumerId, isActive }),
   topicMigrated: (resourceId: number, resourceType: 'producer' | 'consumer', brokerServiceUrl: string) =>
     commandFrame(CommandType.TOPIC_MIGRATED, { resourceId, resourceType: resourceType === 'producer' ? 0 : 1, brokerServiceUrl }),
 };

@@ -107,4 +107,3 @@ export class Reply {
     }, this.plan.delayMs);
   }
 }
-

@@ -118,11 +118,23 @@ export async function rightCalls(): Promise<void> {
   const p = new Producer(options);
   new Producer({ partitionStrategy: (_topic, _current, partitions, key) => (key ? 1 : 0) % partitions });
   await p.start();
-  const sent = await p.produceSync('orders', 'key-1', 'value', { properties: { a: 'b' }, eventTime: new Date(), deliverAfter: 1000, timeout: 500 });
+  const sent = await p.produceSync('orders', 'key-1', 'value', {
+    properties: { a: 'b' },
+    eventTime: new Date(),
+    deliverAfter: 1000,
+    timeout: 500,
+  });
   const where: string = `${sent.topic}/${sent.partition}/${sent.ledgerId}:${sent.entryId}`;
   await p.produceSync('orders', 2, Buffer.from('k'), new Uint8Array([1]));
   await p.produceSync('key', 'value');
-  const ids = await p.produceSync('orders', [{ key: 'a', value: 'x' }, { value: null, properties: { k: 'v' } }], { timeout: 1000 });
+  const ids = await p.produceSync(
+    'orders',
+    [
+      { key: 'a', value: 'x' },
+      { value: null, properties: { k: 'v' } },
+    ],
+    { timeout: 1000 },
+  );
   await p.produce('orders', null, 'fire and forget');
   await p.close();
 

@@ -33,14 +33,31 @@ describe('chaos/tally', () => {
 
   it('counts a second copy as duplicated, not as an order violation', () => {
     const t = new Tally('r1', KEYS, ledger());
-    for (const [k, s] of [[0, 0], [0, 1], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]) t.add(msg(k, s), 'x');
+    for (const [k, s] of [
+      [0, 0],
+      [0, 1],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ])
+      t.add(msg(k, s), 'x');
     const v = t.finish();
     expect([v.duplicated, v.orderViolations, v.lost]).to.deep.equal([1, 0, 0]);
   });
 
   it('counts an earlier seq read after a later one of the same key as an order violation', () => {
     const t = new Tally('r1', KEYS, ledger());
-    for (const [k, s] of [[0, 0], [0, 2], [0, 1], [1, 0], [1, 1], [1, 2]]) t.add(msg(k, s), 'x');
+    for (const [k, s] of [
+      [0, 0],
+      [0, 2],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ])
+      t.add(msg(k, s), 'x');
     const v = t.finish();
     expect(v.orderViolations).to.equal(1);
     expect(v.examples.order).to.deep.equal(['0/1 after 2 (x)']);

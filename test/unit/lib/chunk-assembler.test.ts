@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import { ChunkAssembler } from '../../../lib/chunk-assembler';
 
 const limits = { maxPendingMessages: 2, maxPendingBytes: 1000, expireMs: 1000 };
-const md = (uuid: string, chunkId: number, num: number, total: number) => ({ producerName: 'p', sequenceId: 1, publishTime: 1, uuid, chunkId, numChunksFromMsg: num, totalChunkMsgSize: total });
+const md = (uuid: string, chunkId: number, num: number, total: number) => ({
+  producerName: 'p',
+  sequenceId: 1,
+  publishTime: 1,
+  uuid,
+  chunkId,
+  numChunksFromMsg: num,
+  totalChunkMsgSize: total,
+});
 const id = (entryId: number) => ({ ledgerId: 1, entryId });
 
 describe('lib/chunk-assembler', () => {

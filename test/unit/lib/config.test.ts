@@ -3,7 +3,6 @@ import { parseProducerConfig } from '../../../lib/config';
 import { configError } from '../../support/config-error';
 import { envNameOf } from '../../../lib/options';
 
-
 describe('lib/config', () => {
   it('has defaults for every knob', () => {
     const c = parseProducerConfig({}, {});
@@ -46,7 +45,15 @@ describe('lib/config', () => {
   it('reads the backpressure and sequence id knobs, with the Java client defaults', () => {
     const d = parseProducerConfig({}, {});
     expect([d.memoryLimitBytes, d.blockIfQueueFull, d.initialSequenceId]).to.deep.equal([64 * 1024 * 1024, false, undefined]);
-    const c = parseProducerConfig({}, { CORTADO_MEMORY_LIMIT_BYTES: '1024', CORTADO_BLOCK_IF_QUEUE_FULL: 'yes', CORTADO_INITIAL_SEQUENCE_ID: '41', CORTADO_SEND_TIMEOUT_MS: '0' });
+    const c = parseProducerConfig(
+      {},
+      {
+        CORTADO_MEMORY_LIMIT_BYTES: '1024',
+        CORTADO_BLOCK_IF_QUEUE_FULL: 'yes',
+        CORTADO_INITIAL_SEQUENCE_ID: '41',
+        CORTADO_SEND_TIMEOUT_MS: '0',
+      },
+    );
     expect([c.memoryLimitBytes, c.blockIfQueueFull, c.initialSequenceId, c.sendTimeoutMs]).to.deep.equal([1024, true, 41, 0]);
     expect(configError(() => parseProducerConfig({}, { CORTADO_MEMORY_LIMIT_BYTES: '-1' })).envVar).to.equal('CORTADO_MEMORY_LIMIT_BYTES');
     expect(configError(() => parseProducerConfig({ initialSequenceId: 1.5 }, {})).message).to.include('integer');
@@ -85,9 +92,13 @@ describe('lib/config', () => {
   it('refuses bad numbers, booleans and enums with the allowed values', () => {
     expect(configError(() => parseProducerConfig({}, { CORTADO_SEND_TIMEOUT_MS: 'soon' })).message).to.include('integer');
     expect(configError(() => parseProducerConfig({}, { CORTADO_BATCHING_ENABLED: 'maybe' })).message).to.include('true|false');
-    expect(configError(() => parseProducerConfig({}, { CORTADO_WORKER_ALLOCATION: 'one' })).message).to.include('worker_per_topic_partition|worker_per_partition');
+    expect(configError(() => parseProducerConfig({}, { CORTADO_WORKER_ALLOCATION: 'one' })).message).to.include(
+      'worker_per_topic_partition|worker_per_partition',
+    );
     expect(configError(() => parseProducerConfig({}, { CORTADO_COMPRESSION: 'brotli' })).message).to.include('none|lz4|zlib|snappy|zstd');
-    expect(configError(() => parseProducerConfig({}, { CORTADO_ACCESS_MODE: 'solo' })).message).to.include('Shared|Exclusive|WaitForExclusive|ExclusiveWithFencing');
+    expect(configError(() => parseProducerConfig({}, { CORTADO_ACCESS_MODE: 'solo' })).message).to.include(
+      'Shared|Exclusive|WaitForExclusive|ExclusiveWithFencing',
+    );
     expect(configError(() => parseProducerConfig({ sendTimeoutMs: -5 }, {})).option).to.equal('sendTimeoutMs');
   });
 

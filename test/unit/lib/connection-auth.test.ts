@@ -12,7 +12,11 @@ import { BaseCommand, CommandType } from '../../../protocol/proto';
 import { connectedFrame, scriptedPeer } from '../../support/scripted-peer';
 
 const REFRESH = Buffer.from('PulsarAuthRefresh');
-const challengeFrame = () => encodeCommandFrame({ type: CommandType.AUTH_CHALLENGE, authChallenge: { serverVersion: 'peer', protocolVersion: 21, challenge: { authMethodName: 'token', authData: REFRESH } } });
+const challengeFrame = () =>
+  encodeCommandFrame({
+    type: CommandType.AUTH_CHALLENGE,
+    authChallenge: { serverVersion: 'peer', protocolVersion: 21, challenge: { authMethodName: 'token', authData: REFRESH } },
+  });
 const text = (b?: Uint8Array) => Buffer.from(b ?? []).toString('utf8');
 const fast = { connectionTimeoutMs: 3000, operationTimeoutMs: 1000 };
 
@@ -108,7 +112,8 @@ describe('lib/connection authentication and TLS', function () {
 
   it('a refused CONNECT is a typed AuthenticationError', async () => {
     const p = await scriptedPeer((cmd, reply) => {
-      if (cmd.type === CommandType.CONNECT) reply(encodeCommandFrame({ type: CommandType.ERROR, error: { requestId: 0, error: 3, message: 'Failed to authenticate' } }));
+      if (cmd.type === CommandType.CONNECT)
+        reply(encodeCommandFrame({ type: CommandType.ERROR, error: { requestId: 0, error: 3, message: 'Failed to authenticate' } }));
     });
     const e = await open(p.port, false, { authToken: 'not-a-jwt' }).catch((x) => x);
     expect(e).to.be.instanceOf(AuthenticationError);
@@ -142,7 +147,10 @@ describe('lib/connection authentication and TLS', function () {
 
   describe('server certificate checks', () => {
     const peerWith = (cert: string, key: string) =>
-      scriptedPeer((cmd, reply) => cmd.type === CommandType.CONNECT && reply(connectedFrame()), { cert: fs.readFileSync(cert), key: fs.readFileSync(key) });
+      scriptedPeer((cmd, reply) => cmd.type === CommandType.CONNECT && reply(connectedFrame()), {
+        cert: fs.readFileSync(cert),
+        key: fs.readFileSync(key),
+      });
 
     it('verifies the CA by default', async () => {
       const p = await peerWith(pki.serverCert, pki.serverKey);

@@ -18,7 +18,13 @@ async function receiptPeer(): Promise<{ port: number; close(): Promise<void> }> 
         if (f.command.type === CommandType.CONNECT) {
           sock.write(encodeCommandFrame({ type: CommandType.CONNECTED, connected: { serverVersion: 'peer', protocolVersion: 21 } }));
         }
-        if (f.command.type === CommandType.PING) sock.write(encodeCommandFrame({ type: CommandType.SEND_RECEIPT, sendReceipt: { producerId: 7, sequenceId: 0, messageId: { ledgerId: 1, entryId: 1 } } }));
+        if (f.command.type === CommandType.PING)
+          sock.write(
+            encodeCommandFrame({
+              type: CommandType.SEND_RECEIPT,
+              sendReceipt: { producerId: 7, sequenceId: 0, messageId: { ledgerId: 1, entryId: 1 } },
+            }),
+          );
       }
     });
     sock.on('error', () => undefined);
@@ -45,7 +51,13 @@ describe('lib/connection observability', () => {
         } as unknown as ProducerListener;
         void Connection.connect(
           { host: '127.0.0.1', port: peer.port, tls: false },
-          { connectTimeoutMs: 2000, operationTimeoutMs: 500, keepAliveIntervalMs: 60_000, clientVersion: 't', log: new Log(logger, 'debug') },
+          {
+            connectTimeoutMs: 2000,
+            operationTimeoutMs: 500,
+            keepAliveIntervalMs: 60_000,
+            clientVersion: 't',
+            log: new Log(logger, 'debug'),
+          },
         ).then((c) => {
           c.addProducer(7, listener);
           conn = c;

@@ -25,7 +25,8 @@ async function peer(onCommand: (cmd: BaseCommand, reply: (frame: Buffer) => void
   return { port, seen, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const connected = (maxMessageSize = 1234) => encodeCommandFrame({ type: CommandType.CONNECTED, connected: { serverVersion: 'peer', protocolVersion: 21, maxMessageSize } });
+const connected = (maxMessageSize = 1234) =>
+  encodeCommandFrame({ type: CommandType.CONNECTED, connected: { serverVersion: 'peer', protocolVersion: 21, maxMessageSize } });
 const options = { connectTimeoutMs: 2000, operationTimeoutMs: 300, keepAliveIntervalMs: 60_000, clientVersion: 'test' };
 
 describe('lib/connection', () => {
@@ -58,10 +59,20 @@ describe('lib/connection', () => {
     const p = await peer((cmd, reply) => {
       if (cmd.type === CommandType.CONNECT) reply(connected());
       if (cmd.type === CommandType.PARTITIONED_METADATA && cmd.partitionMetadata.topic === 'answered') {
-        reply(encodeCommandFrame({ type: CommandType.PARTITIONED_METADATA_RESPONSE, partitionMetadataResponse: { requestId: cmd.partitionMetadata.requestId, partitions: 7 } }));
+        reply(
+          encodeCommandFrame({
+            type: CommandType.PARTITIONED_METADATA_RESPONSE,
+            partitionMetadataResponse: { requestId: cmd.partitionMetadata.requestId, partitions: 7 },
+          }),
+        );
       }
       if (cmd.type === CommandType.PARTITIONED_METADATA && cmd.partitionMetadata.topic === 'refused') {
-        reply(encodeCommandFrame({ type: CommandType.ERROR, error: { requestId: cmd.partitionMetadata.requestId, error: 17, message: 'nope' } }));
+        reply(
+          encodeCommandFrame({
+            type: CommandType.ERROR,
+            error: { requestId: cmd.partitionMetadata.requestId, error: 17, message: 'nope' },
+          }),
+        );
       }
     });
     const c = await Connection.connect({ host: '127.0.0.1', port: p.port, tls: false }, options);
@@ -95,7 +106,9 @@ describe('lib/connection', () => {
   it('gives up connecting within the connect timeout', async () => {
     const p = await peer(() => undefined); // accepts, never answers CONNECT
     const t0 = Date.now();
-    const e = await Connection.connect({ host: '127.0.0.1', port: p.port, tls: false }, { ...options, connectTimeoutMs: 300 }).catch((x) => x);
+    const e = await Connection.connect({ host: '127.0.0.1', port: p.port, tls: false }, { ...options, connectTimeoutMs: 300 }).catch(
+      (x) => x,
+    );
     expect(e).to.be.instanceOf(TimeoutError);
     expect(Date.now() - t0).to.be.lessThan(2000);
     await p.close();

@@ -29,7 +29,18 @@ describe('Consumer faults (scripted broker)', function () {
   });
 
   async function consumer(opts: ConsumerOptions = {}): Promise<Consumer> {
-    const c = new Consumer({ url: peer.url, topics: [T], subscription: 's', subscriptionInitialPosition: 'earliest', operationTimeoutMs: 3000, closeTimeoutMs: 3000, ...opts }, {});
+    const c = new Consumer(
+      {
+        url: peer.url,
+        topics: [T],
+        subscription: 's',
+        subscriptionInitialPosition: 'earliest',
+        operationTimeoutMs: 3000,
+        closeTimeoutMs: 3000,
+        ...opts,
+      },
+      {},
+    );
     open.push(c);
     await c.start();
     return c;
@@ -44,7 +55,10 @@ describe('Consumer faults (scripted broker)', function () {
   }
 
   const subscribesOn = (conn: number) => peer.received.filter((r) => r.connection === conn && r.command.type === CommandType.SUBSCRIBE);
-  const flowsOn = (conn: number) => peer.received.filter((r) => r.connection === conn && r.command.type === CommandType.FLOW).map((r) => r.command.flow.messagePermits as number);
+  const flowsOn = (conn: number) =>
+    peer.received
+      .filter((r) => r.connection === conn && r.command.type === CommandType.FLOW)
+      .map((r) => r.command.flow.messagePermits as number);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
   it('defect 1 (consumer): a connection closing while SUBSCRIBE is pending starts one reconnect, and the consumer still receives', async () => {
@@ -151,7 +165,9 @@ describe('Consumer faults (scripted broker)', function () {
     c.ack(a!);
     c.nack(b!);
     await peer.waitFor('REDELIVER_UNACKNOWLEDGED_MESSAGES');
-    const order = peer.received.map((r) => r.command.type).filter((t) => t === CommandType.ACK || t === CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES);
+    const order = peer.received
+      .map((r) => r.command.type)
+      .filter((t) => t === CommandType.ACK || t === CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES);
     expect(order).to.deep.equal([CommandType.ACK, CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES]);
     expect((await next(c))?.value.toString()).to.equal('b');
   });
@@ -198,10 +214,14 @@ describe('Consumer faults (scripted broker)', function () {
     expect((await next(c))?.value.toString()).to.equal('x');
     const flows = flowsOn(1).length;
     // a batch of 6 dispatched before the redeliver-all (epoch 0) reaches the consumer after it
-    const body = encodeBatch([0, 1, 2, 3, 4, 5].map((i) => ({ metadata: { payloadSize: 1, sequenceId: i }, payload: Buffer.from(String(i)) })));
+    const body = encodeBatch(
+      [0, 1, 2, 3, 4, 5].map((i) => ({ metadata: { payloadSize: 1, sequenceId: i }, payload: Buffer.from(String(i)) })),
+    );
     const metadata = encodeMessageMetadata({ producerName: 'p', sequenceId: 0, publishTime: 1, numMessagesInBatch: 6 });
     const consumerId = peer.consumers[0].id;
-    peer.conns[0].write(payloadFrame(CommandType.MESSAGE, { consumerId, messageId: { ledgerId: 9, entryId: 0 }, consumerEpoch: 0 }, metadata, body));
+    peer.conns[0].write(
+      payloadFrame(CommandType.MESSAGE, { consumerId, messageId: { ledgerId: 9, entryId: 0 }, consumerEpoch: 0 }, metadata, body),
+    );
     await peer.waitUntil(() => flowsOn(1).length > flows);
     // the two copies of 'x' the app took, and six for the stale batch
     expect(flowsOn(1).slice(flows)).to.deep.equal([2 + 6]);

@@ -12,7 +12,12 @@ function listen<M>(name: string): { seen: M[]; stop(): void } {
   return { seen, stop: () => diagnostics_channel.unsubscribe(name, fn) };
 }
 
-const change = (from: HandlerStateEvent['from'], to: HandlerStateEvent['to'], error?: HandlerStateEvent['error']): HandlerStateEvent => ({ topic: 't-partition-1', from, to, error });
+const change = (from: HandlerStateEvent['from'], to: HandlerStateEvent['to'], error?: HandlerStateEvent['error']): HandlerStateEvent => ({
+  topic: 't-partition-1',
+  from,
+  to,
+  error,
+});
 
 describe('lib/events and send/receive tracing', () => {
   it('turns handler state changes into connected, reconnecting, fenced and error events', () => {
@@ -41,9 +46,17 @@ describe('lib/events and send/receive tracing', () => {
     const ch = listen<SendEvent>(CHANNELS.send);
     try {
       const ids: unknown[] = [];
-      const s = tracedSettle(traceSend('t', 2, 5), (id) => ids.push(id), () => undefined);
+      const s = tracedSettle(
+        traceSend('t', 2, 5),
+        (id) => ids.push(id),
+        () => undefined,
+      );
       s.resolve({ ledgerId: 9, entryId: 4, batchIndex: 1 });
-      const f = tracedSettle(traceSend('t', 2, 6), () => undefined, () => undefined);
+      const f = tracedSettle(
+        traceSend('t', 2, 6),
+        () => undefined,
+        () => undefined,
+      );
       f.reject(new Error('nope'));
       expect(ch.seen.map((e) => e.phase)).to.deep.equal(['start', 'end', 'start', 'error']);
       expect(ch.seen[1]).to.include({ topic: 't', partition: 2, bytes: 5 });

@@ -61,10 +61,18 @@ describe('lib/handler-base state changes', () => {
     }
   });
 
-  it('publishes a consumer\'s changes on cortado:consumer, and a throwing observer stops nothing', async () => {
+  it("publishes a consumer's changes on cortado:consumer, and a throwing observer stops nothing", async () => {
     const ch = listen(CHANNELS.consumer);
     try {
-      const h = new Probe('t', context({ kind: 'consumer', onStateChange: () => { throw new Error('observer bug'); } }));
+      const h = new Probe(
+        't',
+        context({
+          kind: 'consumer',
+          onStateChange: () => {
+            throw new Error('observer bug');
+          },
+        }),
+      );
       await h.start();
       expect(h.ready).to.equal(true);
       expect(ch.seen.map((e) => e.to)).to.deep.equal(['connecting', 'ready']);

@@ -55,11 +55,18 @@ describe('lib/logger', () => {
   });
 
   it('survives a logger that throws', () => {
-    const bad: Logger = { debug() {}, info() {}, warn() {}, error() { throw new Error('disk full'); } };
+    const bad: Logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error() {
+        throw new Error('disk full');
+      },
+    };
     expect(() => new Log(bad, 'debug').error('boom', { a: 1 })).to.not.throw();
   });
 
-  it('adds a child logger\'s fields to every line', () => {
+  it("adds a child logger's fields to every line", () => {
     const sink = recordingLogger();
     new Log(sink, 'debug').child({ topic: 't' }).debug('x', { partition: 2 });
     expect(sink.lines[0].args[0]).to.deep.equal({ topic: 't', partition: 2 });

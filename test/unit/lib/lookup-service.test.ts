@@ -20,7 +20,11 @@ function fakePool(answer: Answer) {
           const bytes = build(1);
           const cmd = decodeFrame(bytes, 4, bytes.length).command;
           const listener = cmd.lookupTopic.advertisedListenerName || undefined;
-          asked.push({ host: `${address.host}:${address.port}`, authoritative: cmd.lookupTopic.authoritative, ...(listener ? { listener } : {}) });
+          asked.push({
+            host: `${address.host}:${address.port}`,
+            authoritative: cmd.lookupTopic.authoritative,
+            ...(listener ? { listener } : {}),
+          });
           return { type: CommandType.LOOKUP_RESPONSE, lookupTopicResponse: { requestId: 1, ...answer(cmd, address) } };
         },
       } as unknown as Connection;
@@ -74,13 +78,23 @@ describe('lib/lookup-service', () => {
     expect(r.address.host).to.equal('svc');
     expect(r.proxyToBrokerUrl).to.equal('inner:6650');
     // a plaintext client names the broker's plaintext port even when the answer has a TLS URL too
-    const both = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://inner:6650', brokerServiceUrlTls: 'pulsar+ssl://inner:6651', proxyThroughServiceUrl: true }));
+    const both = fakePool(() => ({
+      response: 1,
+      brokerServiceUrl: 'pulsar://inner:6650',
+      brokerServiceUrlTls: 'pulsar+ssl://inner:6651',
+      proxyThroughServiceUrl: true,
+    }));
     expect((await new LookupService(both.pool, service).lookup('t')).proxyToBrokerUrl).to.equal('inner:6650');
   });
 
   it('through a TLS proxy keeps TLS to the proxy and names the broker by host:port', async () => {
     const tlsService = [{ host: 'proxy', port: 6651, tls: true }];
-    const { pool } = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://inner:6650', brokerServiceUrlTls: 'pulsar+ssl://inner:6651', proxyThroughServiceUrl: true }));
+    const { pool } = fakePool(() => ({
+      response: 1,
+      brokerServiceUrl: 'pulsar://inner:6650',
+      brokerServiceUrlTls: 'pulsar+ssl://inner:6651',
+      proxyThroughServiceUrl: true,
+    }));
     const r = await new LookupService(pool, tlsService).lookup('t');
     expect(r.address).to.deep.equal({ host: 'proxy', port: 6651, tls: true });
     expect(r.proxyToBrokerUrl).to.equal('inner:6651');
@@ -111,7 +125,9 @@ describe('lib/lookup-service', () => {
   });
 
   it('asks for the configured listener in every LOOKUP', async () => {
-    const { pool, asked } = fakePool((_c, at) => (at.host === 'svc' ? { response: 0, brokerServiceUrl: 'pulsar://b1:7000' } : { response: 1, brokerServiceUrl: 'pulsar://b1:7000' }));
+    const { pool, asked } = fakePool((_c, at) =>
+      at.host === 'svc' ? { response: 0, brokerServiceUrl: 'pulsar://b1:7000' } : { response: 1, brokerServiceUrl: 'pulsar://b1:7000' },
+    );
     await new LookupService(pool, service, { listenerName: 'external' }).lookup('t');
     expect(asked.map((a) => a.listener)).to.deep.equal(['external', 'external']);
     const plain = fakePool(() => ({ response: 1, brokerServiceUrl: 'pulsar://b1:6650' }));

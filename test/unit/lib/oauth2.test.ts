@@ -28,10 +28,18 @@ describe('lib/auth/oauth2 client credentials', () => {
   it('discovers the token endpoint, sends audience and scope, caches the token and refreshes it before expiry', async () => {
     let now = 1_000_000;
     const before = issuer.requests.length;
-    const auth = new OAuth2ClientCredentials({ issuerUrl: `${issuer.url}/`, credentialsFile: creds, audience: 'urn:pulsar-test', scope: 'produce', now: () => now });
+    const auth = new OAuth2ClientCredentials({
+      issuerUrl: `${issuer.url}/`,
+      credentialsFile: creds,
+      audience: 'urn:pulsar-test',
+      scope: 'produce',
+      now: () => now,
+    });
     const first = Buffer.from(await auth.data()).toString('utf8');
     expect(claimsOf(first)).to.include({ sub: 'app', aud: 'urn:pulsar-test', scope: 'produce' });
-    expect(issuer.requests.slice(before)).to.deep.equal([{ grant_type: 'client_credentials', client_id: 'app', client_secret: 's3cret', audience: 'urn:pulsar-test', scope: 'produce' }]);
+    expect(issuer.requests.slice(before)).to.deep.equal([
+      { grant_type: 'client_credentials', client_id: 'app', client_secret: 's3cret', audience: 'urn:pulsar-test', scope: 'produce' },
+    ]);
     now += 50_000; // half the 100 s lifetime: cached
     expect(Buffer.from(await auth.data()).toString('utf8')).to.equal(first);
     expect(issuer.requests.length - before).to.equal(1);

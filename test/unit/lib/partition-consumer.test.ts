@@ -21,7 +21,11 @@ function harness() {
   } as unknown as ConsumerContext;
   const pc = new PartitionConsumer('t', 't', 0, ctx);
   const feed = (md: MessageMetadata, payload: Uint8Array, entryId: number, corrupt = false) => {
-    const [h, p] = encodePayloadFrame({ type: CommandType.MESSAGE, message: { consumerId: pc.consumerId, messageId: { ledgerId: 1, entryId } } }, encodeMessageMetadata(md), payload);
+    const [h, p] = encodePayloadFrame(
+      { type: CommandType.MESSAGE, message: { consumerId: pc.consumerId, messageId: { ledgerId: 1, entryId } } },
+      encodeMessageMetadata(md),
+      payload,
+    );
     const bytes = Buffer.concat([h, p]);
     if (corrupt) bytes[bytes.length - 1] ^= 1;
     const f = decodeFrame(bytes, 4, bytes.length);

@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { AuthorizationError, BrokerError, ChecksumError, ConnectionError, QueueFullError, SchemaError, TimeoutError, TopicError } from '../../../lib/errors';
+import {
+  AuthorizationError,
+  BrokerError,
+  ChecksumError,
+  ConnectionError,
+  QueueFullError,
+  SchemaError,
+  TimeoutError,
+  TopicError,
+} from '../../../lib/errors';
 import type { MessageId } from '../../../lib/message';
 import { ServerError } from '../../../protocol/proto';
 import { outcome, producerHarness, until } from '../../support/fake-producer-connection';

@@ -6,7 +6,11 @@ import type { MessageId } from '../../../lib/message';
 import { CommandType } from '../../../protocol/proto';
 import { brokerFrames, Reply, ScriptedBroker, ServerError } from '../../support/scripted-broker';
 
-const outcome = <T>(p: Promise<T>): Promise<T | Error> => p.then((v) => v, (e: Error) => e);
+const outcome = <T>(p: Promise<T>): Promise<T | Error> =>
+  p.then(
+    (v) => v,
+    (e: Error) => e,
+  );
 
 // The whole Producer (real connections, lookups, workers) against the scripted broker peer.
 describe('Producer faults on the scripted broker', () => {
@@ -55,7 +59,9 @@ describe('Producer faults on the scripted broker', () => {
   });
 
   it('defect 2: a SEND_ERROR for a batch under its highest sequence id fails that batch at once, not by timeout', async () => {
-    peer.once('SEND', (cmd, reply) => reply.raw(brokerFrames.sendError(cmd.send.producerId, cmd.send.highestSequenceId, ServerError.NotAllowedError, 'no')));
+    peer.once('SEND', (cmd, reply) =>
+      reply.raw(brokerFrames.sendError(cmd.send.producerId, cmd.send.highestSequenceId, ServerError.NotAllowedError, 'no')),
+    );
     const p = producer({ topics: ['plain'], batchingEnabled: true, batchingMaxMessages: 3, sendTimeoutMs: 20_000 });
     await p.start();
     const batch = await Promise.all(['a', 'b', 'c'].map((v) => outcome(p.produce('plain', 'k', v))));
@@ -84,7 +90,11 @@ describe('Producer faults on the scripted broker', () => {
     expect(ids.map((id) => id.entryId)).to.deep.equal([...ids.map((id) => id.entryId)].sort((a, b) => a - b));
     expect(peer.connections).to.equal(2);
     const resent = peer.sends.filter((s) => s.connection === 2).map((s) => [s.sequenceId, s.payload.toString()]);
-    expect(resent).to.deep.equal([[0, 'm0'], [1, 'm1'], [2, 'm2']]);
+    expect(resent).to.deep.equal([
+      [0, 'm0'],
+      [1, 'm1'],
+      [2, 'm2'],
+    ]);
   });
 
   it('defect 10: chunking honours a configured maxMessageSize below the broker limit', async () => {
@@ -109,7 +119,9 @@ describe('Producer faults on the scripted broker', () => {
     const close = kinds.indexOf(CommandType.CLOSE_PRODUCER);
     expect(close).to.be.greaterThan(kinds.indexOf(CommandType.PRODUCER, kinds.indexOf(CommandType.PRODUCER) + 1));
     expect(close).to.be.lessThan(kinds.lastIndexOf(CommandType.PRODUCER));
-    expect(peer.received.filter((r) => r.command.type === CommandType.PRODUCER).map((r) => r.command.producer.epoch)).to.deep.equal([0, 1, 2]);
+    expect(peer.received.filter((r) => r.command.type === CommandType.PRODUCER).map((r) => r.command.producer.epoch)).to.deep.equal([
+      0, 1, 2,
+    ]);
     expect((await p.produceSync('plain', 'k', 'v')).entryId).to.equal(0);
   });
 

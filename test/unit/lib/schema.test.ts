@@ -5,7 +5,10 @@ import { encodeSchemaValue, toSchemaData } from '../../../lib/schema';
 describe('lib/schema', () => {
   it('sends no schema for Bytes and a typed one otherwise', () => {
     expect(toSchemaData({ type: 'Bytes' }, 't')).to.equal(undefined);
-    const s = toSchemaData({ type: 'Avro', definition: '{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}', properties: { k: 'v' } }, 't')!;
+    const s = toSchemaData(
+      { type: 'Avro', definition: '{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}', properties: { k: 'v' } },
+      't',
+    )!;
     expect(s.type).to.equal(4);
     expect(s.name).to.equal('t');
     expect(JSON.parse(Buffer.from(s.schemaData).toString()).name).to.equal('R');
@@ -15,7 +18,10 @@ describe('lib/schema', () => {
   it('refuses a missing or invalid definition', () => {
     expect(() => toSchemaData({ type: 'Json' }, 't')).to.throw(SchemaError, /needs a definition/);
     expect(() => toSchemaData({ type: 'Avro', definition: '{' }, 't')).to.throw(SchemaError, /not valid JSON/);
-    expect(() => toSchemaData({ type: 'Avro', definition: { type: 'record', name: 'R', fields: [{ type: 'int' }] } }, 't')).to.throw(SchemaError, /"name" and a "type"/);
+    expect(() => toSchemaData({ type: 'Avro', definition: { type: 'record', name: 'R', fields: [{ type: 'int' }] } }, 't')).to.throw(
+      SchemaError,
+      /"name" and a "type"/,
+    );
     expect(() => toSchemaData({ type: 'Avro', definition: '"varchar"' }, 't')).to.throw(SchemaError, /not an Avro type/);
   });
 

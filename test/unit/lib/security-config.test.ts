@@ -7,7 +7,6 @@ import { parseConsumerConfig } from '../../../lib/consumer-config';
 import { parseProducerConfig } from '../../../lib/config';
 import { configError } from '../../support/config-error';
 
-
 describe('lib/config security settings', function () {
   this.timeout(20_000);
   let pki: Pki;
@@ -49,7 +48,15 @@ describe('lib/config security settings', function () {
   });
 
   it('keeps the existing file variables', () => {
-    const c = parseProducerConfig({}, { CORTADO_TLS_CA_FILE: pki.caCert, CORTADO_TLS_CERT_FILE: pki.clientCert, CORTADO_TLS_KEY_FILE: pki.clientKey, CORTADO_TLS_ALLOW_INSECURE: 'true' });
+    const c = parseProducerConfig(
+      {},
+      {
+        CORTADO_TLS_CA_FILE: pki.caCert,
+        CORTADO_TLS_CERT_FILE: pki.clientCert,
+        CORTADO_TLS_KEY_FILE: pki.clientKey,
+        CORTADO_TLS_ALLOW_INSECURE: 'true',
+      },
+    );
     expect(c.tlsCaFile).to.equal(pki.caCert);
     expect(c.tlsAllowInsecure).to.equal(true);
   });
@@ -71,7 +78,12 @@ describe('lib/config security settings', function () {
     const cert = fs.readFileSync(pki.clientCert, 'utf8');
     const broken = cert.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');
     expect(configError(() => parseProducerConfig({}, { CORTADO_TLS_CA: broken })).message).to.include('malformed');
-    const badKey = configError(() => parseProducerConfig({}, { CORTADO_TLS_CERT: cert, CORTADO_TLS_KEY: '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n-----END PRIVATE KEY-----' }));
+    const badKey = configError(() =>
+      parseProducerConfig(
+        {},
+        { CORTADO_TLS_CERT: cert, CORTADO_TLS_KEY: '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n-----END PRIVATE KEY-----' },
+      ),
+    );
     expect(badKey.envVar).to.equal('CORTADO_TLS_KEY');
     expect(badKey.message).to.not.include('c2VjcmV0');
     expect(JSON.stringify(badKey.value)).to.not.include('c2VjcmV0');
@@ -80,17 +92,25 @@ describe('lib/config security settings', function () {
   });
 
   it('rejects a bad issuer URL and a credentials file without client_secret, secrets unsaid', () => {
-    const url = configError(() => parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'not a url', CORTADO_OAUTH2_CREDENTIALS_FILE: creds }));
+    const url = configError(() =>
+      parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'not a url', CORTADO_OAUTH2_CREDENTIALS_FILE: creds }),
+    );
     expect(url.envVar).to.equal('CORTADO_OAUTH2_ISSUER_URL');
-    expect(configError(() => parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'ftp://x', CORTADO_OAUTH2_CREDENTIALS_FILE: creds })).message).to.include('https://');
-    expect(configError(() => parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'https://x' })).envVar).to.equal('CORTADO_OAUTH2_CREDENTIALS_FILE');
+    expect(
+      configError(() => parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'ftp://x', CORTADO_OAUTH2_CREDENTIALS_FILE: creds })).message,
+    ).to.include('https://');
+    expect(configError(() => parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'https://x' })).envVar).to.equal(
+      'CORTADO_OAUTH2_CREDENTIALS_FILE',
+    );
     const half = path.join(dir, 'half.json');
     fs.writeFileSync(half, JSON.stringify({ client_id: 'app' }));
     const e = configError(() => parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'https://x', CORTADO_OAUTH2_CREDENTIALS_FILE: half }));
     expect(e.message).to.include('client_secret');
     const notJson = path.join(dir, 'bad.json');
     fs.writeFileSync(notJson, '{"client_secret": "very-secret-value"');
-    const j = configError(() => parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'https://x', CORTADO_OAUTH2_CREDENTIALS_FILE: notJson }));
+    const j = configError(() =>
+      parseProducerConfig({}, { CORTADO_OAUTH2_ISSUER_URL: 'https://x', CORTADO_OAUTH2_CREDENTIALS_FILE: notJson }),
+    );
     expect(j.message).to.include('not valid JSON').and.not.include('very-secret-value');
   });
 
@@ -99,12 +119,16 @@ describe('lib/config security settings', function () {
     expect(e.message).to.include('choose one').and.not.include('tok-abc');
     const typed = configError(() => parseProducerConfig({ authToken: 42 as unknown as string }, {}));
     expect(typed.message).to.include('[redacted]').and.not.include('42');
-    expect(configError(() => parseProducerConfig({ authTokenSupplier: 'x' as unknown as () => string }, {})).option).to.equal('authTokenSupplier');
+    expect(configError(() => parseProducerConfig({ authTokenSupplier: 'x' as unknown as () => string }, {})).option).to.equal(
+      'authTokenSupplier',
+    );
     expect(parseProducerConfig({ authTokenSupplier: () => 't' }, {}).authTokenSupplier).to.be.a('function');
   });
 
   it('says "option x" for code values and the variable for env values', () => {
     expect(configError(() => parseProducerConfig({ tlsCaFile: '/nope' }, {})).message).to.match(/^option tlsCaFile/);
-    expect(configError(() => parseProducerConfig({}, { CORTADO_TLS_CA_FILE: '/nope' })).message).to.match(/^CORTADO_TLS_CA_FILE \(option tlsCaFile\)/);
+    expect(configError(() => parseProducerConfig({}, { CORTADO_TLS_CA_FILE: '/nope' })).message).to.match(
+      /^CORTADO_TLS_CA_FILE \(option tlsCaFile\)/,
+    );
   });
 });

@@ -9,30 +9,92 @@ import type { ConsumerOptions, ProducerOptions } from '../../../lib/types';
 
 // One row per key of the hand-written interfaces: the compiler refuses a missing or extra key.
 const PRODUCER_KEYS = {
-  url: true, connectionTimeoutMs: true, operationTimeoutMs: true, keepAliveIntervalMs: true,
-  tlsCaFile: true, tlsCertFile: true, tlsKeyFile: true, tlsAllowInsecure: true, authToken: true,
-  logger: true, logLevel: true,
-  tlsCa: true, tlsCert: true, tlsKey: true, tlsHostnameVerification: true, authTokenFile: true, authTokenSupplier: true,
-  oauth2IssuerUrl: true, oauth2CredentialsFile: true, oauth2Audience: true, oauth2Scope: true, listenerName: true,
-  topics: true, partitionStrategy: true, workerAllocation: true, sendTimeoutMs: true, producerName: true,
-  accessMode: true, compression: true, batchingEnabled: true, batchingMaxMessages: true,
-  batchingMaxBytes: true, batchingFlushMs: true, batchBuilder: true, chunkingEnabled: true,
-  maxMessageSize: true, maxPendingMessages: true, startupDelayMs: true, startupJitterMs: true,
-  partitionsRefreshIntervalMs: true, schema: true,
-  memoryLimitBytes: true, blockIfQueueFull: true, initialSequenceId: true,
+  url: true,
+  connectionTimeoutMs: true,
+  operationTimeoutMs: true,
+  keepAliveIntervalMs: true,
+  tlsCaFile: true,
+  tlsCertFile: true,
+  tlsKeyFile: true,
+  tlsAllowInsecure: true,
+  authToken: true,
+  logger: true,
+  logLevel: true,
+  tlsCa: true,
+  tlsCert: true,
+  tlsKey: true,
+  tlsHostnameVerification: true,
+  authTokenFile: true,
+  authTokenSupplier: true,
+  oauth2IssuerUrl: true,
+  oauth2CredentialsFile: true,
+  oauth2Audience: true,
+  oauth2Scope: true,
+  listenerName: true,
+  topics: true,
+  partitionStrategy: true,
+  workerAllocation: true,
+  sendTimeoutMs: true,
+  producerName: true,
+  accessMode: true,
+  compression: true,
+  batchingEnabled: true,
+  batchingMaxMessages: true,
+  batchingMaxBytes: true,
+  batchingFlushMs: true,
+  batchBuilder: true,
+  chunkingEnabled: true,
+  maxMessageSize: true,
+  maxPendingMessages: true,
+  startupDelayMs: true,
+  startupJitterMs: true,
+  partitionsRefreshIntervalMs: true,
+  schema: true,
+  memoryLimitBytes: true,
+  blockIfQueueFull: true,
+  initialSequenceId: true,
 } as const satisfies Record<keyof ProducerOptions, true>;
 
 const CONSUMER_KEYS = {
-  url: true, connectionTimeoutMs: true, operationTimeoutMs: true, keepAliveIntervalMs: true,
-  tlsCaFile: true, tlsCertFile: true, tlsKeyFile: true, tlsAllowInsecure: true, authToken: true,
-  logger: true, logLevel: true,
-  tlsCa: true, tlsCert: true, tlsKey: true, tlsHostnameVerification: true, authTokenFile: true, authTokenSupplier: true,
-  oauth2IssuerUrl: true, oauth2CredentialsFile: true, oauth2Audience: true, oauth2Scope: true, listenerName: true,
-  topics: true, subscription: true, subscriptionType: true, subscriptionInitialPosition: true,
-  workerAllocation: true, consumerName: true, receiverQueueSize: true, handlerConcurrency: true,
-  handlerTimeoutMs: true, maxHandlerBatch: true, negativeAckRedeliveryDelayMs: true,
-  maxPendingChunkedMessages: true, maxPendingChunkedBytes: true, chunkExpireMs: true,
-  ackGroupTimeMs: true, ackGroupMaxSize: true, closeTimeoutMs: true,
+  url: true,
+  connectionTimeoutMs: true,
+  operationTimeoutMs: true,
+  keepAliveIntervalMs: true,
+  tlsCaFile: true,
+  tlsCertFile: true,
+  tlsKeyFile: true,
+  tlsAllowInsecure: true,
+  authToken: true,
+  logger: true,
+  logLevel: true,
+  tlsCa: true,
+  tlsCert: true,
+  tlsKey: true,
+  tlsHostnameVerification: true,
+  authTokenFile: true,
+  authTokenSupplier: true,
+  oauth2IssuerUrl: true,
+  oauth2CredentialsFile: true,
+  oauth2Audience: true,
+  oauth2Scope: true,
+  listenerName: true,
+  topics: true,
+  subscription: true,
+  subscriptionType: true,
+  subscriptionInitialPosition: true,
+  workerAllocation: true,
+  consumerName: true,
+  receiverQueueSize: true,
+  handlerConcurrency: true,
+  handlerTimeoutMs: true,
+  maxHandlerBatch: true,
+  negativeAckRedeliveryDelayMs: true,
+  maxPendingChunkedMessages: true,
+  maxPendingChunkedBytes: true,
+  chunkExpireMs: true,
+  ackGroupTimeMs: true,
+  ackGroupMaxSize: true,
+  closeTimeoutMs: true,
   handleMessages: true,
 } as const satisfies Record<keyof ConsumerOptions, true>;
 
@@ -79,7 +141,8 @@ describe('lib/types (public option types)', () => {
       for (const [key, value] of applied) expect(documented.get(key), key).to.deep.equal(value);
       // and no documented value where the schema applies none
       for (const [key, value] of documented) {
-        if (value !== 'prose' && (defaults as Record<string, unknown>)[key] === undefined) expect.fail(`${key} documents @default ${JSON.stringify(value)} but has none`);
+        if (value !== 'prose' && (defaults as Record<string, unknown>)[key] === undefined)
+          expect.fail(`${key} documents @default ${JSON.stringify(value)} but has none`);
       }
     });
   }
@@ -91,22 +154,42 @@ describe('lib/types (public option types)', () => {
     } catch (err) {
       expect(err).to.be.instanceOf(ConfigError);
       expect((err as ConfigError).option).to.equal('sendTimeout');
-      expect((err as Error).message).to.include('"sendTimeout"').and.include('sendTimeoutMs').and.include('batchingEnabled');
+      expect((err as Error).message)
+        .to.include('"sendTimeout"')
+        .and.include('sendTimeoutMs')
+        .and.include('batchingEnabled');
     }
-    expect(() => parseConsumerConfig({ subscriptionKind: 'shared' } as unknown as ConsumerOptions, {})).to.throw(ConfigError, /subscriptionKind.*subscriptionType/);
+    expect(() => parseConsumerConfig({ subscriptionKind: 'shared' } as unknown as ConsumerOptions, {})).to.throw(
+      ConfigError,
+      /subscriptionKind.*subscriptionType/,
+    );
   });
 
   it('refuses a logger without the four methods and a log level outside the list', () => {
-    expect(() => parseProducerConfig({ logger: { info() {} } } as unknown as ProducerOptions, {})).to.throw(ConfigError, /debug, info, warn and error/);
-    expect(() => parseProducerConfig({}, { CORTADO_LOG_LEVEL: 'chatty' })).to.throw(ConfigError, /CORTADO_LOG_LEVEL.*debug\|info\|warn\|error\|silent/);
+    expect(() => parseProducerConfig({ logger: { info() {} } } as unknown as ProducerOptions, {})).to.throw(
+      ConfigError,
+      /debug, info, warn and error/,
+    );
+    expect(() => parseProducerConfig({}, { CORTADO_LOG_LEVEL: 'chatty' })).to.throw(
+      ConfigError,
+      /CORTADO_LOG_LEVEL.*debug\|info\|warn\|error\|silent/,
+    );
     expect(parseProducerConfig({ logger: console }, { CORTADO_LOG_LEVEL: 'WARN' }).logLevel).to.equal('warn');
   });
 
   it('regression: unknown send options were silently ignored; now an InvalidArgumentError names it and the known ones', () => {
     const opts = { signal: new AbortController().signal } as unknown as Parameters<typeof prepareMessage>[2];
-    expect(() => prepareMessage('k', 'v', opts)).to.throw(InvalidArgumentError, /unknown send option "signal"; send options are timeout, sequenceId, partitionKey/);
-    expect(() => prepareMessage('k', 'v', 'fast' as unknown as Parameters<typeof prepareMessage>[2])).to.throw(InvalidArgumentError, /must be an object/);
+    expect(() => prepareMessage('k', 'v', opts)).to.throw(
+      InvalidArgumentError,
+      /unknown send option "signal"; send options are timeout, sequenceId, partitionKey/,
+    );
+    expect(() => prepareMessage('k', 'v', 'fast' as unknown as Parameters<typeof prepareMessage>[2])).to.throw(
+      InvalidArgumentError,
+      /must be an object/,
+    );
     // a list message's own key and value are not options
-    expect(prepareMessage('k', 'v', { key: 'k', value: 'v', timeout: 5 } as Parameters<typeof prepareMessage>[2]).payload.length).to.equal(1);
+    expect(prepareMessage('k', 'v', { key: 'k', value: 'v', timeout: 5 } as Parameters<typeof prepareMessage>[2]).payload.length).to.equal(
+      1,
+    );
   });
 });

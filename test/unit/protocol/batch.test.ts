@@ -6,7 +6,10 @@ import { decodeSingleMessageMetadata, encodeSingleMessageMetadata, type SingleMe
 describe('protocol/batch', () => {
   it('round-trips entries with their single-message metadata', () => {
     const entries = [
-      { metadata: { payloadSize: 3, partitionKey: 'a', sequenceId: 10, properties: [{ key: 'x', value: 'y' }] }, payload: Buffer.from('one') },
+      {
+        metadata: { payloadSize: 3, partitionKey: 'a', sequenceId: 10, properties: [{ key: 'x', value: 'y' }] },
+        payload: Buffer.from('one'),
+      },
       { metadata: { payloadSize: 0, nullValue: true, sequenceId: 11 }, payload: Buffer.alloc(0) },
       { metadata: { payloadSize: 5, eventTime: 42, orderingKey: Buffer.from('ok'), sequenceId: 12 }, payload: Buffer.from('three') },
     ];
@@ -32,7 +35,8 @@ describe('protocol/batch', () => {
 function randomMetadata(next: () => number, i: number): SingleMessageMetadata {
   const pick = <T>(v: T): T | undefined => (next() < 0.5 ? v : undefined);
   const text = () => ['', 'k', `key-${i}`, 'héllo wörld', '€uro ключ 😃', 'x'.repeat(70), 'é'.repeat(90)][Math.floor(next() * 7)];
-  const big = () => [0, 1, 127, 128, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 1_700_000_000_000, Number.MAX_SAFE_INTEGER][Math.floor(next() * 11)];
+  const big = () =>
+    [0, 1, 127, 128, 16383, 16384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, 1_700_000_000_000, Number.MAX_SAFE_INTEGER][Math.floor(next() * 11)];
   return {
     properties: pick(Array.from({ length: Math.floor(next() * 3) }, () => ({ key: text(), value: text() }))),
     partitionKey: pick(text()),
@@ -50,7 +54,7 @@ function randomMetadata(next: () => number, i: number): SingleMessageMetadata {
 describe('protocol/batch: hand-written SingleMessageMetadata', () => {
   it('writes every message metadata byte for byte as protobufjs does', () => {
     let s = 5;
-    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     for (let i = 0; i < 1000; i++) {
       const md = randomMetadata(next, i);
       const body = encodeBatch([{ metadata: md, payload: Buffer.from('p') }]);
@@ -63,7 +67,7 @@ describe('protocol/batch: hand-written SingleMessageMetadata', () => {
 
   it('encodes a batch of many entries as protobufjs-encoded parts concatenated', () => {
     let s = 9;
-    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const entries = Array.from({ length: 300 }, (_, i) => ({ metadata: randomMetadata(next, i), payload: Buffer.alloc(i % 40, i) }));
     const expected = Buffer.concat(
       entries.flatMap((e) => {
@@ -78,7 +82,10 @@ describe('protocol/batch: hand-written SingleMessageMetadata', () => {
 
   it('falls back to protobufjs for numbers the varint writer does not take, and still decodes', () => {
     const md = { payloadSize: 2, sequenceId: -1, eventTime: 1.5 };
-    const body = encodeBatch([{ metadata: md, payload: Buffer.from('ab') }, { metadata: { payloadSize: 1, sequenceId: 3 }, payload: Buffer.from('c') }]);
+    const body = encodeBatch([
+      { metadata: md, payload: Buffer.from('ab') },
+      { metadata: { payloadSize: 1, sequenceId: 3 }, payload: Buffer.from('c') },
+    ]);
     const expected = encodeSingleMessageMetadata(md);
     expect(body.subarray(4, 4 + expected.length).equals(Buffer.from(expected))).to.equal(true);
     expect(decodeBatch(body, 2).map((e) => Buffer.from(e.payload).toString())).to.deep.equal(['ab', 'c']);
@@ -103,8 +110,11 @@ function seen(md: SingleMessageMetadata): Record<string, unknown> {
 describe('protocol/batch: hand-written SingleMessageMetadata reader', () => {
   it('decodes every field as protobufjs does, absent fields staying absent', () => {
     let s = 13;
-    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    const entries = Array.from({ length: 500 }, (_, i) => ({ metadata: { ...randomMetadata(next, i), payloadSize: i % 7 }, payload: Buffer.alloc(i % 7, i) }));
+    const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    const entries = Array.from({ length: 500 }, (_, i) => ({
+      metadata: { ...randomMetadata(next, i), payloadSize: i % 7 },
+      payload: Buffer.alloc(i % 7, i),
+    }));
     const back = decodeBatch(encodeBatch(entries), entries.length);
     back.forEach((e, i) => {
       const reference = decodeSingleMessageMetadata(encodeSingleMessageMetadata(entries[i].metadata));

@@ -36,7 +36,13 @@ function jsonLines(bytes: number): Buffer {
   const lines: string[] = [];
   let size = 0;
   for (let i = 0; size < bytes; i++) {
-    const line = JSON.stringify({ id: i, name: `user-${i}`, email: `u${(i * 7919) % 10007}@example.com`, score: ((i * 37) % 1000) / 10, active: i % 3 === 0 });
+    const line = JSON.stringify({
+      id: i,
+      name: `user-${i}`,
+      email: `u${(i * 7919) % 10007}@example.com`,
+      score: ((i * 37) % 1000) / 10,
+      active: i % 3 === 0,
+    });
     lines.push(line);
     size += line.length + 1;
   }
@@ -53,7 +59,9 @@ const inputs: Record<string, Buffer> = {
 };
 
 // The same 869 bytes compressed by the Java client's codecs (Pulsar 4.0.8, aircompressor and java.util.zip)
-const JAVA_INPUT = Buffer.from(Array.from({ length: 24 }, (_, i) => JSON.stringify({ id: i, name: `user-${i % 5}`, ok: i % 3 === 0 })).join('\n'));
+const JAVA_INPUT = Buffer.from(
+  Array.from({ length: 24 }, (_, i) => JSON.stringify({ id: i, name: `user-${i % 5}`, ok: i % 3 === 0 })).join('\n'),
+);
 const JAVA_OUTPUT: Record<string, string> = {
   LZ4:
     'f2147b226964223a302c226e616d65223a22757365722d30222c226f6b223a747275657d0a23001a31230013312300456661' +
@@ -83,9 +91,9 @@ const JAVA_OUTPUT: Record<string, string> = {
 const ZSTD_CLI_INPUT = Buffer.from(Array.from({ length: 200 }, (_, i) => `message ${i % 10} from the zstd cli; `).join(''));
 const ZSTD_CLI_FRAME = Buffer.from(
   '28b52ffd04585d0500420e231980296903ac9b43b68940e8c7900948b2bb7ba7f47037a27201674523777956347297674523' +
-  '7779563472976745237779563472976745237779563472976745237779563472976745237779563472976745237779563472' +
-  '97674523777956347297674523777956347297674523777956347277001c20088c8143b1300883c3302428100c0ea220a028' +
-  '084380c8a811e0efff19e03703119c10fc09c1f303050000fc400340aa029c57864e',
+    '7779563472976745237779563472976745237779563472976745237779563472976745237779563472976745237779563472' +
+    '97674523777956347297674523777956347297674523777956347277001c20088c8143b1300883c3302428100c0ea220a028' +
+    '084380c8a811e0efff19e03703119c10fc09c1f303050000fc400340aa029c57864e',
   'hex',
 );
 
@@ -333,7 +341,10 @@ describe('protocol/compression', () => {
     });
 
     it('refuses a raw deflate stream without the RFC 1950 header', () => {
-      expect(() => codecs.ZLIB.decompress(zlib.deflateRawSync(inputs.repetitive), inputs.repetitive.length)).to.throw(CompressionError, /RFC 1950/);
+      expect(() => codecs.ZLIB.decompress(zlib.deflateRawSync(inputs.repetitive), inputs.repetitive.length)).to.throw(
+        CompressionError,
+        /RFC 1950/,
+      );
     });
 
     it('stops a highly compressed stream at the promised size', () => {

@@ -13,7 +13,10 @@ function bitwise(data: Uint8Array): number {
 }
 
 // the exported crc32c (native for long ranges when @node-rs/crc32 is installed) and the TypeScript one it falls back to
-for (const [name, crc32c] of [['crc32c', chosen], ['crc32cTypeScript', crc32cTypeScript]] as const) {
+for (const [name, crc32c] of [
+  ['crc32c', chosen],
+  ['crc32cTypeScript', crc32cTypeScript],
+] as const) {
   describe(`protocol/crc32c: ${name}`, () => {
     it('matches the standard check values', () => {
       expect(crc32c(Buffer.from('123456789'))).to.equal(0xe3069283);
@@ -75,7 +78,9 @@ describe('protocol/crc32c: implementations agree', () => {
     const d = crypto.randomBytes(5000);
     for (let len = 0; len < 1100; len += len < 600 ? 1 : 37) {
       for (const start of [0, 1, 3, 4000 - len]) {
-        expect(chosen(d, start, start + len, 0x1234567), `length ${len} at ${start}`).to.equal(crc32cTypeScript(d, start, start + len, 0x1234567));
+        expect(chosen(d, start, start + len, 0x1234567), `length ${len} at ${start}`).to.equal(
+          crc32cTypeScript(d, start, start + len, 0x1234567),
+        );
       }
     }
     // a plain Uint8Array (not a Buffer), whole and as a view

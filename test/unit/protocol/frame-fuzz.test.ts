@@ -40,7 +40,13 @@ const CORPUS: Buffer[] = [
   brokerFrames.sendError(1, 7, ServerError.PersistenceError, 'disk'),
   brokerFrames.closeProducer(1, 2, 'pulsar://b:6650'),
   brokerFrames.error(4, ServerError.TopicNotFound, 'gone'),
-  commandFrame(CommandType.PRODUCER_SUCCESS, { requestId: 1, producerName: 'p', lastSequenceId: 5, schemaVersion: Buffer.from([0, 1]), topicEpoch: 2 }),
+  commandFrame(CommandType.PRODUCER_SUCCESS, {
+    requestId: 1,
+    producerName: 'p',
+    lastSequenceId: 5,
+    schemaVersion: Buffer.from([0, 1]),
+    topicEpoch: 2,
+  }),
   commandFrame(CommandType.LOOKUP_RESPONSE, { requestId: 3, response: 1, brokerServiceUrl: 'pulsar://b:6650', authoritative: true }),
   commandFrame(CommandType.PARTITIONED_METADATA_RESPONSE, { requestId: 2, partitions: 4 }),
   payloadFrame(CommandType.MESSAGE, { consumerId: 1, messageId: { ledgerId: 1, entryId: 2 }, redeliveryCount: 1 }, metadata, batch),
@@ -176,7 +182,10 @@ describe('defect 14: untyped decoder errors (fuzzing protocol/frame and command 
   });
 
   it('refuses a known command without its sub-command and one without a type', () => {
-    expect(() => decodeBaseCommand(Buffer.from([0x08, CommandType.CONNECTED]))).to.throw(FrameError, /CONNECTED command carries no connected/);
+    expect(() => decodeBaseCommand(Buffer.from([0x08, CommandType.CONNECTED]))).to.throw(
+      FrameError,
+      /CONNECTED command carries no connected/,
+    );
     expect(() => decodeBaseCommand(Buffer.alloc(0))).to.throw(FrameError, /no type/);
     // a type this client does not know (a newer broker's command) still decodes
     expect(decodeBaseCommand(Buffer.from([0x08, 0x7f])).type).to.equal(127);
@@ -194,21 +203,27 @@ describe('defect 14: untyped decoder errors (fuzzing protocol/frame and command 
     });
     try {
       fc.assert(
-        fc.property(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.uint8Array({ maxLength: 64 }), fc.array(fc.nat(), { maxLength: 4 }), (total, cmdSize, body, cuts) => {
-          const head = Buffer.alloc(8);
-          head.writeUInt32BE(total, 0);
-          head.writeUInt32BE(cmdSize, 4);
-          const bytes = Buffer.concat([head, body]);
-          const decoder = new FrameDecoder();
-          const points = [...new Set(cuts.map((c) => c % (bytes.length + 1))), bytes.length].sort((a, b) => a - b);
-          let at = 0;
-          for (const p of points) {
-            largest = 0;
-            refusesCleanly(() => void decoder.push(bytes.subarray(at, p)));
-            at = p;
-            expect(largest, `allocated ${largest} bytes after receiving ${p}`).to.be.at.most(p);
-          }
-        }),
+        fc.property(
+          fc.nat({ max: 0xffffffff }),
+          fc.nat({ max: 0xffffffff }),
+          fc.uint8Array({ maxLength: 64 }),
+          fc.array(fc.nat(), { maxLength: 4 }),
+          (total, cmdSize, body, cuts) => {
+            const head = Buffer.alloc(8);
+            head.writeUInt32BE(total, 0);
+            head.writeUInt32BE(cmdSize, 4);
+            const bytes = Buffer.concat([head, body]);
+            const decoder = new FrameDecoder();
+            const points = [...new Set(cuts.map((c) => c % (bytes.length + 1))), bytes.length].sort((a, b) => a - b);
+            let at = 0;
+            for (const p of points) {
+              largest = 0;
+              refusesCleanly(() => void decoder.push(bytes.subarray(at, p)));
+              at = p;
+              expect(largest, `allocated ${largest} bytes after receiving ${p}`).to.be.at.most(p);
+            }
+          },
+        ),
         RUNS,
       );
     } finally {

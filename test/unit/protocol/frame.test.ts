@@ -52,7 +52,11 @@ describe('protocol/frame', () => {
   });
 
   it('skips broker entry metadata before the checksum part', () => {
-    const [header, body] = encodePayloadFrame({ type: CommandType.MESSAGE, message: { consumerId: 1, messageId: { ledgerId: 1, entryId: 2 } } }, metadata, payload);
+    const [header, body] = encodePayloadFrame(
+      { type: CommandType.MESSAGE, message: { consumerId: 1, messageId: { ledgerId: 1, entryId: 2 } } },
+      metadata,
+      payload,
+    );
     const cmdSize = header.readUInt32BE(4);
     const bem = Buffer.from([0x08, 0x01]); // broker_timestamp = 1
     const extra = Buffer.alloc(6);
@@ -122,7 +126,13 @@ describe('protocol/commands: hand-written SEND', () => {
     let n = 0;
     for (const producerId of big) {
       for (const sequenceId of big) {
-        for (const extra of [{}, { numMessages: 127, highestSequenceId: sequenceId + 126 }, { isChunk: true }, { isChunk: false }, { numMessages: 2 ** 31 - 1 }]) {
+        for (const extra of [
+          {},
+          { numMessages: 127, highestSequenceId: sequenceId + 126 },
+          { isChunk: true },
+          { isChunk: false },
+          { numMessages: 2 ** 31 - 1 },
+        ]) {
           const a = { producerId, sequenceId, ...extra };
           const ours = joined(sendFrame(a, metadata, payload));
           const reference = joined(encodePayloadFrame({ type: CommandType.SEND, send: a }, metadata, payload));
@@ -135,9 +145,15 @@ describe('protocol/commands: hand-written SEND', () => {
   });
 
   it('falls back to protobufjs for values outside the varint writer, with the same result', () => {
-    for (const a of [{ producerId: 1, sequenceId: -1 }, { producerId: 1, sequenceId: 2, numMessages: 2 ** 31 }, { producerId: 0.5, sequenceId: 2 }]) {
+    for (const a of [
+      { producerId: 1, sequenceId: -1 },
+      { producerId: 1, sequenceId: 2, numMessages: 2 ** 31 },
+      { producerId: 0.5, sequenceId: 2 },
+    ]) {
       const ours = joined(sendFrame(a, metadata, payload));
-      expect(ours.equals(joined(encodePayloadFrame({ type: CommandType.SEND, send: a }, metadata, payload))), JSON.stringify(a)).to.equal(true);
+      expect(ours.equals(joined(encodePayloadFrame({ type: CommandType.SEND, send: a }, metadata, payload))), JSON.stringify(a)).to.equal(
+        true,
+      );
       expect(decodeFrame(ours, 4, ours.length).payload!.checksumOk).to.equal(true);
     }
   });

@@ -61,7 +61,7 @@ function forms(key: string): (string | Uint8Array)[] {
 // a deterministic generator, so a failure can be reproduced
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 function randomString(next: () => number, units: number): string {
   let s = '';
@@ -97,7 +97,8 @@ describe('strategies: reference vectors', () => {
   it('murmur3_32 matches every Pulsar row', () => {
     for (const r of vectors.pulsar_murmur3_32.rows) {
       expect(murmur3Of(r.key), r.key).to.equal(r.value);
-      for (const n of [1, 3, 7, 16, 100]) expect(partitionStrategies.murmur3_32('t', -1, n, r.key, null), `${r.key} / ${n}`).to.equal(r.value % n);
+      for (const n of [1, 3, 7, 16, 100])
+        expect(partitionStrategies.murmur3_32('t', -1, n, r.key, null), `${r.key} / ${n}`).to.equal(r.value % n);
       expect(murmur3_32(Buffer.from(r.key, 'utf8')) & 0x7fffffff, r.key).to.equal(r.value);
     }
   });
@@ -105,7 +106,8 @@ describe('strategies: reference vectors', () => {
   it('java_string_hash matches every Pulsar row', () => {
     for (const r of vectors.pulsar_java_string_hash.rows) {
       expect(javaStringHash(r.key) & 0x7fffffff, r.key).to.equal(r.value);
-      for (const n of [1, 3, 7, 16, 100]) expect(partitionStrategies.java_string_hash('t', -1, n, r.key, null), `${r.key} / ${n}`).to.equal(r.value % n);
+      for (const n of [1, 3, 7, 16, 100])
+        expect(partitionStrategies.java_string_hash('t', -1, n, r.key, null), `${r.key} / ${n}`).to.equal(r.value % n);
     }
   });
 
@@ -116,7 +118,9 @@ describe('strategies: reference vectors', () => {
       const utf8 = Buffer.from(r.key, 'utf8');
       expect(boostHash64Low(utf8) & 0x7fffffff, JSON.stringify(r.key)).to.equal(r.hash);
       for (const n of boostVectors.partition_counts) {
-        expect(partitionStrategies.boost_hash('t', -1, n, r.key, null), `${JSON.stringify(r.key)} / ${n}`).to.equal(r.partitions[String(n)]);
+        expect(partitionStrategies.boost_hash('t', -1, n, r.key, null), `${JSON.stringify(r.key)} / ${n}`).to.equal(
+          r.partitions[String(n)],
+        );
       }
     }
   });
@@ -133,9 +137,15 @@ describe('strategies: reference vectors', () => {
       for (const k of [raw, Buffer.from(raw), backing.subarray(4, 4 + len)]) {
         expect(pulsarKey(k)).to.equal(b64);
         for (const n of [3, 7, 16]) {
-          expect(partitionStrategies.murmur3_32('t', -1, n, k, null), `murmur3 ${b64}`).to.equal(partitionStrategies.murmur3_32('t', -1, n, b64, null));
-          expect(partitionStrategies.java_string_hash('t', -1, n, k, null), `java ${b64}`).to.equal(partitionStrategies.java_string_hash('t', -1, n, b64, null));
-          expect(partitionStrategies.boost_hash('t', -1, n, k, null), `boost ${b64}`).to.equal(partitionStrategies.boost_hash('t', -1, n, b64, null));
+          expect(partitionStrategies.murmur3_32('t', -1, n, k, null), `murmur3 ${b64}`).to.equal(
+            partitionStrategies.murmur3_32('t', -1, n, b64, null),
+          );
+          expect(partitionStrategies.java_string_hash('t', -1, n, k, null), `java ${b64}`).to.equal(
+            partitionStrategies.java_string_hash('t', -1, n, b64, null),
+          );
+          expect(partitionStrategies.boost_hash('t', -1, n, k, null), `boost ${b64}`).to.equal(
+            partitionStrategies.boost_hash('t', -1, n, b64, null),
+          );
         }
       }
     }
@@ -153,7 +163,12 @@ describe('strategies: reference vectors', () => {
       const raw = Uint8Array.from({ length: len }, () => Math.floor(next() * 256));
       const b64 = Buffer.from(raw).toString('base64');
       expect(murmur2Of(raw)).to.equal(murmur2(raw));
-      expect(md5Sum(raw)).to.equal(createHash('md5').update(raw).digest().reduce((a, b) => a + b, 0));
+      expect(md5Sum(raw)).to.equal(
+        createHash('md5')
+          .update(raw)
+          .digest()
+          .reduce((a, b) => a + b, 0),
+      );
       expect(phash2Hash(raw)).to.not.equal(phash2Hash(b64));
       expect(murmur2Of(raw)).to.not.equal(murmur2Of(b64));
     }
@@ -163,7 +178,8 @@ describe('strategies: reference vectors', () => {
     for (const r of vectors.kafka_murmur2.rows) {
       for (const k of forms(r.key)) {
         expect(murmur2Of(k), r.key).to.equal(r.value);
-        for (const n of [1, 3, 7, 16, 100]) expect(partitionStrategies.murmur2('t', -1, n, k, null), `${r.key} / ${n}`).to.equal((r.value & 0x7fffffff) % n);
+        for (const n of [1, 3, 7, 16, 100])
+          expect(partitionStrategies.murmur2('t', -1, n, k, null), `${r.key} / ${n}`).to.equal((r.value & 0x7fffffff) % n);
       }
       expect(murmur2(Buffer.from(r.key, 'utf8')), r.key).to.equal(r.value);
     }
@@ -191,7 +207,9 @@ describe('strategies: reference vectors', () => {
     // erlang:phash2(<<"Scott9">>) from the same suite (otp_7127): phash2/1 keeps the low 27 bits
     expect(phash2Hash('Scott9') & (2 ** 27 - 1)).to.equal(38990304);
     // phash2/2 reduces the whole 32-bit hash: no 27-bit mask as phash2/1 has
-    expect(phash2('abc', 1000)).to.equal(1306188027 % 1000).and.not.equal((1306188027 & (2 ** 27 - 1)) % 1000);
+    expect(phash2('abc', 1000))
+      .to.equal(1306188027 % 1000)
+      .and.not.equal((1306188027 & (2 ** 27 - 1)) % 1000);
   });
 });
 
@@ -260,7 +278,8 @@ describe('strategies: cross-checks', () => {
       }
       let v = 0n;
       if (n >= 4) v = ((le(b, p + n - 4, 4) << BigInt((n - 4) * 8)) | le(b, p, 4)) & M;
-      else if (n >= 1) v = (BigInt(b[p + ((n - 1) & 2)]) << BigInt(((n - 1) & 2) * 8)) | (BigInt(b[p + (n >> 1)]) << BigInt((n >> 1) * 8)) | BigInt(b[p]);
+      else if (n >= 1)
+        v = (BigInt(b[p + ((n - 1) & 2)]) << BigInt(((n - 1) & 2) * 8)) | (BigInt(b[p + (n >> 1)]) << BigInt((n >> 1) * 8)) | BigInt(b[p]);
       w = (w + Q) & M;
       h ^= mulx((v + w) & M, K);
       return Number(mulx((h + w) & M, K) & 0xffffffffn);
@@ -411,15 +430,26 @@ describe('strategies: behaviour', () => {
   it('checkPartition accepts only integers in [0, N)', () => {
     expect(checkPartition(0, 4)).to.equal(true);
     expect(checkPartition(3, 4)).to.equal(true);
-    for (const bad of [1.5, -1, 4, 5, NaN, '1', null, undefined, Infinity, -0.5, {}]) expect(checkPartition(bad, 4), String(bad)).to.equal(false);
+    for (const bad of [1.5, -1, 4, 5, NaN, '1', null, undefined, Infinity, -0.5, {}])
+      expect(checkPartition(bad, 4), String(bad)).to.equal(false);
     expect(checkPartition(0, 0)).to.equal(false);
   });
 
   it('names every strategy, and only those', () => {
-    expect(STRATEGY_NAMES).to.deep.equal(['md5', 'round_robin', 'random', 'murmur3_32', 'java_string_hash', 'phash2', 'murmur2', 'boost_hash']);
+    expect(STRATEGY_NAMES).to.deep.equal([
+      'md5',
+      'round_robin',
+      'random',
+      'murmur3_32',
+      'java_string_hash',
+      'phash2',
+      'murmur2',
+      'boost_hash',
+    ]);
     expect(Object.keys(partitionStrategies).sort()).to.deep.equal([...STRATEGY_NAMES].sort());
     expect(Object.isFrozen(partitionStrategies)).to.equal(true);
     for (const name of STRATEGY_NAMES) expect(isStrategyName(name), name).to.equal(true);
-    for (const name of ['MD5', 'roundRobin', 'murmur3', '', 'toString', '__proto__', 'constructor']) expect(isStrategyName(name), name).to.equal(false);
+    for (const name of ['MD5', 'roundRobin', 'murmur3', '', 'toString', '__proto__', 'constructor'])
+      expect(isStrategyName(name), name).to.equal(false);
   });
 });

@@ -47,7 +47,11 @@ describe('test/support/scripted-broker', () => {
       await p.start();
       const ids = [];
       for (let i = 0; i < 3; i++) ids.push(await p.produceSync('plain', `k${i}`, `v${i}`));
-      expect(ids.map((id) => [id.ledgerId, id.entryId])).to.deep.equal([[1, 0], [1, 1], [1, 2]]);
+      expect(ids.map((id) => [id.ledgerId, id.entryId])).to.deep.equal([
+        [1, 0],
+        [1, 1],
+        [1, 2],
+      ]);
       expect(peer.count('CONNECT')).to.equal(1);
       expect(peer.count('PARTITIONED_METADATA')).to.equal(1);
       expect(peer.count('LOOKUP')).to.equal(1);
@@ -95,7 +99,9 @@ describe('test/support/scripted-broker', () => {
 
     it("turns a hook's ERROR to PRODUCER into start()'s typed error", async () => {
       peer.on('PRODUCER', (_cmd, reply) => reply.error(ServerError.TopicNotFound, 'no such topic'));
-      const e = await producer(['missing']).start().catch((x) => x);
+      const e = await producer(['missing'])
+        .start()
+        .catch((x) => x);
       expect(e).to.be.instanceOf(TopicError);
       expect(e.serverError).to.equal('TopicNotFound');
     });
@@ -104,7 +110,10 @@ describe('test/support/scripted-broker', () => {
     async function rawProducer(producerId: number) {
       const conn = await Connection.connect(local(peer), connOptions);
       cleanups.push(async () => conn.destroy());
-      await conn.request((id) => producerFrame({ topic: 't', producerId, requestId: id, userProvidedName: false, epoch: 0, accessMode: AccessMode.Shared }), 'producer');
+      await conn.request(
+        (id) => producerFrame({ topic: 't', producerId, requestId: id, userProvidedName: false, epoch: 0, accessMode: AccessMode.Shared }),
+        'producer',
+      );
       const errors: Array<[number, number]> = [];
       conn.addProducer(producerId, {
         onSendReceipt: () => undefined,
@@ -191,7 +200,11 @@ describe('test/support/scripted-broker', () => {
       peer.off('PARTITIONED_METADATA');
       peer.on('PRODUCER', (_cmd, reply) => reply.error(ServerError.ServiceNotReady));
       const e = await conn
-        .request((id) => producerFrame({ topic: 't', producerId: 1, requestId: id, userProvidedName: false, epoch: 0, accessMode: AccessMode.Shared }), 'producer')
+        .request(
+          (id) =>
+            producerFrame({ topic: 't', producerId: 1, requestId: id, userProvidedName: false, epoch: 0, accessMode: AccessMode.Shared }),
+          'producer',
+        )
         .catch((x) => x);
       expect(e).to.be.instanceOf(BrokerError);
       expect(e.canRetry).to.equal(true);
@@ -206,7 +219,9 @@ describe('test/support/scripted-broker', () => {
       sock.write(connectFrame({ clientVersion: 'raw' }));
       await peer.waitFor('CONNECT');
       await peer.waitUntil(() => reads.length === 1);
-      sock.write(producerFrame({ topic: 't', producerId: 4, requestId: 1, userProvidedName: false, epoch: 0, accessMode: AccessMode.Shared }));
+      sock.write(
+        producerFrame({ topic: 't', producerId: 4, requestId: 1, userProvidedName: false, epoch: 0, accessMode: AccessMode.Shared }),
+      );
       await peer.waitUntil(() => reads.length >= 2);
       const frames = new FrameDecoder().push(reads[1]);
       expect(frames.map((f) => f.command.type)).to.deep.equal([CommandType.PRODUCER_SUCCESS, CommandType.CLOSE_PRODUCER]);
@@ -289,7 +304,9 @@ describe('test/support/scripted-broker', () => {
 
     it('refuses a second exclusive consumer with ConsumerBusy', async () => {
       await consumer('solo').start();
-      const e = await consumer('solo').start().catch((x) => x);
+      const e = await consumer('solo')
+        .start()
+        .catch((x) => x);
       expect(e).to.be.instanceOf(BrokerError);
       expect(e.serverError).to.equal('ConsumerBusy');
     });
