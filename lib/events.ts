@@ -29,7 +29,7 @@ export interface PartitionsChangedEvent {
  * - `fenced`: an exclusive producer took the topic over; this partition sends no more
  * - `partitionsChanged`: the partition refresh found more partitions; routing uses them now
  * - `error`: a failure with no call to report it to (a failed background reconnect, a strategy
- *   error in the refresh). Like every EventEmitter, an `error` with no listener throws.
+ *   error in the refresh). Emitted only when it has a listener, so an unheard failure never throws.
  */
 export interface ProducerEvents {
   connected: [event: PartitionEvent];
