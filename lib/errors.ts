@@ -1,38 +1,9 @@
-/** Stable error codes: match on `code`, not on messages. */
-export type ErrorCode =
-  | 'CONFIG'
-  | 'INVALID_ARGUMENT'
-  | 'PARTITION_STRATEGY'
-  | 'CONNECTION'
-  | 'TIMEOUT'
-  | 'BROKER'
-  | 'MESSAGE_TOO_LARGE'
-  | 'PRODUCER_FENCED'
-  | 'PRODUCER_BUSY'
-  | 'TOPIC'
-  | 'SCHEMA'
-  | 'CLOSED'
-  | 'PROTOCOL'
-  | 'CONSUMER'
-  | 'HANDLER'
-  | 'QUEUE_FULL'
-  | 'AUTHENTICATION'
-  | 'AUTHORIZATION'
-  | 'TLS'
-  | 'CHECKSUM';
+import { CortadoError } from '../protocol/cortado-error';
 
-/** Every error cortado raises; `canRetry` says whether the same call may succeed later. */
-export class CortadoError extends Error {
-  constructor(
-    message: string,
-    readonly code: ErrorCode,
-    readonly canRetry = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export { CortadoError };
+import type { ErrorCode } from '../protocol/cortado-error';
+
+export type { ErrorCode };
 
 /** A configuration value is missing or not allowed; names the option, env variable and allowed values. */
 export class ConfigError extends CortadoError {

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import * as diagnostics_channel from 'node:diagnostics_channel';
 import { ClosedError } from '../../lib';
-import { CHANNELS, ConnectionEvent, LookupEvent } from '../../lib/diagnostics';
+import { createPartitionedTopic, unload, updatePartitions } from '../../harness/admin';
+import { CHANNELS, ConnectionEvent, HandlerStateEvent, LookupEvent, ReceiveEvent, SendEvent } from '../../lib/diagnostics';
+import type { PartitionEvent, PartitionsChangedEvent, ReconnectingEvent } from '../../lib/events';
 import { recordingLogger } from '../support/recording-logger';
-import { uniqueTopic, withBroker } from './helpers';
+import { sleep, uniqueTopic, withBroker } from './helpers';
 
 function listen<M>(name: string): { seen: M[]; stop(): void } {
   const seen: M[] = [];
@@ -69,4 +71,76 @@ describe('observability against the broker', () => {
       lookups.stop();
     }
   });
+
+  it('emits producer and consumer events and publishes state, send and receive on their channels', async function () {
+    this.timeout(180_000);
+    const producerStates = listen<HandlerStateEvent>(CHANNELS.producer);
+    const consumerStates = listen<HandlerStateEvent>(CHANNELS.consumer);
+    const sends = listen<SendEvent>(CHANNELS.send);
+    const receives = listen<ReceiveEvent>(CHANNELS.receive);
+    const topic = uniqueTopic('producer-events');
+    try {
+      await createPartitionedTopic(b.broker.adminUrl, topic, 2);
+      const consumer = await b.consumer({ topics: [topic], subscription: 'events' });
+      const consumerConnected: PartitionEvent[] = [];
+      const consumerReconnecting: ReconnectingEvent[] = [];
+      consumer.on('connected', (e) => consumerConnected.push(e));
+      consumer.on('reconnecting', (e) => consumerReconnecting.push(e));
+      const p = new EventsProbe();
+      const producer = await b.producer({ topics: [topic], partitionStrategy: 'round_robin', partitionsRefreshIntervalMs: 0 });
+      // events of the start itself happened before a listener could be added: the channels saw them
+      expect(producerStates.seen.filter((e) => e.topic.startsWith(topic) && e.to === 'ready')).to.have.length(2);
+      expect(consumerStates.seen.filter((e) => e.topic.startsWith(topic) && e.to === 'ready')).to.have.length(2);
+      p.attach(producer);
+
+      const ids = await Promise.all([producer.produce(topic, 'a', 'one'), producer.produce(topic, 'b', 'two')]);
+      // one object per send, published at start and again at its end
+      const started = [...new Set(sends.seen.filter((e) => e.topic === topic))];
+      expect(started.map((e) => e.phase)).to.deep.equal(['end', 'end']);
+      expect(started.map((e) => e.messageId!.entryId)).to.deep.equal(ids.map((id) => id.entryId));
+      expect(started.every((e) => e.bytes === 3 && e.durationMs! >= 0)).to.equal(true);
+      const got = [await consumer.receive(), await consumer.receive()];
+      const seenIds = receives.seen.filter((e) => e.topic === topic).map((e) => `${e.partition}:${e.messageId.entryId}`);
+      expect(seenIds.sort()).to.deep.equal(got.map((r) => `${r.value!.partition}:${r.value!.messageId.entryId}`).sort());
+      for (const r of got) consumer.ack(r.value!);
+
+      // an unload makes every registration go round: reconnecting, then connected, per partition
+      await unload(b.broker.adminUrl, topic);
+      await waitFor(() => p.connected.length >= 2 && consumerConnected.length >= 2, 'reconnects after the unload');
+      expect(p.reconnecting.map((e) => e.partition).sort()).to.deep.equal([0, 1]);
+      expect(p.connected.map((e) => e.partition).sort()).to.deep.equal([0, 1]);
+      expect(consumerReconnecting.map((e) => e.partition).sort()).to.deep.equal([0, 1]);
+      expect(producerStates.seen.some((e) => e.topic === `${topic}-partition-0` && e.from === 'ready' && e.to === 'connecting')).to.equal(
+        true,
+      );
+
+      await updatePartitions(b.broker.adminUrl, topic, 3);
+      await producer.refreshPartitions();
+      expect(p.partitionsChanged).to.deep.equal([{ topic, from: 2, to: 3 }]);
+      await producer.produceSync(topic, 2, 'c', 'three');
+    } finally {
+      for (const l of [producerStates, consumerStates, sends, receives]) l.stop();
+    }
+  });
 });
+
+/** Records a Producer's events. */
+class EventsProbe {
+  readonly connected: PartitionEvent[] = [];
+  readonly reconnecting: ReconnectingEvent[] = [];
+  readonly partitionsChanged: PartitionsChangedEvent[] = [];
+
+  attach(p: import('../../lib').Producer): void {
+    p.on('connected', (e) => this.connected.push(e));
+    p.on('reconnecting', (e) => this.reconnecting.push(e));
+    p.on('partitionsChanged', (e) => this.partitionsChanged.push(e));
+  }
+}
+
+async function waitFor(ok: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}

@@ -26,7 +26,7 @@ describe('Producer faults and backpressure against a real Pulsar broker', functi
   });
 
   it('a terminated topic fails pending and later sends with a typed TopicTerminatedError', async () => {
-    const topic = uniqueTopic('terminated');
+    const topic = uniqueTopic('producer-terminated');
     const p = await b.producer({ topics: [topic] });
     await p.produceSync(topic, 'k', 'before');
     await admin.terminate(b.broker.adminUrl, topic);
