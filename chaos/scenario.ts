@@ -64,7 +64,8 @@ export async function runScenario(broker: RestartableBroker, s: ScenarioSpec, ex
   await createPartitionedTopic(broker.adminUrl, topic, s.partitions);
   const producer = new Producer(
     { url: broker.serviceUrl, topics: [topic], sendTimeoutMs: s.sendTimeoutMs, ...MODES[s.mode], ...extra },
-    {},
+    // only the log level comes from the environment (CORTADO_LOG_LEVEL=debug shows every reconnect)
+    { CORTADO_LOG_LEVEL: process.env.CORTADO_LOG_LEVEL },
   );
   await producer.start();
   const ledger = new Ledger(s.workload.messages);
