@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
-import { createPartitionedTopic } from '../harness/admin';
-import { distributionUsable, ensureDistribution } from '../harness/distribution';
-import type { PulsarBroker } from '../harness/pulsar-standalone';
+import { createPartitionedTopic } from '../tools/admin';
+import { distributionUsable, ensureDistribution } from '../tools/distribution';
+import type { PulsarBroker } from '../tools/pulsar-standalone';
 import { startBrokerWithProgress } from '../cli/broker';
 import { waitWith } from '../cli/progress';
 import { JavaDriver, javaTaskArgs, prepareJavaDriver } from './java-driver';

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheDir } from '../harness/distribution';
+import { cacheDir } from '../tools/distribution';
 import type { DriverTask } from './run-result';
 
 // Compiles bench/java/CortadoBench.java against the client jars of the server distribution into

@@ -1,6 +1,6 @@
 import { Producer } from '../lib';
-import { topicStats } from '../harness/admin';
-import type { RestartableBroker } from '../harness/restartable-standalone';
+import { topicStats } from '../tools/admin';
+import type { RestartableBroker } from '../tools/restartable-standalone';
 import type { Ledger } from './workload';
 
 // Faults a chaos run inflicts on the broker, each at a point of the workload's progress.

@@ -1,7 +1,7 @@
 import { Producer } from '../lib';
 import { producerShape } from '../lib/config';
-import { createPartitionedTopic, partitionedStats } from '../harness/admin';
-import type { RestartableBroker } from '../harness/restartable-standalone';
+import { createPartitionedTopic, partitionedStats } from '../tools/admin';
+import type { RestartableBroker } from '../tools/restartable-standalone';
 import { Ledger } from './workload';
 
 // Scenario (d): many large sends while the broker is frozen. The producer must hold no more than

@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import { Consumer } from '../lib';
-import { createSubscription, partitionedStats } from '../harness/admin';
+import { createSubscription, partitionedStats } from '../tools/admin';
 import { Ledger, parsePayload, REJECTED, RESOLVED } from './workload';
 
 // Reads a chaos topic back from the earliest position and checks it against the ledger.

@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { RestartableBroker, startRestartablePulsar } from '../harness/restartable-standalone';
+import { RestartableBroker, startRestartablePulsar } from '../tools/restartable-standalone';
 import { Fault, random } from './faults';
 import { memoryViolations, MemoryResult, MemorySpec, runMemory } from './memory';
 import { Mode, MODES, runScenario, ScenarioResult, violations } from './scenario';

@@ -1,6 +1,6 @@
 import { Producer, ProducerOptions } from '../lib';
-import { createPartitionedTopic } from '../harness/admin';
-import type { RestartableBroker } from '../harness/restartable-standalone';
+import { createPartitionedTopic } from '../tools/admin';
+import type { RestartableBroker } from '../tools/restartable-standalone';
 import { Fault, FaultOutcome, inflict } from './faults';
 import { verify, Verdict } from './readback';
 import { drive, Ledger, WorkloadOptions } from './workload';

@@ -1,4 +1,4 @@
-import { startPulsar, type PulsarBroker } from '../harness/pulsar-standalone';
+import { startPulsar, type PulsarBroker } from '../tools/pulsar-standalone';
 import { waitWith } from './progress';
 
 /** Starts the local broker behind one live line; its log lines are shown only if the start fails. */

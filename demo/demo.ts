@@ -1,6 +1,6 @@
 import { Producer } from '../lib';
-import type { PulsarBroker } from '../harness/pulsar-standalone';
-import { createPartitionedTopic } from '../harness/admin';
+import type { PulsarBroker } from '../tools/pulsar-standalone';
+import { createPartitionedTopic } from '../tools/admin';
 import { startBrokerWithProgress } from '../cli/broker';
 import { liveLine } from '../cli/progress';
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
-import * as admin from '../../harness/admin';
-import { javaConsume, javaConsumeMessages, javaProduce } from '../../harness/java-client';
-import type { PulsarBroker } from '../../harness/pulsar-standalone';
+import * as admin from '../../tools/admin';
+import { javaConsume, javaConsumeMessages, javaProduce } from '../../tools/java-client';
+import type { PulsarBroker } from '../../tools/pulsar-standalone';
 import { getBroker } from '../support/broker';
 
 // Smoke test of the harness itself: the shared broker, admin REST and the Java client wrapper.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
-import { RestartableBroker, startRestartablePulsar } from '../../harness/restartable-standalone';
+import { RestartableBroker, startRestartablePulsar } from '../../tools/restartable-standalone';
 import { runScenario, ScenarioResult, violations } from '../../chaos/scenario';
 
 // The reduced chaos run: 5,000 keyed messages through one unload burst and one SIGKILL +

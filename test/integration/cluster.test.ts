@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import * as admin from '../../harness/admin';
-import { PulsarCluster, startCluster } from '../../harness/cluster';
+import * as admin from '../../tools/admin';
+import { PulsarCluster, startCluster } from '../../tools/cluster';
 import { Consumer, ConsumerOptions, Producer, ProducerOptions } from '../../lib';
 import { createClientCore } from '../../lib/client';
 import { parseProducerConfig } from '../../lib/config';

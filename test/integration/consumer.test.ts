@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { Consumer } from '../../lib/consumer';
 import { ConfigError, CortadoError } from '../../lib/errors';
 import type { Message } from '../../lib/received-message';
-import * as admin from '../../harness/admin';
-import { javaProduce } from '../../harness/java-client';
+import * as admin from '../../tools/admin';
+import { javaProduce } from '../../tools/java-client';
 import { javaHome, readBack, sleep, uniqueTopic, withBroker } from './helpers';
 
 describe('Consumer against a real Pulsar broker', function () {

@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import { Producer, ProducerOptions } from '../../lib';
 import { Consumer, ConsumerOptions } from '../../lib/consumer';
-import type { PulsarBroker } from '../../harness/pulsar-standalone';
+import type { PulsarBroker } from '../../tools/pulsar-standalone';
 import { getBroker } from '../support/broker';
 import type { Message } from '../../lib/received-message';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
-import * as admin from '../../harness/admin';
+import * as admin from '../../tools/admin';
 import { TopicError } from '../../lib/errors';
 import { readBack, uniqueTopic, withBroker } from './helpers';
 

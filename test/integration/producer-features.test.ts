@@ -9,8 +9,8 @@ import {
   ProducerFencedError,
   SchemaError,
 } from '../../lib/errors';
-import * as admin from '../../harness/admin';
-import { javaConsume } from '../../harness/java-client';
+import * as admin from '../../tools/admin';
+import { javaConsume } from '../../tools/java-client';
 import { partitionStrategies } from '../../strategies';
 import { javaHome, readBack, sleep, uniqueTopic, withBroker } from './helpers';
 

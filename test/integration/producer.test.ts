@@ -12,8 +12,8 @@ import {
   TimeoutError,
   TopicError,
 } from '../../lib/errors';
-import type { PulsarBroker } from '../../harness/pulsar-standalone';
-import * as admin from '../../harness/admin';
+import type { PulsarBroker } from '../../tools/pulsar-standalone';
+import * as admin from '../../tools/admin';
 import { getBroker } from '../support/broker';
 import { readBack } from './helpers';
 

@@ -1,4 +1,4 @@
-import { PulsarBroker, startPulsar } from '../../harness/pulsar-standalone';
+import { PulsarBroker, startPulsar } from '../../tools/pulsar-standalone';
 
 // One broker per test process, started by the first integration test that asks for it.
 let shared: Promise<PulsarBroker> | undefined;

@@ -1,7 +1,7 @@
 import type * as crypto from 'crypto';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { signJwt } from '../../harness/pki';
+import { signJwt } from '../../tools/pki';
 
 // A small OAuth2 issuer on loopback for tests: OpenID discovery and the client-credentials grant,
 // signing RS256 access tokens (sub = client_id) with the key the test broker trusts.

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createPki, Pki } from '../../../harness/pki';
+import { createPki, Pki } from '../../../tools/pki';
 import { tlsOptionsOf } from '../../../lib/auth';
 import { createClientCore } from '../../../lib/client';
 import { parseProducerConfig, ProducerOptions } from '../../../lib/config';
