@@ -361,10 +361,6 @@ export class Connection extends EventEmitter {
     this.consumers.delete(id);
   }
 
-  get resourceCount(): number {
-    return this.producers.size + this.consumers.size;
-  }
-
   private startKeepAlive(): void {
     const every = this.options.keepAliveIntervalMs;
     this.keepAlive = setInterval(() => {

@@ -41,7 +41,3 @@ export function errorFromServer(code: number, message: string, context: string):
       return new BrokerError(text, name, RETRIABLE.has(code));
   }
 }
-
-export function isRetriableServerError(code: number): boolean {
-  return RETRIABLE.has(code);
-}
