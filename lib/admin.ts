@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AdminError, AdminTopicError, AuthenticationError, AuthorizationError } from './admin-errors';
 import { AuthProvider, authProviderOf, tlsOptionsOf } from './auth';
 import { securityShape } from './auth/security-options';
+import type { ClientOptions } from './types';
 import { clientShape, parseOptions } from './config';
 import { ConfigError, ConnectionError, InvalidArgumentError, TimeoutError } from './errors';
 import { envNameOf } from './options';
@@ -21,28 +22,29 @@ export const adminShape = {
   ...securityShape,
 };
 
-export interface AdminOptions {
+/** The Admin's options: its URL plus the clients' timeout, TLS and authentication options (same names, same env variables). */
+export interface AdminOptions extends Pick<
+  ClientOptions,
+  | 'url'
+  | 'operationTimeoutMs'
+  | 'tlsCaFile'
+  | 'tlsCertFile'
+  | 'tlsKeyFile'
+  | 'tlsAllowInsecure'
+  | 'authToken'
+  | 'tlsCa'
+  | 'tlsCert'
+  | 'tlsKey'
+  | 'tlsHostnameVerification'
+  | 'authTokenFile'
+  | 'authTokenSupplier'
+  | 'oauth2IssuerUrl'
+  | 'oauth2CredentialsFile'
+  | 'oauth2Audience'
+  | 'oauth2Scope'
+> {
   /** http(s)://host:port of the broker's REST API; default CORTADO_ADMIN_URL or http://127.0.0.1:8080 */
   adminUrl?: string;
-  /** per request; default CORTADO_OPERATION_TIMEOUT_MS or 30000 */
-  operationTimeoutMs?: number;
-  tlsCaFile?: string;
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
-  tlsAllowInsecure?: boolean;
-  /** sent as `Authorization: Bearer <token>` */
-  authToken?: string;
-  /** the clients' other TLS and authentication options work here too (PEM text, token file or supplier, OAuth2) */
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsHostnameVerification?: boolean;
-  authTokenFile?: string;
-  authTokenSupplier?: () => string | Promise<string>;
-  oauth2IssuerUrl?: string;
-  oauth2CredentialsFile?: string;
-  oauth2Audience?: string;
-  oauth2Scope?: string;
 }
 
 /** The parts of a topic's stats most callers read; the broker sends many more fields. */
