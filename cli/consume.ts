@@ -1,10 +1,7 @@
-import { Consumer, type ConsumerOptions, type Message } from '../lib';
-import { defined, type ClientFlags } from './options';
+import { Consumer, type Message } from '../lib';
+import { consumerOptionsOf, type SubscriberFlags } from './options';
 
-export interface ConsumeFlags extends ClientFlags {
-  subscription: string;
-  subscriptionType?: string;
-  position?: string;
+export interface ConsumeFlags extends SubscriberFlags {
   count: number;
   json?: boolean;
 }
@@ -30,15 +27,7 @@ export function formatMessage(m: Message, json: boolean): string {
 
 /** cortado consume: follows a topic and prints each message, acknowledging it, until --count messages or Ctrl-C. */
 export async function consumeCommand(topic: string, f: ConsumeFlags, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const options = defined({
-    url: f.url,
-    authToken: f.authToken,
-    topics: [topic],
-    subscription: f.subscription,
-    subscriptionType: f.subscriptionType,
-    subscriptionInitialPosition: f.position,
-  });
-  const consumer = new Consumer(options as ConsumerOptions);
+  const consumer = new Consumer(consumerOptionsOf(topic, f));
   await consumer.start();
   const stop = () => void consumer.close();
   process.once('SIGINT', stop);

@@ -1,3 +1,4 @@
+import type { ConsumerOptions } from '../lib';
 import { InvalidArgumentError, type Command } from 'commander';
 
 /** commander parser for an integer of at least `min`. */
@@ -63,4 +64,22 @@ export function producerOptionsOf(f: ProducerFlags): Record<string, unknown> {
     batchingEnabled: f.batching,
     partitionStrategy: f.partitionStrategy,
   });
+}
+
+export interface SubscriberFlags extends ClientFlags {
+  subscription: string;
+  subscriptionType?: string;
+  position?: string;
+}
+
+/** The consumer options `cortado consume` and `cortado perf consume` take from their flags. */
+export function consumerOptionsOf(topic: string, f: SubscriberFlags): ConsumerOptions {
+  return defined({
+    url: f.url,
+    authToken: f.authToken,
+    topics: [topic],
+    subscription: f.subscription,
+    subscriptionType: f.subscriptionType,
+    subscriptionInitialPosition: f.position,
+  }) as ConsumerOptions;
 }

@@ -1,8 +1,8 @@
 import { performance } from 'perf_hooks';
-import { Consumer, Producer, type ConsumerOptions, type ProducerOptions } from '../lib';
+import { Consumer, Producer, type ProducerOptions } from '../lib';
 import { formatTable, LatencyRecorder, ms } from './latency';
 import { liveLine } from './progress';
-import { defined, producerOptionsOf, type ClientFlags, type ProducerFlags } from './options';
+import { consumerOptionsOf, producerOptionsOf, type ProducerFlags, type SubscriberFlags } from './options';
 
 const LIVE_PS = [50, 99];
 const FINAL_PS = [50, 95, 99, 99.9, 100];
@@ -150,10 +150,7 @@ export async function perfProduceCommand(topic: string, f: PerfProduceFlags, out
   if (firstError) process.stderr.write(`first error: ${firstError.message}\n`);
 }
 
-export interface PerfConsumeFlags extends ClientFlags {
-  subscription: string;
-  subscriptionType?: string;
-  position?: string;
+export interface PerfConsumeFlags extends SubscriberFlags {
   messages: number;
   duration: number;
   interval: number;
@@ -161,16 +158,7 @@ export interface PerfConsumeFlags extends ClientFlags {
 
 /** cortado perf consume: receives and acknowledges until --messages or --duration; latency is publish time to receipt. */
 export async function perfConsumeCommand(topic: string, f: PerfConsumeFlags, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  const consumer = new Consumer(
-    defined({
-      url: f.url,
-      authToken: f.authToken,
-      topics: [topic],
-      subscription: f.subscription,
-      subscriptionType: f.subscriptionType,
-      subscriptionInitialPosition: f.position,
-    }) as ConsumerOptions,
-  );
+  const consumer = new Consumer(consumerOptionsOf(topic, f));
   await consumer.start();
   let received = 0;
   let bytes = 0;

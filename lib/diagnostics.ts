@@ -150,13 +150,12 @@ export interface SendTrace {
   error(err: Error): void;
 }
 
-/** A send's resolve/reject pair that also completes its trace (the pair itself when untraced). */
+/** A send's resolve/reject pair that also completes its trace (callers skip it when traceSend gave none). */
 export function tracedSettle<T extends { ledgerId: number; entryId: number; batchIndex?: number }>(
-  trace: SendTrace | undefined,
+  trace: SendTrace,
   resolve: (id: T) => void,
   reject: (err: Error) => void,
 ): { resolve: (id: T) => void; reject: (err: Error) => void } {
-  if (!trace) return { resolve, reject };
   return {
     resolve: (id) => {
       trace.end(id);

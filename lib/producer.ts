@@ -250,9 +250,16 @@ export class Producer extends EventEmitter<ProducerEvents> {
 
   private handOver(producer: PartitionProducer, worker: Worker, msg: OutgoingMessage): Promise<MessageId> {
     return new Promise<MessageId>((resolve, reject) => {
-      const settle = tracedSettle<MessageId>(traceSend(producer.topic, producer.partition, msg.payload.length), resolve, reject);
-      msg.resolve = settle.resolve;
-      msg.reject = settle.reject;
+      const trace = traceSend(producer.topic, producer.partition, msg.payload.length);
+      if (trace) {
+        const settle = tracedSettle<MessageId>(trace, resolve, reject);
+        msg.resolve = settle.resolve;
+        msg.reject = settle.reject;
+      } else {
+        // untraced (nobody subscribed to cortado:send): no wrapper object per message
+        msg.resolve = resolve;
+        msg.reject = reject;
+      }
       msg.ticket = producer.issueTicket();
       worker.send(producer, msg);
     });

@@ -47,13 +47,13 @@ describe('lib/events and send/receive tracing', () => {
     try {
       const ids: unknown[] = [];
       const s = tracedSettle(
-        traceSend('t', 2, 5),
+        traceSend('t', 2, 5)!,
         (id) => ids.push(id),
         () => undefined,
       );
       s.resolve({ ledgerId: 9, entryId: 4, batchIndex: 1 });
       const f = tracedSettle(
-        traceSend('t', 2, 6),
+        traceSend('t', 2, 6)!,
         () => undefined,
         () => undefined,
       );
