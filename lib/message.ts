@@ -92,10 +92,11 @@ export function describeType(v: unknown): string {
   return typeof v;
 }
 
-function keyString(key: unknown, what: string): { text: string; b64: boolean } | undefined {
+// the key as partition_key text: strings as they are, bytes as base64 (flagged by keyIsBytes)
+function keyText(key: unknown, what: string): string | undefined {
   if (key === null || key === undefined) return undefined;
-  if (typeof key === 'string') return { text: key, b64: false };
-  if (key instanceof Uint8Array) return { text: Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64'), b64: true };
+  if (typeof key === 'string') return key;
+  if (key instanceof Uint8Array) return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('base64');
   throw new InvalidArgumentError(`${what} of type ${describeType(key)} is not supported; pass a string, Buffer or Uint8Array`);
 }
 
@@ -111,12 +112,13 @@ function timeOf(v: unknown, what: string): number {
 // Every message is built with all its fields, so they share one object shape on the hot path.
 export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions | undefined): OutgoingMessage {
   const payload = valueBytes(value);
-  const routing = keyString(opts?.partitionKey ?? key, opts?.partitionKey !== undefined ? 'partitionKey' : 'key');
+  const routingKey = opts?.partitionKey ?? key;
+  const partitionKey = keyText(routingKey, opts?.partitionKey !== undefined ? 'partitionKey' : 'key');
   const out: OutgoingMessage = {
     payload,
     nullValue: value === null || value === undefined,
-    partitionKey: routing?.text,
-    partitionKeyB64: routing?.b64 ?? false,
+    partitionKey,
+    partitionKeyB64: routingKey instanceof Uint8Array,
     orderingKey: undefined,
     properties: undefined,
     eventTime: undefined,

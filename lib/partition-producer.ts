@@ -1,4 +1,4 @@
-import { encodeBatch } from '../protocol/batch';
+import { encodeBatchOf } from '../protocol/batch';
 import { closeProducerFrame, producerFrame, sendFrame } from '../protocol/commands';
 import type { Codec } from '../protocol/compression';
 import { payloadFrameIntact } from '../protocol/frame';
@@ -362,24 +362,12 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
     const sequenceId = first.sequenceId;
     const highestSequenceId = msgs[msgs.length - 1].sequenceId;
     let deadline = 0;
-    const body = encodeBatch(
-      msgs.map((m) => {
-        if (m.deadline !== 0 && (deadline === 0 || m.deadline < deadline)) deadline = m.deadline;
-        return {
-          metadata: {
-            payloadSize: m.payload.length,
-            partitionKey: m.partitionKey,
-            partitionKeyB64Encoded: m.partitionKeyB64 || undefined,
-            orderingKey: m.orderingKey,
-            properties: m.properties,
-            eventTime: m.eventTime,
-            sequenceId: m.sequenceId,
-            nullValue: m.nullValue || undefined,
-          },
-          payload: m.payload,
-        };
-      }),
-    );
+    for (let i = 0; i < msgs.length; i++) {
+      const d = msgs[i].deadline;
+      if (d !== 0 && (deadline === 0 || d < deadline)) deadline = d;
+    }
+    // a body that is compressed next is only read once: it need not own its memory
+    const body = encodeBatchOf(msgs, this.ctx.codec !== undefined);
     const md = this.baseMetadata(sequenceId);
     if (first.partitionKey !== undefined) {
       md.partitionKey = first.partitionKey;

@@ -157,7 +157,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     const sends: Promise<MessageId>[] = new Array(merged.length);
     const groups = new Map<number, number[]>();
     for (let i = 0; i < merged.length; i++) {
-      const p = this.route(topic, state, undefined, merged[i], merged[i]);
+      const p = this.route(topic, state, merged[i].key, merged[i].value, merged[i]);
       const g = groups.get(p);
       if (g) g.push(i);
       else groups.set(p, [i]);
@@ -175,26 +175,43 @@ export class Producer extends EventEmitter<ProducerEvents> {
     return Promise.all(sends);
   }
 
-  private async sendOne(
+  // not async: a known topic costs no extra promise or microtask per message
+  private sendOne(
     topic: string,
     partition: number | undefined,
     key: KeyInput,
     value: unknown,
     options: SendOptions | undefined,
   ): Promise<MessageId> {
-    const state = this.topics.get(topic) ?? (await this.discover(topic, options));
-    const p = partition ?? this.route(topic, state, key, { key, value: value as Value }, options);
+    const state = this.topics.get(topic);
+    if (!state) return this.discover(topic, options).then((s) => this.sendKnown(topic, s, partition, key, value, options));
+    try {
+      return this.sendKnown(topic, state, partition, key, value, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private sendKnown(
+    topic: string,
+    state: TopicState,
+    partition: number | undefined,
+    key: KeyInput,
+    value: unknown,
+    options: SendOptions | undefined,
+  ): Promise<MessageId> {
+    const p = partition ?? this.route(topic, state, key, value, options);
     if (partition !== undefined && !checkPartition(partition, state.partitions)) {
       throw new InvalidArgumentError(`partition ${partition} does not exist: ${topic} has partitions 0..${state.partitions - 1}`);
     }
     return this.enqueue(topic, state, p, key, value, options);
   }
 
-  private route(topic: string, state: TopicState, key: KeyInput, m: ProduceMessage, options: SendOptions | undefined): number {
-    const routingKey = options?.partitionKey ?? m.key ?? key;
+  private route(topic: string, state: TopicState, key: KeyInput, value: unknown, options: SendOptions | undefined): number {
+    const routingKey = options?.partitionKey ?? key;
     let p: unknown;
     try {
-      p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, m.value as Value);
+      p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, value as Value);
     } catch (err) {
       throw new PartitionStrategyError(`the partition strategy threw for topic ${topic}: ${(err as Error)?.message ?? String(err)}`, {
         cause: err,

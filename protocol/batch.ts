@@ -7,31 +7,103 @@ export interface BatchEntry {
   payload: Uint8Array;
 }
 
+/** What a batch needs of one outgoing message (the producer's own messages have this shape). */
+export interface BatchMessage {
+  payload: Uint8Array;
+  partitionKey?: string;
+  partitionKeyB64: boolean;
+  orderingKey?: Uint8Array;
+  properties?: SingleMessageMetadata['properties'];
+  eventTime?: number;
+  sequenceId: number;
+  nullValue: boolean;
+}
+
 /** Batch body: for each message `[u32 size][SingleMessageMetadata][payload]`, concatenated. */
-export function encodeBatch(entries: BatchEntry[]): Buffer {
+export function encodeBatch(entries: readonly BatchEntry[]): Buffer {
+  return encodeBody(
+    entries.length,
+    (i) => entries[i].metadata,
+    (i) => entries[i].payload,
+    (size) => Buffer.allocUnsafe(size),
+  );
+}
+
+// one metadata object refilled for every message, so a batch allocates none per message
+const shared: SingleMessageMetadata = { payloadSize: 0 };
+
+function metadataOf(m: BatchMessage): SingleMessageMetadata {
+  const md = shared;
+  md.payloadSize = m.payload.length;
+  md.partitionKey = m.partitionKey;
+  md.partitionKeyB64Encoded = m.partitionKeyB64 || undefined;
+  md.orderingKey = m.orderingKey;
+  md.properties = m.properties;
+  md.eventTime = m.eventTime;
+  md.sequenceId = m.sequenceId;
+  md.nullValue = m.nullValue || undefined;
+  return md;
+}
+
+// a body that is compressed at once is written here, not into a fresh buffer per batch
+const SCRATCH_LIMIT = 8 << 20;
+let scratch = Buffer.allocUnsafe(0);
+
+function scratchOf(size: number): Buffer {
+  if (size > SCRATCH_LIMIT) return Buffer.allocUnsafe(size);
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_LIMIT, Math.max(size, 2 * scratch.length)));
+  return scratch.subarray(0, size);
+}
+
+/**
+ * The batch body of `msgs`. With `transient`, the body lives in space the next call reuses: for a
+ * caller that compresses it at once and keeps only the compressed copy.
+ */
+export function encodeBatchOf(msgs: readonly BatchMessage[], transient: boolean): Buffer {
+  return encodeBody(
+    msgs.length,
+    (i) => metadataOf(msgs[i]),
+    (i) => msgs[i].payload,
+    transient ? scratchOf : (size) => Buffer.allocUnsafe(size),
+  );
+}
+
+function encodeBody(
+  count: number,
+  metadataAt: (i: number) => SingleMessageMetadata,
+  payloadAt: (i: number) => Uint8Array,
+  alloc: (size: number) => Buffer,
+): Buffer {
   // metadata the hand encoder cannot write (a negative or fractional number) goes through protobufjs
-  const encoded = entries.map((e) => (handEncodable(e.metadata) ? undefined : encodeSingleMessageMetadata(e.metadata)));
+  let encoded: Array<Uint8Array | undefined> | undefined;
   let size = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    size += 4 + (encoded[i]?.length ?? singleMetadataSize(e.metadata)) + e.payload.length;
+  for (let i = 0; i < count; i++) {
+    const md = metadataAt(i);
+    let n: number;
+    if (handEncodable(md)) n = singleMetadataSize(md);
+    else {
+      const pre = encodeSingleMessageMetadata(md);
+      (encoded ??= [])[i] = pre;
+      n = pre.length;
+    }
+    size += 4 + n + payloadAt(i).length;
   }
-  const body = Buffer.allocUnsafe(size);
+  const body = alloc(size);
   let o = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    const pre = encoded[i];
+  for (let i = 0; i < count; i++) {
+    const pre = encoded?.[i];
     if (pre) {
       body.writeUInt32BE(pre.length, o);
       body.set(pre, o + 4);
       o += 4 + pre.length;
     } else {
-      const end = writeSingleMetadata(body, o + 4, e.metadata);
+      const end = writeSingleMetadata(body, o + 4, metadataAt(i));
       body.writeUInt32BE(end - o - 4, o);
       o = end;
     }
-    body.set(e.payload, o);
-    o += e.payload.length;
+    const payload = payloadAt(i);
+    body.set(payload, o);
+    o += payload.length;
   }
   return body;
 }
