@@ -1,5 +1,6 @@
 import { FrameError } from './frame-error';
 import { cortado } from './generated/pulsar';
+import { messageMetadataSize, metadataHandEncodable, writeMessageMetadata } from './message-metadata';
 
 // The wire types come from protocol/pulsar.proto through protobufjs static code generated at
 // build time (scripts/gen-protocol.js): no .proto parse at run time, one source for every enum.
@@ -110,7 +111,11 @@ export function decodeBaseCommand(bytes: Uint8Array): BaseCommand {
 }
 
 export function encodeMessageMetadata(md: MessageMetadata): Uint8Array {
-  return pb.MessageMetadata.encode(md).finish();
+  // the hand encoder writes what protobufjs would, without its Writer; other values go through protobufjs
+  if (!metadataHandEncodable(md)) return pb.MessageMetadata.encode(md).finish();
+  const buf = Buffer.allocUnsafe(messageMetadataSize(md));
+  writeMessageMetadata(buf, 0, md);
+  return buf;
 }
 
 export function decodeMessageMetadata(bytes: Uint8Array): Decoded<pb.IMessageMetadata> {

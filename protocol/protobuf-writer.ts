@@ -53,3 +53,37 @@ export function writeUtf8(buf: Buffer, o: number, s: string, length: number): nu
   }
   return o + length;
 }
+
+/** Size of a KeyValue message's fields (key = 1, value = 2). */
+export function keyValueSize(key: string | undefined, value: string | undefined): number {
+  let n = 0;
+  if (key != null) {
+    const k = utf8Length(key);
+    n += 1 + varintSize(k) + k;
+  }
+  if (value != null) {
+    const v = utf8Length(value);
+    n += 1 + varintSize(v) + v;
+  }
+  return n;
+}
+
+/** Size of a one-byte tag, a length and `length` bytes. */
+export function delimited(length: number): number {
+  return 1 + varintSize(length) + length;
+}
+
+/** Writes a length-delimited string field after its one-byte tag. */
+export function writeString(buf: Buffer, o: number, tag: number, s: string): number {
+  const length = utf8Length(s);
+  buf[o++] = tag;
+  o = writeVarint(buf, o, length);
+  return writeUtf8(buf, o, s, length);
+}
+
+/** Writes a bool field after its one-byte tag. */
+export function writeBool(buf: Uint8Array, o: number, tag: number, b: boolean): number {
+  buf[o++] = tag;
+  buf[o++] = b ? 1 : 0;
+  return o;
+}

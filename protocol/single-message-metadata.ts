@@ -1,6 +1,16 @@
 import { FrameError } from './frame-error';
 import type { SingleMessageMetadata } from './proto';
-import { isInt32Varint, isVarint, utf8Length, varintSize, writeUtf8, writeVarint } from './protobuf-writer';
+import {
+  delimited,
+  isInt32Varint,
+  isVarint,
+  keyValueSize,
+  utf8Length,
+  varintSize,
+  writeBool,
+  writeString,
+  writeVarint,
+} from './protobuf-writer';
 
 // SingleMessageMetadata written by hand, straight into the batch body: one precedes every message
 // of a batch. Fields, in the order protobufjs writes them: properties = 1 (KeyValue: key = 1,
@@ -12,23 +22,6 @@ export function handEncodable(md: SingleMessageMetadata): boolean {
   return (
     isInt32Varint(md.payloadSize) && (md.eventTime == null || isVarint(md.eventTime)) && (md.sequenceId == null || isVarint(md.sequenceId))
   );
-}
-
-function keyValueSize(key: string | undefined, value: string | undefined): number {
-  let n = 0;
-  if (key != null) {
-    const k = utf8Length(key);
-    n += 1 + varintSize(k) + k;
-  }
-  if (value != null) {
-    const v = utf8Length(value);
-    n += 1 + varintSize(v) + v;
-  }
-  return n;
-}
-
-function delimited(length: number): number {
-  return 1 + varintSize(length) + length;
 }
 
 /** Encoded size of md. */
@@ -45,19 +38,6 @@ export function singleMetadataSize(md: SingleMessageMetadata): number {
   if (md.nullValue != null) n += 2;
   if (md.nullPartitionKey != null) n += 2;
   return n;
-}
-
-function writeString(buf: Buffer, o: number, tag: number, s: string): number {
-  const length = utf8Length(s);
-  buf[o++] = tag;
-  o = writeVarint(buf, o, length);
-  return writeUtf8(buf, o, s, length);
-}
-
-function writeBool(buf: Buffer, o: number, tag: number, b: boolean): number {
-  buf[o++] = tag;
-  buf[o++] = b ? 1 : 0;
-  return o;
 }
 
 /** Writes md at o, byte for byte as protobufjs would (strings as Buffer encodes them); returns the next offset. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decodeBatch, encodeBatch } from '../../../protocol/batch';
+import { decodeBatch, encodeBatch, encodeBatchOf, type BatchMessage } from '../../../protocol/batch';
 import { FrameError } from '../../../protocol/frame-error';
 import { decodeSingleMessageMetadata, encodeSingleMessageMetadata, type SingleMessageMetadata } from '../../../protocol/proto';
 
@@ -22,6 +22,52 @@ describe('protocol/batch', () => {
     expect(back[2].metadata.eventTime).to.equal(42);
     expect(Buffer.from(back[2].metadata.orderingKey!).toString()).to.equal('ok');
     expect(back.map((e) => e.metadata.sequenceId)).to.deep.equal([10, 11, 12]);
+  });
+
+  it('writes outgoing messages exactly as their metadata entries, owned or in reused space', () => {
+    const msgs: BatchMessage[] = [
+      {
+        payload: Buffer.from('one'),
+        partitionKey: 'a',
+        partitionKeyB64: false,
+        sequenceId: 10,
+        nullValue: false,
+        properties: [{ key: 'x', value: 'y' }],
+      },
+      { payload: Buffer.alloc(0), partitionKeyB64: false, sequenceId: 11, nullValue: true },
+      {
+        payload: Buffer.from('three'),
+        partitionKey: 'aGk=',
+        partitionKeyB64: true,
+        orderingKey: Buffer.from('ok'),
+        eventTime: -5,
+        sequenceId: 12,
+        nullValue: false,
+      },
+    ];
+    const expected = encodeBatch(
+      msgs.map((m) => ({
+        metadata: {
+          payloadSize: m.payload.length,
+          partitionKey: m.partitionKey,
+          partitionKeyB64Encoded: m.partitionKeyB64 || undefined,
+          orderingKey: m.orderingKey,
+          properties: m.properties,
+          eventTime: m.eventTime,
+          sequenceId: m.sequenceId,
+          nullValue: m.nullValue || undefined,
+        },
+        payload: m.payload,
+      })),
+    );
+    const owned = encodeBatchOf(msgs, false);
+    expect(owned.equals(expected)).to.equal(true);
+    const first = Buffer.from(encodeBatchOf(msgs, true));
+    expect(first.equals(expected)).to.equal(true);
+    // reused space: the next transient body overwrites the last one, an owned body stays as it was
+    const other = encodeBatchOf([{ payload: Buffer.from('zzzzzz'), partitionKeyB64: false, sequenceId: 99, nullValue: false }], true);
+    expect(decodeBatch(other, 1)[0].payload.toString()).to.equal('zzzzzz');
+    expect(owned.equals(expected)).to.equal(true);
   });
 
   it('refuses a batch shorter than its message count', () => {
