@@ -1,4 +1,4 @@
-import { encodeBatchOf } from '../protocol/batch';
+import { encodeBatchOf, transientSpace } from '../protocol/batch';
 import { closeProducerFrame, producerFrame, sendFrame } from '../protocol/commands';
 import type { Codec } from '../protocol/compression';
 import { payloadFrameIntact } from '../protocol/frame';
@@ -22,6 +22,7 @@ import {
 } from './errors';
 import { HandlerBase, HandlerContext } from './handler-base';
 import type { LookupService } from './lookup-service';
+import type { BufferPool } from './buffer-pool';
 import type { MemoryLimitController } from './memory-limit-controller';
 import type { OutgoingMessage } from './message';
 import { MessageId } from './message-id';
@@ -39,6 +40,8 @@ export interface ProducerContext {
   memory: MemoryLimitController;
   /** told of every state change (the façade's connected/reconnecting/fenced events) */
   onStateChange?: HandlerContext['onStateChange'];
+  /** space for uncompressed batch bodies, shared by the producer's partitions */
+  bodies: BufferPool;
 }
 
 type PayloadFrame = [Buffer, Uint8Array];
@@ -60,6 +63,8 @@ class Entry {
     readonly deadline: number,
     /** how many receipts complete it: one per chunk */
     readonly chunks: number,
+    /** a batch body from the producer's pool, given back once its receipt arrives */
+    readonly pooled?: Uint8Array,
   ) {
     this.receiptsLeft = chunks;
   }
@@ -366,8 +371,9 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
       const d = msgs[i].deadline;
       if (d !== 0 && (deadline === 0 || d < deadline)) deadline = d;
     }
-    // a body that is compressed next is only read once: it need not own its memory
-    const body = encodeBatchOf(msgs, this.ctx.codec !== undefined);
+    // a body that is compressed next is only read once; one sent as it is stays until its receipt
+    const codec = this.ctx.codec;
+    const body = encodeBatchOf(msgs, codec ? transientSpace : this.ctx.bodies.take);
     const md = this.baseMetadata(sequenceId);
     if (first.partitionKey !== undefined) {
       md.partitionKey = first.partitionKey;
@@ -385,7 +391,7 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
       return;
     }
     const frame = sendFrame({ producerId: this.producerId, sequenceId, numMessages: msgs.length, highestSequenceId }, metadata, payload);
-    this.push(new Entry(sequenceId, highestSequenceId, frame, msgs, deadline, 1));
+    this.push(new Entry(sequenceId, highestSequenceId, frame, msgs, deadline, 1, codec ? undefined : body));
   }
 
   // Chunks share one sequence id; each repeats the metadata with its chunk id (protocol chunking rules).
@@ -461,6 +467,8 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
     }
     if (--entry.receiptsLeft > 0) return;
     this.shift();
+    // the broker has every byte of it: nothing reads the body now (failed entries are left to the GC, their bytes may still be queued)
+    if (entry.pooled) this.ctx.bodies.give(entry.pooled);
     const dup = r.messageId.ledgerId >= DUPLICATE_ID;
     const ledgerId = dup ? -1 : r.messageId.ledgerId;
     const entryId = dup ? -1 : r.messageId.entryId;

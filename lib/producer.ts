@@ -10,6 +10,7 @@ import { traceSend, tracedSettle } from './diagnostics';
 import { BrokerError, ClosedError, CortadoError, InvalidArgumentError, PartitionStrategyError, TimeoutError } from './errors';
 import { partitionEvents, ProducerEvents } from './events';
 import { isRetryable } from './handler-base';
+import { BufferPool } from './buffer-pool';
 import { MemoryLimitController } from './memory-limit-controller';
 import { describeType, KeyInput, MessageId, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
 import { PartitionProducer, ProducerContext } from './partition-producer';
@@ -45,6 +46,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private refreshTimer?: NodeJS.Timeout;
   /** payload bytes of unsettled messages, over every topic this producer writes */
   private readonly memory: MemoryLimitController;
+  private readonly bodies = new BufferPool();
   private closed = false;
   private started?: Promise<void>;
 
@@ -301,6 +303,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       accessMode: AccessMode[this.config.accessMode],
       memory: this.memory,
       onStateChange: partitionEvents(this, topic, partition),
+      bodies: this.bodies,
     };
     const p = new PartitionProducer(partitionTopicName(topic, partition, state.partitioned), topic, partition, ctx);
     state.producers[partition] = p;

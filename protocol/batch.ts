@@ -49,22 +49,23 @@ function metadataOf(m: BatchMessage): SingleMessageMetadata {
 const SCRATCH_LIMIT = 8 << 20;
 let scratch = Buffer.allocUnsafe(0);
 
-function scratchOf(size: number): Buffer {
+/**
+ * Space for a batch body that is compressed at once and dropped: the next call reuses it, so the
+ * caller must keep only the compressed copy.
+ */
+export function transientSpace(size: number): Buffer {
   if (size > SCRATCH_LIMIT) return Buffer.allocUnsafe(size);
   if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_LIMIT, Math.max(size, 2 * scratch.length)));
   return scratch.subarray(0, size);
 }
 
-/**
- * The batch body of `msgs`. With `transient`, the body lives in space the next call reuses: for a
- * caller that compresses it at once and keeps only the compressed copy.
- */
-export function encodeBatchOf(msgs: readonly BatchMessage[], transient: boolean): Buffer {
+/** The batch body of `msgs`, in space from `alloc` (an owned buffer, a pool's, or transientSpace). */
+export function encodeBatchOf(msgs: readonly BatchMessage[], alloc: (size: number) => Buffer): Buffer {
   return encodeBody(
     msgs.length,
     (i) => metadataOf(msgs[i]),
     (i) => msgs[i].payload,
-    transient ? scratchOf : (size) => Buffer.allocUnsafe(size),
+    alloc,
   );
 }
 

@@ -1,6 +1,7 @@
 import { parseProducerConfig, ProducerOptions } from '../../lib/config';
 import type { Connection, ProducerListener } from '../../lib/connection';
 import { ConnectionError, CortadoError } from '../../lib/errors';
+import { BufferPool } from '../../lib/buffer-pool';
 import { MemoryLimitController } from '../../lib/memory-limit-controller';
 import type { OutgoingMessage, MessageId } from '../../lib/message';
 import { prepareMessage, SendOptions } from '../../lib/message';
@@ -42,6 +43,8 @@ export class FakeConnection {
   readonly producers = new Map<number, ProducerListener>();
   readonly requests: Request[] = [];
   readonly sends: Array<{ cmd: BaseCommand; metadata: MessageMetadata; payload: Uint8Array }> = [];
+  /** each SEND's payload part as the producer handed it over (not a copy), in order */
+  readonly written: Uint8Array[] = [];
   private drainCallbacks: Array<() => void> = [];
   private static nextRequestId = 1;
 
@@ -59,6 +62,7 @@ export class FakeConnection {
   write(frame: Buffer | [Buffer, Uint8Array]): boolean {
     if (this.closed) return false;
     const f = decode(frame);
+    if (f.command.type === CommandType.SEND && !Buffer.isBuffer(frame)) this.written.push(frame[1]);
     if (f.command.type === CommandType.SEND)
       this.sends.push({ cmd: f.command, metadata: decodeMessageMetadata(f.payload!.metadata), payload: f.payload!.payload });
     return this.room;
@@ -171,7 +175,8 @@ export function producerHarness(options: ProducerOptions = {}, lookup?: () => Pr
   };
   const config = parseProducerConfig({ operationTimeoutMs: 5000, ...options }, {});
   const memory = new MemoryLimitController(config.memoryLimitBytes);
-  const ctx = { pool, lookup: lookupService, config, accessMode: 0, memory } as unknown as ProducerContext;
+  const bodies = new BufferPool();
+  const ctx = { pool, lookup: lookupService, config, accessMode: 0, memory, bodies } as unknown as ProducerContext;
   const producer = new PartitionProducer('persistent://public/default/t', 'persistent://public/default/t', 0, ctx);
   const worker = new Worker('worker_t_0');
   worker.attach(producer);
@@ -221,7 +226,7 @@ export function producerHarness(options: ProducerOptions = {}, lookup?: () => Pr
     return until(() => conns.length === n && current().producerRequests.length >= 1, `a PRODUCER on connection ${n}`);
   }
 
-  return { producer, worker, conns, current, send, sendAll, starting, ready, reconnected, memory, config };
+  return { producer, worker, conns, current, send, sendAll, starting, ready, reconnected, memory, config, bodies };
 }
 
 /** Settles a promise into a value or the error it rejected with, for assertions. */

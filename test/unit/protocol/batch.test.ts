@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decodeBatch, encodeBatch, encodeBatchOf, type BatchMessage } from '../../../protocol/batch';
+import { decodeBatch, encodeBatch, encodeBatchOf, transientSpace, type BatchMessage } from '../../../protocol/batch';
 import { FrameError } from '../../../protocol/frame-error';
 import { decodeSingleMessageMetadata, encodeSingleMessageMetadata, type SingleMessageMetadata } from '../../../protocol/proto';
 
@@ -60,12 +60,12 @@ describe('protocol/batch', () => {
         payload: m.payload,
       })),
     );
-    const owned = encodeBatchOf(msgs, false);
+    const owned = encodeBatchOf(msgs, (n) => Buffer.allocUnsafe(n));
     expect(owned.equals(expected)).to.equal(true);
-    const first = Buffer.from(encodeBatchOf(msgs, true));
+    const first = Buffer.from(encodeBatchOf(msgs, transientSpace));
     expect(first.equals(expected)).to.equal(true);
     // reused space: the next transient body overwrites the last one, an owned body stays as it was
-    const other = encodeBatchOf([{ payload: Buffer.from('zzzzzz'), partitionKeyB64: false, sequenceId: 99, nullValue: false }], true);
+    const other = encodeBatchOf([{ payload: Buffer.from('zzzzzz'), partitionKeyB64: false, sequenceId: 99, nullValue: false }], transientSpace);
     expect(decodeBatch(other, 1)[0].payload.toString()).to.equal('zzzzzz');
     expect(owned.equals(expected)).to.equal(true);
   });
