@@ -8,6 +8,7 @@ import {
   varintSize,
   writeBool,
   writeString,
+  writeKeyValues,
   writeVarint,
 } from './protobuf-writer';
 
@@ -74,14 +75,7 @@ export function writeMessageMetadata(buf: Buffer, o: number, md: MessageMetadata
   o = writeString(buf, o, 0x0a, md.producerName);
   o = writeTagged(buf, o, 0x10, md.sequenceId);
   o = writeTagged(buf, o, 0x18, md.publishTime);
-  if (md.properties) {
-    for (const p of md.properties) {
-      buf[o++] = 0x22;
-      o = writeVarint(buf, o, keyValueSize(p.key, p.value));
-      if (p.key != null) o = writeString(buf, o, 0x0a, p.key);
-      if (p.value != null) o = writeString(buf, o, 0x12, p.value);
-    }
-  }
+  if (md.properties) o = writeKeyValues(buf, o, 0x22, md.properties);
   if (md.replicatedFrom != null) o = writeString(buf, o, 0x2a, md.replicatedFrom);
   if (md.partitionKey != null) o = writeString(buf, o, 0x32, md.partitionKey);
   if (md.replicateTo) for (const r of md.replicateTo) o = writeString(buf, o, 0x3a, r);

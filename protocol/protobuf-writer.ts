@@ -87,3 +87,14 @@ export function writeBool(buf: Uint8Array, o: number, tag: number, b: boolean): 
   buf[o++] = b ? 1 : 0;
   return o;
 }
+
+/** Writes each KeyValue as a length-delimited field with the one-byte `tag`; returns the next offset. */
+export function writeKeyValues(buf: Buffer, o: number, tag: number, kvs: ReadonlyArray<{ key?: string; value?: string }>): number {
+  for (const p of kvs) {
+    buf[o++] = tag;
+    o = writeVarint(buf, o, keyValueSize(p.key, p.value));
+    if (p.key != null) o = writeString(buf, o, 0x0a, p.key);
+    if (p.value != null) o = writeString(buf, o, 0x12, p.value);
+  }
+  return o;
+}

@@ -9,6 +9,7 @@ import {
   varintSize,
   writeBool,
   writeString,
+  writeKeyValues,
   writeVarint,
 } from './protobuf-writer';
 
@@ -42,14 +43,7 @@ export function singleMetadataSize(md: SingleMessageMetadata): number {
 
 /** Writes md at o, byte for byte as protobufjs would (strings as Buffer encodes them); returns the next offset. */
 export function writeSingleMetadata(buf: Buffer, o: number, md: SingleMessageMetadata): number {
-  if (md.properties) {
-    for (const p of md.properties) {
-      buf[o++] = 0x0a;
-      o = writeVarint(buf, o, keyValueSize(p.key, p.value));
-      if (p.key != null) o = writeString(buf, o, 0x0a, p.key);
-      if (p.value != null) o = writeString(buf, o, 0x12, p.value);
-    }
-  }
+  if (md.properties) o = writeKeyValues(buf, o, 0x0a, md.properties);
   if (md.partitionKey != null) o = writeString(buf, o, 0x12, md.partitionKey);
   buf[o++] = 0x18;
   o = writeVarint(buf, o, md.payloadSize);

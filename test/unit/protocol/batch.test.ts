@@ -65,7 +65,10 @@ describe('protocol/batch', () => {
     const first = Buffer.from(encodeBatchOf(msgs, transientSpace));
     expect(first.equals(expected)).to.equal(true);
     // reused space: the next transient body overwrites the last one, an owned body stays as it was
-    const other = encodeBatchOf([{ payload: Buffer.from('zzzzzz'), partitionKeyB64: false, sequenceId: 99, nullValue: false }], transientSpace);
+    const other = encodeBatchOf(
+      [{ payload: Buffer.from('zzzzzz'), partitionKeyB64: false, sequenceId: 99, nullValue: false }],
+      transientSpace,
+    );
     expect(decodeBatch(other, 1)[0].payload.toString()).to.equal('zzzzzz');
     expect(owned.equals(expected)).to.equal(true);
   });
