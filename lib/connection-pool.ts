@@ -16,6 +16,12 @@ export class ConnectionPool {
     if (existing) return existing;
     const opening = Connection.connect(address, this.options, proxyToBrokerUrl).then(
       (conn) => {
+        // closed in the read that completed its handshake, before this ran: never hand it out
+        const died = conn.closedError;
+        if (died) {
+          if (this.connections.get(key) === opening) this.connections.delete(key);
+          throw died;
+        }
         // a dead connection leaves the pool so the next user opens a fresh one
         conn.once('close', () => {
           if (this.connections.get(key) === opening) this.connections.delete(key);

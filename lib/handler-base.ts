@@ -17,6 +17,8 @@ export interface HandlerContext {
   lookup: LookupService;
   /** how long start() keeps retrying transient errors */
   operationTimeoutMs: number;
+  /** a reconnect falls due this long after a loss at the latest, once per loss (0: none) */
+  backoffMandatoryStopMs?: number;
   /** which diagnostics channel hears the state changes: `cortado:producer` or `cortado:consumer` */
   kind?: 'producer' | 'consumer';
   /** told every state change (the façade turns them into events) */
@@ -85,13 +87,15 @@ export abstract class HandlerBase {
   private reconnectTimer?: NodeJS.Timeout;
   private startWaiter?: StartWaiter;
   private everReady = false;
-  protected readonly backoff = new Backoff();
+  protected readonly backoff: Backoff;
 
   constructor(
     /** the Pulsar topic this handler registers on */
     readonly topicName: string,
     private readonly hctx: HandlerContext,
-  ) {}
+  ) {
+    this.backoff = new Backoff(100, 30_000, hctx.backoffMandatoryStopMs);
+  }
 
   // Every state change goes through here: published on the kind's channel and told to the façade.
   protected get state(): HandlerState {

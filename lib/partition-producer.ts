@@ -124,6 +124,8 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
       pool: ctx.pool,
       lookup: ctx.lookup,
       operationTimeoutMs: ctx.config.operationTimeoutMs,
+      // as the references: a lost producer tries again before the sends it holds time out
+      backoffMandatoryStopMs: Math.max(100, ctx.config.sendTimeoutMs - 100),
       kind: 'producer',
       onStateChange: ctx.onStateChange,
     });

@@ -45,7 +45,7 @@ export interface ClientOptions {
   connectionTimeoutMs?: number;
   /** Deadline of lookups, registrations and other requests. @default 30000 */
   operationTimeoutMs?: number;
-  /** PING interval; a broker silent for twice this long is dropped. @default 30000 */
+  /** PING interval; a broker that sends nothing from one PING to the next is dropped. @default 30000 */
   keepAliveIntervalMs?: number;
   /** PEM file of the CA that signed the broker's certificate */
   tlsCaFile?: string;

@@ -118,6 +118,7 @@ export class ScriptedBroker implements ReplyHost {
   private readonly hooks = new Map<CommandType, HookEntry[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private connectionHook?: (conn: PeerConnection) => void;
+  private frozen = false;
   // fires after every command and every lost connection, for waitFor/waitUntil
   private readonly changed = new EventEmitter().setMaxListeners(0);
   private nextRequestId = 1;
@@ -345,6 +346,20 @@ export class ScriptedBroker implements ReplyHost {
     return t;
   }
 
+  /**
+   * Stops like a SIGSTOPped broker: nothing is read or answered, while the kernel still accepts
+   * connections and buffers what clients write. `thaw()` reads it all, in order.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const c of this.live) c.pause();
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const c of this.live) c.resume();
+  }
+
   /** Drops every connection (the server keeps listening: clients may reconnect). */
   closeAll(): void {
     for (const c of this.live) c.destroy();
@@ -388,6 +403,7 @@ export class ScriptedBroker implements ReplyHost {
     sock.setNoDelay(true);
     sock.on('error', () => undefined);
     sock.on('close', () => this.lost(conn));
+    if (this.frozen) conn.pause();
     sock.on('data', (chunk: Buffer) => {
       let frames;
       try {
