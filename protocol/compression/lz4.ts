@@ -12,6 +12,8 @@ const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 const MAX_OFFSET = 0xffff;
 const HASH_LOG = 14;
+// Knuth's multiplicative hash constant: spreads four bytes over the table's index bits
+const HASH_PRIME = 0x9e3779b1 | 0;
 // a length-extension byte adds at most 255 output bytes; nothing in a block expands more
 const MAX_RATIO = 255;
 // reused output space for blocks up to this size; larger ones get their own
@@ -28,29 +30,55 @@ function writeLengthExtension(dst: Uint8Array, o: number, n: number): number {
   return o;
 }
 
-function copy(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): void {
-  // set() has a fixed cost that a short loop beats
+// set() has a fixed cost that a short loop beats
+function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): void {
   if (to - from > 32) dst.set(src.subarray(from, to), at);
   else for (let i = from; i < to; i++) dst[at++] = src[i];
 }
 
-// how far src[a..] and src[b..] (a > b) agree, stopping at limit; compares four bytes a step
-function matchEnd(src: Uint8Array, v: DataView, a: number, b: number, limit: number): number {
-  while (a + 4 <= limit) {
-    const diff = v.getInt32(a, true) ^ v.getInt32(b, true);
-    // the lowest differing byte ends the match: count the equal bytes below it
-    if (diff !== 0) return a + ((31 - Math.clz32(diff & -diff)) >> 3);
-    a += 4;
-    b += 4;
+// trailing zero bits of x, and 32 for 0, without a branch
+function trailingZeros(x: number): number {
+  return 32 - Math.clz32(~x & (x - 1));
+}
+
+// how far src[a..] and src[b..] (a > b) agree, stopping at limit; most matches end within these 8 bytes
+function matchEnd(v: DataView, a: number, b: number, limit: number): number {
+  if (a + 8 > limit) return tailEnd(v, a, b, limit);
+  const low = trailingZeros(v.getInt32(a, true) ^ v.getInt32(b, true));
+  const high = trailingZeros(v.getInt32(a + 4, true) ^ v.getInt32(b + 4, true));
+  // the equal bits of both words, counting the second only when the first is all equal: no branch to mispredict
+  const bits = low + (high & -(low >> 5));
+  return bits < 64 ? a + (bits >> 3) : longMatchEnd(v, a + 8, b + 8, limit);
+}
+
+// long matches (runs, repeated messages) compare 16 bytes a step, kept out of line so short ones stay lean
+function longMatchEnd(v: DataView, a: number, b: number, limit: number): number {
+  while (
+    a + 16 <= limit &&
+    v.getInt32(a, true) === v.getInt32(b, true) &&
+    v.getInt32(a + 4, true) === v.getInt32(b + 4, true) &&
+    v.getInt32(a + 8, true) === v.getInt32(b + 8, true) &&
+    v.getInt32(a + 12, true) === v.getInt32(b + 12, true)
+  ) {
+    a += 16;
+    b += 16;
   }
-  while (a < limit && src[a] === src[b]) {
+  for (; a + 4 <= limit; a += 4, b += 4) {
+    const bits = trailingZeros(v.getInt32(a, true) ^ v.getInt32(b, true));
+    if (bits < 32) return a + (bits >> 3);
+  }
+  return tailEnd(v, a, b, limit);
+}
+
+function tailEnd(v: DataView, a: number, b: number, limit: number): number {
+  while (a < limit && v.getUint8(a) === v.getUint8(b)) {
     a++;
     b++;
   }
   return a;
 }
 
-// token, literal length extension, literals: returns the token's index and the next free byte
+// token, literal length extension, literals: returns the next free byte (the token is at o)
 function writeLiterals(src: Uint8Array, from: number, to: number, dst: Uint8Array, o: number): number {
   const literals = to - from;
   if (literals >= 15) {
@@ -59,7 +87,7 @@ function writeLiterals(src: Uint8Array, from: number, to: number, dst: Uint8Arra
   } else {
     dst[o++] = literals << 4;
   }
-  copy(src, from, to, dst, o);
+  copyBytes(src, from, to, dst, o);
   return o + literals;
 }
 
@@ -69,48 +97,69 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
   let anchor = 0;
   let o = 0;
   if (n > MF_LIMIT) {
-    // one small object a call: a DataView reads four bytes in one load, where indexing takes four
+    // DataViews read and write four bytes in one access, where indexing takes four
     const v = new DataView(src.buffer, src.byteOffset, n);
+    const w = new DataView(dst.buffer, dst.byteOffset, dst.length);
     // a small input hashes into a small part of the table, so clearing it stays cheap
     const hashLog = Math.min(HASH_LOG, Math.max(8, 32 - Math.clz32(n)));
     const shift = 32 - hashLog;
     table.fill(0, 0, 1 << hashLog);
     const lastMatchStart = n - MF_LIMIT;
     const matchEndLimit = n - LAST_LITERALS;
-    let misses = 64;
     // position 0 is already what the zeroed table points at
     let p = 1;
-    while (p <= lastMatchStart) {
-      const seq = v.getInt32(p, true);
-      const h = Math.imul(seq, 0x9e3779b1) >>> shift;
-      let ref = table[h];
-      table[h] = p;
-      if (p - ref > MAX_OFFSET || v.getInt32(ref, true) !== seq) {
+    search: for (;;) {
+      let ref: number;
+      let misses = 64;
+      for (;;) {
+        if (p > lastMatchStart) break search;
+        const seq = v.getInt32(p, true);
+        const h = Math.imul(seq, HASH_PRIME) >>> shift;
+        ref = table[h];
+        table[h] = p;
+        if (p - ref <= MAX_OFFSET && v.getInt32(ref, true) === seq) break;
         // step further the longer nothing matches, so incompressible input passes quickly
         p += misses++ >> 6;
-        continue;
       }
-      misses = 64;
       while (p > anchor && ref > 0 && src[p - 1] === src[ref - 1]) {
         p--;
         ref--;
       }
-      const end = matchEnd(src, v, p + MIN_MATCH, ref + MIN_MATCH, matchEndLimit);
-      const token = o;
-      o = writeLiterals(src, anchor, p, dst, o);
-      const offset = p - ref;
-      dst[o++] = offset & 0xff;
-      dst[o++] = offset >>> 8;
-      const matchLength = end - p - MIN_MATCH;
-      if (matchLength >= 15) {
-        dst[token] |= 15;
-        o = writeLengthExtension(dst, o, matchLength - 15);
+      let token = o;
+      const literals = p - anchor;
+      if (literals <= 8) {
+        // a short run is copied as eight bytes whatever its length: the bytes past it are overwritten next
+        dst[o++] = literals << 4;
+        w.setInt32(o, v.getInt32(anchor, true), true);
+        w.setInt32(o + 4, v.getInt32(anchor + 4, true), true);
+        o += literals;
       } else {
-        dst[token] |= matchLength;
+        o = writeLiterals(src, anchor, p, dst, o);
       }
-      anchor = p = end;
-      // remember a position inside the match too, as repeats often continue from there
-      table[Math.imul(v.getInt32(end - 2, true), 0x9e3779b1) >>> shift] = end - 2;
+      // a match that ends where another begins is written with no literals between
+      for (;;) {
+        const end = matchEnd(v, p + MIN_MATCH, ref + MIN_MATCH, matchEndLimit);
+        const offset = p - ref;
+        dst[o++] = offset & 0xff;
+        dst[o++] = offset >>> 8;
+        const matchLength = end - p - MIN_MATCH;
+        if (matchLength >= 15) {
+          dst[token] |= 15;
+          o = writeLengthExtension(dst, o, matchLength - 15);
+        } else {
+          dst[token] |= matchLength;
+        }
+        anchor = p = end;
+        if (p > lastMatchStart) break search;
+        const seq = v.getInt32(p, true);
+        const h = Math.imul(seq, HASH_PRIME) >>> shift;
+        ref = table[h];
+        table[h] = p;
+        if (p - ref > MAX_OFFSET || v.getInt32(ref, true) !== seq) break;
+        token = o;
+        dst[o++] = 0;
+      }
+      p++;
     }
   }
   return writeLiterals(src, anchor, n, dst, o);
@@ -120,6 +169,9 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
 export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
   const out = Buffer.allocUnsafe(size);
   const n = src.length;
+  // four bytes a step through DataViews: short literals and matches are copied in whole words
+  const r = new DataView(src.buffer, src.byteOffset, n);
+  const w = new DataView(out.buffer, out.byteOffset, size);
   let i = 0;
   let o = 0;
   while (i < n) {
@@ -135,7 +187,13 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
     }
     if (literals > n - i) throw new CompressionError('LZ4', 'literals run past the end of the payload');
     if (literals > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
-    copy(src, i, i + literals, out, o);
+    if (literals <= 8 && i + 8 <= n && o + 8 <= size) {
+      // eight bytes whatever the length: what lands past the literals is overwritten by what follows
+      w.setInt32(o, r.getInt32(i, true), true);
+      w.setInt32(o + 4, r.getInt32(i + 4, true), true);
+    } else {
+      copyBytes(src, i, i + literals, out, o);
+    }
     i += literals;
     o += literals;
     // the last sequence has literals only
@@ -155,15 +213,24 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
     }
     length += MIN_MATCH;
     if (length > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
-    let from = o - offset;
-    if (offset === 1) {
+    const from = o - offset;
+    if (offset >= 4 && o + length + 16 <= size) {
+      // word by word in order: with offset >= 4 each word read is complete before it is needed, so overlaps repeat right
+      w.setInt32(o, w.getInt32(from, true), true);
+      w.setInt32(o + 4, w.getInt32(from + 4, true), true);
+      if (length > 8) {
+        w.setInt32(o + 8, w.getInt32(from + 8, true), true);
+        w.setInt32(o + 12, w.getInt32(from + 12, true), true);
+        if (length > 16) {
+          if (offset >= length && length > 64) out.copyWithin(o + 16, from + 16, from + length);
+          else for (let k = 16; k < length; k += 4) w.setInt32(o + k, w.getInt32(from + k, true), true);
+        }
+      }
+    } else if (offset === 1) {
       out.fill(out[from], o, o + length);
-    } else if (offset >= length && length > 32) {
-      out.copyWithin(o, from, from + length);
     } else {
       // overlapping copies repeat the last `offset` bytes, which needs byte order
-      for (const stop = o + length; o < stop;) out[o++] = out[from++];
-      continue;
+      for (let k = 0; k < length; k++) out[o + k] = out[from + k];
     }
     o += length;
   }
