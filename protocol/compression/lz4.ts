@@ -187,15 +187,18 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
     }
     if (literals > n - i) throw new CompressionError('LZ4', 'literals run past the end of the payload');
     if (literals > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
-    if (literals <= 8 && i + 8 <= n && o + 8 <= size) {
-      // eight bytes whatever the length: what lands past the literals is overwritten by what follows
-      w.setInt32(o, r.getInt32(i, true), true);
-      w.setInt32(o + 4, r.getInt32(i + 4, true), true);
-    } else {
-      copyBytes(src, i, i + literals, out, o);
+    if (literals !== 0) {
+      if (literals <= 64 && i + literals + 8 <= n && o + literals + 8 <= size) {
+        // whole words, the last one running past the literals: what lands there is overwritten by what follows
+        w.setInt32(o, r.getInt32(i, true), true);
+        w.setInt32(o + 4, r.getInt32(i + 4, true), true);
+        for (let k = 8; k < literals; k += 4) w.setInt32(o + k, r.getInt32(i + k, true), true);
+      } else {
+        copyBytes(src, i, i + literals, out, o);
+      }
+      i += literals;
+      o += literals;
     }
-    i += literals;
-    o += literals;
     // the last sequence has literals only
     if (i === n) break;
     if (i + 2 > n) throw new CompressionError('LZ4', 'truncated match offset');
@@ -214,20 +217,15 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
     length += MIN_MATCH;
     if (length > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
     const from = o - offset;
-    if (offset >= 4 && o + length + 16 <= size) {
+    if (length > 64 && (offset === 1 || offset >= length)) {
+      // long runs and long plain copies: native fill and copyWithin win once their fixed cost is spread
+      if (offset === 1) out.fill(out[from], o, o + length);
+      else out.copyWithin(o, from, from + length);
+    } else if (offset >= 4 && o + length + 8 <= size) {
       // word by word in order: with offset >= 4 each word read is complete before it is needed, so overlaps repeat right
       w.setInt32(o, w.getInt32(from, true), true);
       w.setInt32(o + 4, w.getInt32(from + 4, true), true);
-      if (length > 8) {
-        w.setInt32(o + 8, w.getInt32(from + 8, true), true);
-        w.setInt32(o + 12, w.getInt32(from + 12, true), true);
-        if (length > 16) {
-          if (offset >= length && length > 64) out.copyWithin(o + 16, from + 16, from + length);
-          else for (let k = 16; k < length; k += 4) w.setInt32(o + k, w.getInt32(from + k, true), true);
-        }
-      }
-    } else if (offset === 1) {
-      out.fill(out[from], o, o + length);
+      for (let k = 8; k < length; k += 4) w.setInt32(o + k, w.getInt32(from + k, true), true);
     } else {
       // overlapping copies repeat the last `offset` bytes, which needs byte order
       for (let k = 0; k < length; k++) out[o + k] = out[from + k];
