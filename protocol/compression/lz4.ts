@@ -103,7 +103,9 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
     // a small input hashes into a small part of the table, so clearing it stays cheap
     const hashLog = Math.min(HASH_LOG, Math.max(8, 32 - Math.clz32(n)));
     const shift = 32 - hashLog;
-    table.fill(0, 0, 1 << hashLog);
+    // a local name spares a context load on every probe
+    const t = table;
+    t.fill(0, 0, 1 << hashLog);
     const lastMatchStart = n - MF_LIMIT;
     const matchEndLimit = n - LAST_LITERALS;
     // position 0 is already what the zeroed table points at
@@ -115,8 +117,8 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
         if (p > lastMatchStart) break search;
         const seq = v.getInt32(p, true);
         const h = Math.imul(seq, HASH_PRIME) >>> shift;
-        ref = table[h];
-        table[h] = p;
+        ref = t[h];
+        t[h] = p;
         if (p - ref <= MAX_OFFSET && v.getInt32(ref, true) === seq) break;
         // step further the longer nothing matches, so incompressible input passes quickly
         p += misses++ >> 6;
@@ -125,16 +127,20 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
         p--;
         ref--;
       }
+      // the token is written once its match length is known: its literal half waits in `high`
       let token = o;
+      let high;
       const literals = p - anchor;
       if (literals <= 8) {
         // a short run is copied as eight bytes whatever its length: the bytes past it are overwritten next
-        dst[o++] = literals << 4;
+        high = literals << 4;
+        o++;
         w.setInt32(o, v.getInt32(anchor, true), true);
         w.setInt32(o + 4, v.getInt32(anchor + 4, true), true);
         o += literals;
       } else {
         o = writeLiterals(src, anchor, p, dst, o);
+        high = dst[token];
       }
       // a match that ends where another begins is written with no literals between
       for (;;) {
@@ -144,20 +150,20 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
         dst[o++] = offset >>> 8;
         const matchLength = end - p - MIN_MATCH;
         if (matchLength >= 15) {
-          dst[token] |= 15;
+          dst[token] = high | 15;
           o = writeLengthExtension(dst, o, matchLength - 15);
         } else {
-          dst[token] |= matchLength;
+          dst[token] = high | matchLength;
         }
         anchor = p = end;
         if (p > lastMatchStart) break search;
         const seq = v.getInt32(p, true);
         const h = Math.imul(seq, HASH_PRIME) >>> shift;
-        ref = table[h];
-        table[h] = p;
+        ref = t[h];
+        t[h] = p;
         if (p - ref > MAX_OFFSET || v.getInt32(ref, true) !== seq) break;
-        token = o;
-        dst[o++] = 0;
+        token = o++;
+        high = 0;
       }
       p++;
     }
