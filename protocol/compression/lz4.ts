@@ -191,15 +191,16 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
         literals += b;
       } while (b === 255);
     }
-    if (literals > n - i) throw new CompressionError('LZ4', 'literals run past the end of the payload');
-    if (literals > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
     if (literals !== 0) {
+      // whole words, the last one running past the literals (what lands there is overwritten by what follows);
+      // a run that fits this way needs none of the checks below
       if (literals <= 64 && i + literals + 8 <= n && o + literals + 8 <= size) {
-        // whole words, the last one running past the literals: what lands there is overwritten by what follows
         w.setInt32(o, r.getInt32(i, true), true);
         w.setInt32(o + 4, r.getInt32(i + 4, true), true);
         for (let k = 8; k < literals; k += 4) w.setInt32(o + k, r.getInt32(i + k, true), true);
       } else {
+        if (literals > n - i) throw new CompressionError('LZ4', 'literals run past the end of the payload');
+        if (literals > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
         copyBytes(src, i, i + literals, out, o);
       }
       i += literals;
@@ -221,20 +222,21 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
       } while (b === 255);
     }
     length += MIN_MATCH;
-    if (length > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
     const from = o - offset;
-    if (length > 64 && (offset === 1 || offset >= length)) {
-      // long runs and long plain copies: native fill and copyWithin win once their fixed cost is spread
-      if (offset === 1) out.fill(out[from], o, o + length);
-      else out.copyWithin(o, from, from + length);
-    } else if (offset >= 4 && o + length + 8 <= size) {
-      // word by word in order: with offset >= 4 each word read is complete before it is needed, so overlaps repeat right
+    // word by word in order: with offset >= 4 each word read is complete before it is needed, so overlaps repeat right
+    if (offset >= 4 && length <= 64 && o + length + 8 <= size) {
       w.setInt32(o, w.getInt32(from, true), true);
       w.setInt32(o + 4, w.getInt32(from + 4, true), true);
       for (let k = 8; k < length; k += 4) w.setInt32(o + k, w.getInt32(from + k, true), true);
     } else {
-      // overlapping copies repeat the last `offset` bytes, which needs byte order
-      for (let k = 0; k < length; k++) out[o + k] = out[from + k];
+      if (length > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
+      // long runs and long plain copies: native fill and copyWithin win once their fixed cost is spread
+      if (offset === 1) out.fill(out[from], o, o + length);
+      else if (offset >= length) out.copyWithin(o, from, from + length);
+      else if (offset >= 4 && o + length + 8 <= size)
+        for (let k = 0; k < length; k += 4) w.setInt32(o + k, w.getInt32(from + k, true), true);
+      // overlapping copies of the last 2 or 3 bytes, and any at the very end, go byte by byte
+      else for (let k = 0; k < length; k++) out[o + k] = out[from + k];
     }
     o += length;
   }
