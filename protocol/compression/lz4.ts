@@ -209,7 +209,7 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
     // the last sequence has literals only
     if (i === n) break;
     if (i + 2 > n) throw new CompressionError('LZ4', 'truncated match offset');
-    const offset = src[i] | (src[i + 1] << 8);
+    const offset = r.getUint16(i, true);
     i += 2;
     if (offset === 0 || offset > o) throw new CompressionError('LZ4', `match offset ${offset} points before the start`);
     let length = token & 15;
