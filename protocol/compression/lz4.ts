@@ -225,9 +225,11 @@ export function decompressBlock(src: Uint8Array, size: number): Uint8Array {
     const from = o - offset;
     // word by word in order: with offset >= 4 each word read is complete before it is needed, so overlaps repeat right
     if (offset >= 4 && length <= 64 && o + length + 8 <= size) {
+      // three words whatever the length, as most matches are 4 to 12 bytes: a loop exit there is a coin toss
       w.setInt32(o, w.getInt32(from, true), true);
       w.setInt32(o + 4, w.getInt32(from + 4, true), true);
-      for (let k = 8; k < length; k += 4) w.setInt32(o + k, w.getInt32(from + k, true), true);
+      w.setInt32(o + 8, w.getInt32(from + 8, true), true);
+      for (let k = 12; k < length; k += 4) w.setInt32(o + k, w.getInt32(from + k, true), true);
     } else {
       if (length > size - o) throw new CompressionError('LZ4', `output exceeds the ${size} bytes the metadata promised`);
       // long runs and long plain copies: native fill and copyWithin win once their fixed cost is spread
