@@ -132,11 +132,11 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
       let high;
       const literals = p - anchor;
       if (literals <= 8) {
-        // a short run is copied as eight bytes whatever its length: the bytes past it are overwritten next
+        // a short run is copied as one or two words whatever its length: the bytes past it are overwritten next
         high = literals << 4;
         o++;
         w.setInt32(o, v.getInt32(anchor, true), true);
-        w.setInt32(o + 4, v.getInt32(anchor + 4, true), true);
+        if (literals > 4) w.setInt32(o + 4, v.getInt32(anchor + 4, true), true);
         o += literals;
       } else {
         o = writeLiterals(src, anchor, p, dst, o);
