@@ -146,8 +146,8 @@ export function compressBlock(src: Uint8Array, dst: Uint8Array): number {
       for (;;) {
         const end = matchEnd(v, p + MIN_MATCH, ref + MIN_MATCH, matchEndLimit);
         const offset = p - ref;
-        dst[o++] = offset & 0xff;
-        dst[o++] = offset >>> 8;
+        w.setUint16(o, offset, true);
+        o += 2;
         const matchLength = end - p - MIN_MATCH;
         if (matchLength >= 15) {
           dst[token] = high | 15;
