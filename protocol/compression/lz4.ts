@@ -70,6 +70,7 @@ function longMatchEnd(v: DataView, a: number, b: number, limit: number): number 
   return tailEnd(v, a, b, limit);
 }
 
+// the last few bytes before limit, too few for a word
 function tailEnd(v: DataView, a: number, b: number, limit: number): number {
   while (a < limit && v.getUint8(a) === v.getUint8(b)) {
     a++;
