@@ -19,9 +19,10 @@ const MAX_RATIO = 255;
 // reused output space for blocks up to this size; larger ones get their own
 const SCRATCH_LIMIT = 8 << 20;
 
-// compression is synchronous, so one table and one scratch buffer serve every call
+// compression is synchronous, so one table and one scratch buffer serve every call;
+// a Buffer like the decoder's output, so the byte copies they share see one kind of array
 const table = new Int32Array(1 << HASH_LOG);
-let scratch = new Uint8Array(64 << 10);
+let scratch = Buffer.allocUnsafe(64 << 10);
 
 // the bytes after a token's 15: as many 255s as fit, then the rest
 function writeLengthExtension(dst: Uint8Array, o: number, n: number): number {
@@ -257,7 +258,7 @@ export const lz4Codec: Codec = {
       // a view would keep the whole worst-case buffer alive while the message waits for its receipt
       return n < bound / 2 ? Buffer.from(dst.subarray(0, n)) : dst.subarray(0, n);
     }
-    if (scratch.length < bound) scratch = new Uint8Array(bound);
+    if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound);
     // copied out so the caller may keep it while the scratch space is reused
     return Buffer.from(scratch.subarray(0, compressBlock(data, scratch)));
   },
