@@ -401,6 +401,14 @@ describe('protocol/compression', () => {
       );
     });
 
+    it('round-trips an input past the reused scratch space (8 MiB), which gets an output buffer of its own', () => {
+      const rnd = prng(9);
+      const data = Buffer.concat([generators.mixed(3 << 20, rnd), generators.random(3 << 20, rnd), generators.text(3 << 20, rnd)]);
+      checkLz4RoundTrips(codecs.LZ4, data, '9 MiB');
+      // the scratch space serves the next small input as before
+      checkLz4RoundTrips(codecs.LZ4, generators.text(5000, rnd), 'small after large');
+    });
+
     it('decodes overlapping and plain matches of every offset 1..20 and length 4..40, at every distance from the end', () => {
       const rnd = prng(20);
       for (let offset = 1; offset <= 20; offset++) {
