@@ -97,12 +97,13 @@ const ZSTD_CLI_FRAME = Buffer.from(
   'hex',
 );
 
-// walks an LZ4 block's sequences: where the last match starts and ends, and the decoded size
-function lz4Shape(block: Uint8Array): { size: number; lastMatchStart: number; lastMatchEnd: number } {
+// walks an LZ4 block's sequences: where the last match starts and ends, the decoded size and the match offsets
+function lz4Shape(block: Uint8Array): { size: number; lastMatchStart: number; lastMatchEnd: number; offsets: Set<number> } {
   let i = 0;
   let o = 0;
   let lastMatchStart = -1;
   let lastMatchEnd = -1;
+  const offsets = new Set<number>();
   const length = (base: number): number => {
     let n = base;
     if (base === 15) for (let b = 255; b === 255; n += b) b = block[i++];
@@ -114,13 +115,73 @@ function lz4Shape(block: Uint8Array): { size: number; lastMatchStart: number; la
     i += literals;
     o += literals;
     if (i >= block.length) break;
+    offsets.add(block[i] | (block[i + 1] << 8));
     i += 2;
     const match = length(token & 15) + 4;
     lastMatchStart = o;
     o += match;
     lastMatchEnd = o;
   }
-  return { size: o, lastMatchStart, lastMatchEnd };
+  return { size: o, lastMatchStart, lastMatchEnd, offsets };
+}
+
+// generated LZ4 inputs: each kind stresses a different part of the encoder and decoder
+const WORDS = ['"id":', '"name":"', 'order', 'customer', '"amount":', 'true', 'false', '"items":[', ']', '},{', 'status'];
+const generators: Record<string, (n: number, rnd: () => number) => Buffer> = {
+  random: (n, rnd) => Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256))),
+  runs: (n, rnd) => {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i < n;) {
+      const end = Math.min(n, i + 1 + Math.floor(rnd() * 300));
+      b.fill(Math.floor(rnd() * 4), i, end);
+      i = end;
+    }
+    return b;
+  },
+  text: (n, rnd) => {
+    let s = '';
+    while (s.length < n) s += WORDS[Math.floor(rnd() * WORDS.length)] + Math.floor(rnd() * 1000);
+    return Buffer.from(s.slice(0, n));
+  },
+  mixed: (n, rnd) => {
+    const kinds = [generators.random, generators.runs, generators.text];
+    const parts: Buffer[] = [];
+    for (let len = 0; len < n;) {
+      const part = kinds[Math.floor(rnd() * 3)](Math.min(n - len, 1 + Math.floor(rnd() * 64)), rnd);
+      parts.push(part);
+      len += part.length;
+    }
+    return Buffer.concat(parts, n);
+  },
+};
+
+// our block must decode to data through our decoder and lz4js, obey the block-end rules, and lz4js's block must decode through ours
+function checkLz4RoundTrips(codec: Codec, data: Buffer, label: string): Uint8Array {
+  const c = codec.compress(data);
+  expect(Buffer.from(codec.decompress(c, data.length)).equals(data), `${label}: ours -> ours`).to.equal(true);
+  const out = new Uint8Array(data.length);
+  expect(lz4js.decompressBlock(c, out, 0, c.length, 0), `${label}: ours -> lz4js size`).to.equal(data.length);
+  expect(Buffer.from(out).equals(data), `${label}: ours -> lz4js`).to.equal(true);
+  const shape = lz4Shape(c);
+  if (shape.lastMatchStart >= 0) {
+    expect(shape.lastMatchStart, `${label}: last match start`).to.be.at.most(data.length - 12);
+    expect(shape.lastMatchEnd, `${label}: last match end`).to.be.at.most(data.length - 5);
+  }
+  const theirs = new Uint8Array(lz4js.compressBound(data.length));
+  // lz4js answers 0 when it found nothing to compress
+  const size = lz4js.compressBlock(data, theirs, 0, data.length, new Uint32Array(1 << 16));
+  if (size > 0) {
+    expect(Buffer.from(codec.decompress(theirs.subarray(0, size), data.length)).equals(data), `${label}: lz4js -> ours`).to.equal(true);
+  }
+  return c;
+}
+
+// one LZ4 sequence: token, length extensions, literals and (unless last) the little-endian offset
+function lz4Sequence(literals: Uint8Array, offset?: number, matchLength = 0): Buffer {
+  const extension = (n: number): number[] => (n < 15 ? [] : [...Array<number>(Math.floor((n - 15) / 255)).fill(255), (n - 15) % 255]);
+  const match = offset === undefined ? [] : [offset & 0xff, offset >>> 8, ...extension(matchLength - 4)];
+  const token = (Math.min(literals.length, 15) << 4) | (offset === undefined ? 0 : Math.min(matchLength - 4, 15));
+  return Buffer.from([token, ...extension(literals.length), ...literals, ...match]);
 }
 
 // a zstd frame written without Frame_Content_Size: the single-segment header swapped for a window descriptor
@@ -295,6 +356,92 @@ describe('protocol/compression', () => {
     it('refuses a match that points before the start of the output', () => {
       // token: 1 literal, match of 4; offset 2 with only 1 byte decoded
       expect(() => codecs.LZ4.decompress(Buffer.from([0x10, 0x61, 0x02, 0x00, 0x00]), 5)).to.throw(CompressionError, /offset/);
+    });
+  });
+
+  describe('LZ4 round trips', () => {
+    it('round-trips generated inputs of every length 0..300 through our decoder and lz4js, both ways', () => {
+      const rnd = prng(301);
+      for (const [kind, generate] of Object.entries(generators)) {
+        for (let n = 0; n <= 300; n++) checkLz4RoundTrips(codecs.LZ4, generate(n, rnd), `${kind} ${n}`);
+      }
+    });
+
+    it('round-trips inputs around the 64 KiB boundaries', () => {
+      const rnd = prng(65536);
+      for (const n of [65535, 65536, 65537, 65536 + 12, 65536 + 13, 131071, 131072, 131073, 200_003]) {
+        for (const [kind, generate] of Object.entries(generators)) checkLz4RoundTrips(codecs.LZ4, generate(n, rnd), `${kind} ${n}`);
+      }
+    });
+
+    it('uses matches up to offset 65535 and none further back', () => {
+      const rnd = prng(65535);
+      for (const distance of [65533, 65534, 65535, 65536, 65537, 70000]) {
+        const head = generators.random(distance, rnd);
+        const data = Buffer.concat([head, head.subarray(0, 2000), generators.random(20, rnd)]);
+        const c = checkLz4RoundTrips(codecs.LZ4, data, `distance ${distance}`);
+        // random bytes only compress by repeating the head, which is in reach up to 65535 bytes back
+        expect(lz4Shape(c).offsets.has(distance), `distance ${distance}`).to.equal(distance <= 65535);
+        if (distance <= 65535) expect(c.length, `distance ${distance}`).to.be.lessThan(data.length - 1000);
+        else expect(c.length, `distance ${distance}`).to.be.greaterThan(data.length);
+      }
+    });
+
+    it('round-trips long runs, repeated messages and text the way batches look', () => {
+      const rnd = prng(127);
+      const message = Buffer.concat([Buffer.from('meta'), Buffer.alloc(1024, 'x')]);
+      const batch = Buffer.concat(Array.from({ length: 127 }, (_, i) => Buffer.concat([Buffer.from([i, i >> 3]), message])));
+      checkLz4RoundTrips(codecs.LZ4, batch, 'batch');
+      checkLz4RoundTrips(codecs.LZ4, Buffer.alloc(300_000, 7), 'one run');
+      checkLz4RoundTrips(codecs.LZ4, generators.text(1 << 20, rnd), 'text, 1 MiB');
+      checkLz4RoundTrips(
+        codecs.LZ4,
+        Buffer.concat([generators.text(40_000, rnd), Buffer.alloc(70_000), generators.random(40_000, rnd)]),
+        'text, zeros, random',
+      );
+    });
+
+    it('round-trips an input past the reused scratch space (8 MiB), which gets an output buffer of its own', () => {
+      const rnd = prng(9);
+      const data = Buffer.concat([generators.mixed(3 << 20, rnd), generators.random(3 << 20, rnd), generators.text(3 << 20, rnd)]);
+      checkLz4RoundTrips(codecs.LZ4, data, '9 MiB');
+      // the scratch space serves the next small input as before
+      checkLz4RoundTrips(codecs.LZ4, generators.text(5000, rnd), 'small after large');
+    });
+
+    it('decodes overlapping and plain matches of every offset 1..20 and length 4..40, at every distance from the end', () => {
+      const rnd = prng(20);
+      for (let offset = 1; offset <= 20; offset++) {
+        for (let length = 4; length <= 40; length++) {
+          for (let tail = 0; tail <= 20; tail++) {
+            const head = generators.random(offset + (tail % 3), rnd);
+            const block = Buffer.concat([lz4Sequence(head, offset, length), lz4Sequence(generators.random(tail, rnd))]);
+            const size = head.length + length + tail;
+            const expected = new Uint8Array(size);
+            expect(lz4js.decompressBlock(block, expected, 0, block.length, 0)).to.equal(size);
+            const label = `offset ${offset}, length ${length}, tail ${tail}`;
+            expect(Buffer.from(codecs.LZ4.decompress(block, size)).equals(expected), label).to.equal(true);
+          }
+        }
+      }
+    });
+
+    it('decodes literal runs of every length 0..40 followed by a match, at every distance from the end', () => {
+      const rnd = prng(40);
+      for (let literals = 0; literals <= 40; literals++) {
+        for (let tail = 0; tail <= 20; tail++) {
+          const head = generators.random(8, rnd);
+          const block = Buffer.concat([
+            lz4Sequence(head, 8, 4),
+            lz4Sequence(generators.random(literals, rnd), 5, 6),
+            lz4Sequence(generators.random(tail, rnd)),
+          ]);
+          const size = 8 + 4 + literals + 6 + tail;
+          const expected = new Uint8Array(size);
+          expect(lz4js.decompressBlock(block, expected, 0, block.length, 0)).to.equal(size);
+          expect(Buffer.from(codecs.LZ4.decompress(block, size)).equals(expected), `literals ${literals}, tail ${tail}`).to.equal(true);
+        }
+      }
     });
   });
 
