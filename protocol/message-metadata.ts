@@ -1,16 +1,5 @@
 import type { MessageMetadata } from './proto';
-import {
-  delimited,
-  isInt32Varint,
-  isVarint,
-  keyValueSize,
-  utf8Length,
-  varintSize,
-  writeBool,
-  writeString,
-  writeKeyValues,
-  writeVarint,
-} from './protobuf-writer';
+import * as pw from './protobuf-writer';
 
 // MessageMetadata written by hand: every SEND carries one, and protobufjs would build a Writer
 // and its operation list for it each time. Fields in number order, as protobufjs writes them;
@@ -21,30 +10,30 @@ const UINT64_FIELDS = ['eventTime', 'deliverAtTime', 'highestSequenceId'] as con
 
 /** Whether the hand encoder can write md: every number a non-negative integer of its field's range. */
 export function metadataHandEncodable(md: MessageMetadata): boolean {
-  if (typeof md.producerName !== 'string' || !isVarint(md.sequenceId) || !isVarint(md.publishTime)) return false;
-  for (const f of INT32_FIELDS) if (md[f] != null && !isInt32Varint(md[f])) return false;
-  for (const f of UINT64_FIELDS) if (md[f] != null && !isVarint(md[f])) return false;
-  return md.uncompressedSize == null || (isVarint(md.uncompressedSize) && md.uncompressedSize <= 0xffffffff);
+  if (typeof md.producerName !== 'string' || !pw.isVarint(md.sequenceId) || !pw.isVarint(md.publishTime)) return false;
+  for (const f of INT32_FIELDS) if (md[f] != null && !pw.isInt32Varint(md[f])) return false;
+  for (const f of UINT64_FIELDS) if (md[f] != null && !pw.isVarint(md[f])) return false;
+  return md.uncompressedSize == null || (pw.isVarint(md.uncompressedSize) && md.uncompressedSize <= 0xffffffff);
 }
 
-const varintField = (n: number | null | undefined, tagBytes: number): number => (n == null ? 0 : tagBytes + varintSize(n));
+const varintField = (n: number | null | undefined, tagBytes: number): number => (n == null ? 0 : tagBytes + pw.varintSize(n));
 const boolField = (b: boolean | null | undefined, tagBytes: number): number => (b == null ? 0 : tagBytes + 1);
 
 /** Encoded size of md (when metadataHandEncodable). */
 export function messageMetadataSize(md: MessageMetadata): number {
-  let n = delimited(utf8Length(md.producerName)) + 1 + varintSize(md.sequenceId) + 1 + varintSize(md.publishTime);
-  if (md.properties) for (const p of md.properties) n += delimited(keyValueSize(p.key, p.value));
-  if (md.replicatedFrom != null) n += delimited(utf8Length(md.replicatedFrom));
-  if (md.partitionKey != null) n += delimited(utf8Length(md.partitionKey));
-  if (md.replicateTo) for (const r of md.replicateTo) n += delimited(utf8Length(r));
+  let n = pw.delimited(pw.utf8Length(md.producerName)) + 1 + pw.varintSize(md.sequenceId) + 1 + pw.varintSize(md.publishTime);
+  if (md.properties) for (const p of md.properties) n += pw.delimited(pw.keyValueSize(p.key, p.value));
+  if (md.replicatedFrom != null) n += pw.delimited(pw.utf8Length(md.replicatedFrom));
+  if (md.partitionKey != null) n += pw.delimited(pw.utf8Length(md.partitionKey));
+  if (md.replicateTo) for (const r of md.replicateTo) n += pw.delimited(pw.utf8Length(r));
   n += varintField(md.compression, 1) + varintField(md.uncompressedSize, 1) + varintField(md.numMessagesInBatch, 1);
   n += varintField(md.eventTime, 1);
-  if (md.schemaVersion != null) n += 1 + delimited(md.schemaVersion.length);
+  if (md.schemaVersion != null) n += 1 + pw.delimited(md.schemaVersion.length);
   n += boolField(md.partitionKeyB64Encoded, 2);
-  if (md.orderingKey != null) n += 1 + delimited(md.orderingKey.length);
+  if (md.orderingKey != null) n += 1 + pw.delimited(md.orderingKey.length);
   n += varintField(md.deliverAtTime, 2) + varintField(md.markerType, 2) + varintField(md.highestSequenceId, 2);
   n += boolField(md.nullValue, 2);
-  if (md.uuid != null) n += 1 + delimited(utf8Length(md.uuid));
+  if (md.uuid != null) n += 1 + pw.delimited(pw.utf8Length(md.uuid));
   n += varintField(md.numChunksFromMsg, 2) + varintField(md.totalChunkMsgSize, 2) + varintField(md.chunkId, 2);
   return n + boolField(md.nullPartitionKey, 2);
 }
@@ -53,13 +42,13 @@ function writeTagged(buf: Buffer, o: number, tag: number, n: number | null | und
   if (n == null) return o;
   buf[o++] = tag;
   if (tag >= 0x80) buf[o++] = 0x01;
-  return writeVarint(buf, o, n);
+  return pw.writeVarint(buf, o, n);
 }
 
 function writeBytes(buf: Buffer, o: number, tag: number, b: Uint8Array): number {
   buf[o++] = tag;
   buf[o++] = 0x01;
-  o = writeVarint(buf, o, b.length);
+  o = pw.writeVarint(buf, o, b.length);
   buf.set(b, o);
   return o + b.length;
 }
@@ -67,18 +56,18 @@ function writeBytes(buf: Buffer, o: number, tag: number, b: Uint8Array): number 
 function writeLongTagBool(buf: Buffer, o: number, tag: number, b: boolean | null | undefined): number {
   if (b == null) return o;
   buf[o++] = tag;
-  return writeBool(buf, o, 0x01, b);
+  return pw.writeBool(buf, o, 0x01, b);
 }
 
 /** Writes md at o, byte for byte as protobufjs would; returns the next offset. */
 export function writeMessageMetadata(buf: Buffer, o: number, md: MessageMetadata): number {
-  o = writeString(buf, o, 0x0a, md.producerName);
+  o = pw.writeString(buf, o, 0x0a, md.producerName);
   o = writeTagged(buf, o, 0x10, md.sequenceId);
   o = writeTagged(buf, o, 0x18, md.publishTime);
-  if (md.properties) o = writeKeyValues(buf, o, 0x22, md.properties);
-  if (md.replicatedFrom != null) o = writeString(buf, o, 0x2a, md.replicatedFrom);
-  if (md.partitionKey != null) o = writeString(buf, o, 0x32, md.partitionKey);
-  if (md.replicateTo) for (const r of md.replicateTo) o = writeString(buf, o, 0x3a, r);
+  if (md.properties) o = pw.writeKeyValues(buf, o, 0x22, md.properties);
+  if (md.replicatedFrom != null) o = pw.writeString(buf, o, 0x2a, md.replicatedFrom);
+  if (md.partitionKey != null) o = pw.writeString(buf, o, 0x32, md.partitionKey);
+  if (md.replicateTo) for (const r of md.replicateTo) o = pw.writeString(buf, o, 0x3a, r);
   o = writeTagged(buf, o, 0x40, md.compression);
   o = writeTagged(buf, o, 0x48, md.uncompressedSize);
   o = writeTagged(buf, o, 0x58, md.numMessagesInBatch);
@@ -92,7 +81,7 @@ export function writeMessageMetadata(buf: Buffer, o: number, md: MessageMetadata
   o = writeLongTagBool(buf, o, 0xc8, md.nullValue);
   if (md.uuid != null) {
     buf[o++] = 0xd2;
-    o = writeString(buf, o, 0x01, md.uuid);
+    o = pw.writeString(buf, o, 0x01, md.uuid);
   }
   o = writeTagged(buf, o, 0xd8, md.numChunksFromMsg);
   o = writeTagged(buf, o, 0xe0, md.totalChunkMsgSize);
