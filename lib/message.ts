@@ -52,7 +52,10 @@ export { MessageId };
 
 /** A message ready for a worker: validated, bytes resolved, waiting for its receipt. */
 export interface OutgoingMessage {
+  /** the bytes to send; emptied once a batch body holds a copy of them */
   payload: Uint8Array;
+  /** the payload's length, counted against the memory limit until the message settles */
+  size: number;
   nullValue: boolean;
   partitionKey?: string;
   partitionKeyB64: boolean;
@@ -116,6 +119,7 @@ export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions 
   const partitionKey = keyText(routingKey, opts?.partitionKey !== undefined ? 'partitionKey' : 'key');
   const out: OutgoingMessage = {
     payload,
+    size: payload.length,
     nullValue: value === null || value === undefined,
     partitionKey,
     partitionKeyB64: routingKey instanceof Uint8Array,

@@ -75,6 +75,9 @@ class Entry {
   }
 }
 
+// what a batched message's payload becomes once its batch body holds the bytes
+const SENT = new Uint8Array(0);
+
 // ledgerId/entryId of 2^64-1 mark a send the broker dropped as a duplicate.
 const DUPLICATE_ID = 2 ** 63;
 // A frame whose bytes are intact but which the broker keeps refusing for its checksum fails after this many resends.
@@ -201,7 +204,7 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
 
   private settled(msg: OutgoingMessage): void {
     msg.settled = true;
-    this.ctx.memory.release(msg.payload.length);
+    this.ctx.memory.release(msg.size);
     this.releasePermit();
   }
 
@@ -376,6 +379,8 @@ export class PartitionProducer extends HandlerBase implements ProducerListener {
     // a body that is compressed next is only read once; one sent as it is stays until its receipt
     const codec = this.ctx.codec;
     const body = encodeBatchOf(msgs, codec ? transientSpace : this.ctx.bodies.take);
+    // the body holds the bytes now: the app's buffers need not live until the receipt (a second copy counted nowhere)
+    for (let i = 0; i < msgs.length; i++) msgs[i].payload = SENT;
     const md = this.baseMetadata(sequenceId);
     if (first.partitionKey !== undefined) {
       md.partitionKey = first.partitionKey;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { BufferPool } from '../../../lib/buffer-pool';
 import { TimeoutError } from '../../../lib/errors';
+import type { OutgoingMessage } from '../../../lib/message';
 import { outcome, producerHarness, until } from '../../support/fake-producer-connection';
 
 describe('lib/buffer-pool', () => {
@@ -51,6 +52,25 @@ describe('lib/buffer-pool', () => {
       conn.receipt(h.producer.producerId, 3, 2, 5);
       conn.receipt(h.producer.producerId, 6, 3, 8);
       expect((await Promise.all([...second, ...third])).length).to.equal(6);
+    });
+
+    it("lets go of the app's buffers once the batch body holds their bytes, and still counts them until the receipt", async () => {
+      const h = producerHarness({ batchingEnabled: true, batchingMaxMessages: 3, batchingFlushMs: 60_000 });
+      const conn = await h.ready();
+      const sends = [h.send(big), h.send(big), h.send(big)];
+      await until(() => conn.written.length === 1, 'the batch');
+      const entries = (h.producer as unknown as { entries: Array<{ messages: OutgoingMessage[] }> }).entries;
+      const msgs = entries[entries.length - 1].messages;
+      expect(msgs.map((m) => [m.payload.length, m.size])).to.deep.equal([
+        [0, big.length],
+        [0, big.length],
+        [0, big.length],
+      ]);
+      expect(h.memory.usedBytes).to.equal(3 * big.length);
+      expect(Buffer.from(conn.sends[0].payload).includes(big)).to.equal(true);
+      conn.receipt(h.producer.producerId, 0, 1, 2);
+      await Promise.all(sends);
+      expect(h.memory.usedBytes).to.equal(0);
     });
 
     it('does not take back the body of a batch that timed out: its bytes may still wait in the socket', async () => {
