@@ -1,4 +1,5 @@
 import { FrameError } from './frame-error';
+import { Scratch } from './scratch';
 import { encodeSingleMessageMetadata, SingleMessageMetadata } from './proto';
 import { handEncodable, readSingleMetadata, singleMetadataSize, writeSingleMetadata } from './single-message-metadata';
 
@@ -46,17 +47,14 @@ function metadataOf(m: BatchMessage): SingleMessageMetadata {
 }
 
 // a body that is compressed at once is written here, not into a fresh buffer per batch
-const SCRATCH_LIMIT = 8 << 20;
-let scratch = Buffer.allocUnsafe(0);
+const bodies = new Scratch(8 << 20);
 
 /**
  * Space for a batch body that is compressed at once and dropped: the next call reuses it, so the
  * caller must keep only the compressed copy.
  */
 export function transientSpace(size: number): Buffer {
-  if (size > SCRATCH_LIMIT) return Buffer.allocUnsafe(size);
-  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_LIMIT, Math.max(size, 2 * scratch.length)));
-  return scratch.subarray(0, size);
+  return bodies.take(size);
 }
 
 /** The batch body of `msgs`, in space from `alloc` (an owned buffer, a pool's, or transientSpace). */

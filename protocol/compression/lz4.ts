@@ -1,3 +1,4 @@
+import { Scratch } from '../scratch';
 import { checkedDecode } from './checked-decode';
 import { CompressionError } from './errors';
 import { CompressionType, type Codec } from './codec';
@@ -16,13 +17,12 @@ const HASH_LOG = 14;
 const HASH_PRIME = 0x9e3779b1 | 0;
 // a length-extension byte adds at most 255 output bytes; nothing in a block expands more
 const MAX_RATIO = 255;
-// reused output space for blocks up to this size; larger ones get their own
-const SCRATCH_LIMIT = 8 << 20;
 
 // compression is synchronous, so one table and one scratch buffer serve every call;
 // a Buffer like the decoder's output, so the byte copies they share see one kind of array
 const table = new Int32Array(1 << HASH_LOG);
-let scratch = Buffer.allocUnsafe(64 << 10);
+// reused output space for blocks up to 8 MiB; larger ones get their own
+const blocks = new Scratch(8 << 20, 64 << 10);
 
 // the bytes after a token's 15: as many 255s as fit, then the rest
 function writeLengthExtension(dst: Uint8Array, o: number, n: number): number {
@@ -252,15 +252,11 @@ export const lz4Codec: Codec = {
   type: CompressionType.LZ4,
   compress(data) {
     const bound = data.length + ((data.length / 255) | 0) + 16;
-    if (bound > SCRATCH_LIMIT) {
-      const dst = Buffer.allocUnsafe(bound);
-      const n = compressBlock(data, dst);
-      // a view would keep the whole worst-case buffer alive while the message waits for its receipt
-      return n < bound / 2 ? Buffer.from(dst.subarray(0, n)) : dst.subarray(0, n);
-    }
-    if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound);
-    // copied out so the caller may keep it while the scratch space is reused
-    return Buffer.from(scratch.subarray(0, compressBlock(data, scratch)));
+    const dst = blocks.take(bound);
+    const n = compressBlock(data, dst);
+    // copied out of reused space so the caller may keep it; a block of its own is copied only when mostly empty
+    if (bound <= blocks.limit || n < bound / 2) return Buffer.from(dst.subarray(0, n));
+    return dst.subarray(0, n);
   },
   decompress(data, size) {
     return checkedDecode('LZ4', data, size, MAX_RATIO, decompressBlock);

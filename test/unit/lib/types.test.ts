@@ -5,10 +5,10 @@ import { parseProducerConfig, producerShape } from '../../../lib/config';
 import { consumerShape, parseConsumerConfig } from '../../../lib/consumer-config';
 import { ConfigError, InvalidArgumentError } from '../../../lib/errors';
 import { prepareMessage } from '../../../lib/message';
-import type { ConsumerOptions, ProducerOptions } from '../../../lib/types';
+import type { ClientOptions, ConsumerOptions, ProducerOptions } from '../../../lib/types';
 
 // One row per key of the hand-written interfaces: the compiler refuses a missing or extra key.
-const PRODUCER_KEYS = {
+const CLIENT_KEYS = {
   url: true,
   connectionTimeoutMs: true,
   operationTimeoutMs: true,
@@ -31,6 +31,10 @@ const PRODUCER_KEYS = {
   oauth2Audience: true,
   oauth2Scope: true,
   listenerName: true,
+} as const satisfies Record<keyof ClientOptions, true>;
+
+const PRODUCER_KEYS = {
+  ...CLIENT_KEYS,
   topics: true,
   partitionStrategy: true,
   workerAllocation: true,
@@ -56,28 +60,7 @@ const PRODUCER_KEYS = {
 } as const satisfies Record<keyof ProducerOptions, true>;
 
 const CONSUMER_KEYS = {
-  url: true,
-  connectionTimeoutMs: true,
-  operationTimeoutMs: true,
-  keepAliveIntervalMs: true,
-  tlsCaFile: true,
-  tlsCertFile: true,
-  tlsKeyFile: true,
-  tlsAllowInsecure: true,
-  authToken: true,
-  logger: true,
-  logLevel: true,
-  tlsCa: true,
-  tlsCert: true,
-  tlsKey: true,
-  tlsHostnameVerification: true,
-  authTokenFile: true,
-  authTokenSupplier: true,
-  oauth2IssuerUrl: true,
-  oauth2CredentialsFile: true,
-  oauth2Audience: true,
-  oauth2Scope: true,
-  listenerName: true,
+  ...CLIENT_KEYS,
   topics: true,
   subscription: true,
   subscriptionType: true,
