@@ -1,10 +1,10 @@
-import { encodeBatch } from '../protocol/batch';
+import { encodeBatch } from '../protocol/pulsar/batch';
 import { CompressionType, loadCodec } from '../protocol/compression';
-import { decodeFrame, encodePayloadFrame, PayloadSection } from '../protocol/frame';
-import { BaseCommand, CommandType, encodeMessageMetadata, MessageMetadata } from '../protocol/proto';
-import { parseConsumerConfig } from '../lib/consumer-config';
-import { ConsumerContext, PartitionConsumer } from '../lib/partition-consumer';
-import type { Message } from '../lib/received-message';
+import { decodeFrame, encodePayloadFrame, PayloadSection } from '../protocol/pulsar/frame';
+import { BaseCommand, CommandType, encodeMessageMetadata, MessageMetadata } from '../protocol/pulsar/proto';
+import { parseConsumerConfig } from '../lib/core/consumer-config';
+import { ConsumerContext, PartitionConsumer } from '../lib/pulsar/partition-consumer';
+import type { Message } from '../lib/pulsar/received-message';
 
 // npm run bench:consume-decode: client CPU per message of the consumer's entry decoding alone
 // (no broker, no socket): crafted MESSAGE frames fed through PartitionConsumer.onMessage.

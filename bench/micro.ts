@@ -1,9 +1,9 @@
 import * as os from 'os';
 import { lz4Codec } from '../protocol/compression/lz4';
 import { crc32c, crc32cImplementation, crc32cTypeScript } from '../protocol/crc32c';
-import { decodeBatch, encodeBatch, type BatchEntry } from '../protocol/batch';
-import { sendFrame } from '../protocol/commands';
-import { encodeMessageMetadata } from '../protocol/proto';
+import { decodeBatch, encodeBatch, type BatchEntry } from '../protocol/pulsar/batch';
+import { sendFrame } from '../protocol/pulsar/commands';
+import { encodeMessageMetadata } from '../protocol/pulsar/proto';
 import { md5Sum } from '../strategies/md5';
 import { median } from './table';
 

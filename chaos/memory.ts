@@ -1,5 +1,5 @@
 import { Producer } from '../lib';
-import { producerShape } from '../lib/config';
+import { producerShape } from '../lib/core/config';
 import { createPartitionedTopic, partitionedStats } from '../tools/admin';
 import type { RestartableBroker } from '../tools/restartable-standalone';
 import { Ledger } from './workload';

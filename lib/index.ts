@@ -1,21 +1,35 @@
 // The public API: what apps import. Internals (schemas, workers, connections) stay in their modules.
-export { Producer } from './producer';
-export { Consumer } from './consumer';
-export { MessageId } from './message-id';
-export type { MessageIdFields } from './message-id';
-export * from './errors';
+import './backends';
+
+export { Client } from './core/client';
+export type { SharedClientOptions } from './core/client';
+export { Producer } from './core/producer';
+export { Consumer } from './core/consumer';
+export { MessageId } from './pulsar/message-id';
+export type { MessageIdFields } from './pulsar/message-id';
+export * from './core/errors';
 export { partitionStrategies, STRATEGY_NAMES } from '../strategies';
 export { COMPRESSION_NAMES } from '../protocol/compression';
-export { SCHEMA_TYPES } from './schema';
-export type { SchemaTypeName } from './schema';
-export { WORKER_ALLOCATIONS, ACCESS_MODES, BATCH_BUILDERS } from './config';
-export { SUBSCRIPTION_TYPES, INITIAL_POSITIONS } from './consumer-config';
-export { LOG_LEVELS } from './logger';
-export { CHANNELS } from './diagnostics';
-export type { ChannelMessages, ConnectionEvent, LookupEvent, HandlerStateEvent, SendEvent, ReceiveEvent } from './diagnostics';
-export type { PartitionEvent, ReconnectingEvent, PartitionsChangedEvent, ProducerEventName, ConsumerEventName } from './events';
-export type * from './types';
+export { SCHEMA_TYPES } from './pulsar/schema';
+export type { SchemaTypeName } from './pulsar/schema';
+export { WORKER_ALLOCATIONS } from './core/config';
+export { ACCESS_MODES, BATCH_BUILDERS, SUBSCRIPTION_TYPES } from './pulsar/options';
+export type { AccessModeName, BatchBuilderName, SubscriptionTypeName, SchemaOption } from './pulsar/options';
+export { INITIAL_POSITIONS } from './core/consumer-config';
+export { LOG_LEVELS } from './core/logger';
+export { CHANNELS } from './core/diagnostics';
+export type {
+  ChannelMessages,
+  ConnectionEvent,
+  LookupEvent,
+  HandlerStateEvent,
+  SendEvent,
+  ReceiveEvent,
+  ReceiptPosition,
+} from './core/diagnostics';
+export type { PartitionEvent, ReconnectingEvent, PartitionsChangedEvent, ProducerEventName, ConsumerEventName } from './core/events';
+export type * from './core/types';
 export type { TokenSupplier } from './auth/token';
-export { Admin } from './admin';
-export type { AdminOptions, TopicStats, PartitionedTopicStats } from './admin';
-export { AdminError, AdminTopicError } from './admin-errors';
+export { Admin } from './pulsar/admin';
+export type { AdminOptions, TopicStats, PartitionedTopicStats } from './pulsar/admin';
+export { AdminError, AdminTopicError } from './pulsar/admin-errors';

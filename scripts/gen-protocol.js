@@ -1,13 +1,13 @@
-// Generates protocol/generated/pulsar.{js,d.ts} from protocol/pulsar.proto (protobufjs static code),
+// Generates protocol/pulsar/generated/pulsar.{js,d.ts} from protocol/pulsar/pulsar.proto (protobufjs static code),
 // and places the same pair under dist/ where the compiled protocol code requires it.
 const fs = require('fs');
 const path = require('path');
 const { pbjs, pbts } = require('protobufjs-cli');
 
 const root = path.join(__dirname, '..');
-const proto = path.join(root, 'protocol', 'pulsar.proto');
-const outDir = path.join(root, 'protocol', 'generated');
-const distDir = path.join(root, 'dist', 'protocol', 'generated');
+const proto = path.join(root, 'protocol', 'pulsar', 'pulsar.proto');
+const outDir = path.join(root, 'protocol', 'pulsar', 'generated');
+const distDir = path.join(root, 'dist', 'protocol', 'pulsar', 'generated');
 const js = path.join(outDir, 'pulsar.js');
 const dts = path.join(outDir, 'pulsar.d.ts');
 

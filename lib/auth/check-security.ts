@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { ConfigError } from '../errors';
-import { envNameOf } from '../options';
+import { ConfigError } from '../core/errors';
+import { envNameOf } from '../core/options';
 import { readCredentialsFile } from './oauth2';
 import type { SecuritySettings } from './security-options';
 

@@ -1,10 +1,6 @@
 import type * as tls from 'tls';
 import { loadTlsMaterial } from './check-security';
-import { OAuth2ClientCredentials } from './oauth2';
-import type { AuthProvider } from './provider';
 import type { SecuritySettings } from './security-options';
-import { TLS_AUTH } from './tls-auth';
-import { tokenAuth, tokenFileSupplier } from './token';
 
 export type { AuthProvider } from './provider';
 
@@ -34,24 +30,4 @@ export function tlsOptionsOf(
   }
   if (s.tlsAllowInsecure) warn('TLS certificate verification is off (tlsAllowInsecure=true): any broker certificate is accepted');
   return options;
-}
-
-/** The authentication method the settings choose: token, token file or supplier, OAuth2, else `tls` with a client certificate. */
-export function authProviderOf(s: SecuritySettings): AuthProvider | undefined {
-  if (s.authToken !== undefined) {
-    const token = s.authToken;
-    return tokenAuth(() => token);
-  }
-  if (s.authTokenFile !== undefined) return tokenAuth(tokenFileSupplier(s.authTokenFile));
-  if (s.authTokenSupplier !== undefined) return tokenAuth(s.authTokenSupplier);
-  if (s.oauth2IssuerUrl !== undefined && s.oauth2CredentialsFile !== undefined) {
-    return new OAuth2ClientCredentials({
-      issuerUrl: s.oauth2IssuerUrl,
-      credentialsFile: s.oauth2CredentialsFile,
-      audience: s.oauth2Audience,
-      scope: s.oauth2Scope,
-    });
-  }
-  if (s.tlsCert !== undefined || s.tlsCertFile !== undefined) return TLS_AUTH;
-  return undefined;
 }

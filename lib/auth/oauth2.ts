@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { AuthenticationError } from '../errors';
+import { AuthenticationError } from '../core/errors';
 import type { AuthProvider } from './provider';
 
 export interface ClientCredentials {

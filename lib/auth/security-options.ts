@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { bool } from '../options';
+import { bool } from '../core/options';
 import type { TokenSupplier } from './token';
 
-/** The TLS, authentication and listener knobs every client has (spread into clientShape). */
+/** The TLS and authentication knobs every client has, whatever the backend (spread into clientShape). */
 export const securityShape = {
   tlsCa: z.string().optional(),
   tlsCert: z.string().optional(),
@@ -16,7 +16,6 @@ export const securityShape = {
   oauth2CredentialsFile: z.string().optional(),
   oauth2Audience: z.string().optional(),
   oauth2Scope: z.string().optional(),
-  listenerName: z.string().min(1, { error: 'expected a listener name' }).optional(),
 };
 
 /** Options whose values are secrets: never echoed in errors or logs. */
@@ -40,5 +39,4 @@ export interface SecuritySettings {
   oauth2CredentialsFile?: string;
   oauth2Audience?: string;
   oauth2Scope?: string;
-  listenerName?: string;
 }

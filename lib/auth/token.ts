@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { AuthenticationError, CortadoError } from '../errors';
+import { AuthenticationError, CortadoError } from '../core/errors';
 import type { AuthProvider } from './provider';
 
 /** Returns the current JWT; called on every connect and every AUTH_CHALLENGE. */

@@ -1,7 +1,14 @@
-import { CompressionType } from '../proto';
-
-/** The protocol's CompressionType numbers (MessageMetadata.compression), from the generated code. */
-export { CompressionType };
+/**
+ * The codecs cortado has, numbered as Pulsar's MessageMetadata.compression numbers them (the
+ * Pulsar wire uses these numbers as they are; another wire maps them to its own).
+ */
+export enum CompressionType {
+  NONE = 0,
+  LZ4 = 1,
+  ZLIB = 2,
+  ZSTD = 3,
+  SNAPPY = 4,
+}
 
 /** One compression codec, in the byte format Pulsar puts on the wire. */
 export interface Codec {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Admin, Producer } from '../../lib';
-import { AdminTopicError } from '../../lib/admin-errors';
-import { ConfigError, InvalidArgumentError, TopicError } from '../../lib/errors';
+import { AdminTopicError } from '../../lib/pulsar/admin-errors';
+import { ConfigError, InvalidArgumentError, TopicError } from '../../lib/core/errors';
 import { uniqueTopic, withBroker } from './helpers';
 
 describe('Admin against the real broker', () => {

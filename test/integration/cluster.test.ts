@@ -2,11 +2,11 @@ import { expect } from 'chai';
 import * as admin from '../../tools/admin';
 import { PulsarCluster, startCluster } from '../../tools/cluster';
 import { Consumer, ConsumerOptions, Producer, ProducerOptions } from '../../lib';
-import { createClientCore } from '../../lib/client';
-import { parseProducerConfig } from '../../lib/config';
-import type { MessageId } from '../../lib/message';
-import type { Message } from '../../lib/received-message';
-import { addressKey } from '../../lib/service-url';
+import { createClientCore } from '../../lib/pulsar/session';
+import { parseProducerConfig } from '../../lib/core/config';
+import type { MessageId } from '../../lib/pulsar/message-id';
+import type { Message } from '../../lib/pulsar/received-message';
+import { addressKey } from '../../lib/pulsar/service-url';
 import { readBack, sleep, uniqueTopic } from './helpers';
 
 // One real cluster for this file (ZooKeeper, a bookie, two brokers, a proxy), started in before().

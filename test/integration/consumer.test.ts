@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { Consumer } from '../../lib/consumer';
-import { ConfigError, CortadoError } from '../../lib/errors';
-import type { Message } from '../../lib/received-message';
+import { Consumer } from '../../lib/core/consumer';
+import { ConfigError, CortadoError } from '../../lib/core/errors';
+import type { Message } from '../../lib/pulsar/received-message';
 import * as admin from '../../tools/admin';
 import { javaProduce } from '../../tools/java-client';
 import { javaHome, readBack, sleep, uniqueTopic, withBroker } from './helpers';

@@ -1,9 +1,9 @@
 import * as crypto from 'crypto';
 import { Producer, ProducerOptions } from '../../lib';
-import { Consumer, ConsumerOptions } from '../../lib/consumer';
+import { Consumer, ConsumerOptions } from '../../lib/core/consumer';
 import type { PulsarBroker } from '../../tools/pulsar-standalone';
 import { getBroker } from '../support/broker';
-import type { Message } from '../../lib/received-message';
+import type { Message } from '../../lib/pulsar/received-message';
 
 /** A topic name unique to this test run, so runs against a reused broker never collide. */
 const RUN = crypto.randomBytes(3).toString('hex');

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import * as diagnostics_channel from 'node:diagnostics_channel';
 import { ClosedError } from '../../lib';
 import { createPartitionedTopic, unload, updatePartitions } from '../../tools/admin';
-import { CHANNELS, ConnectionEvent, HandlerStateEvent, LookupEvent, ReceiveEvent, SendEvent } from '../../lib/diagnostics';
-import type { PartitionEvent, PartitionsChangedEvent, ReconnectingEvent } from '../../lib/events';
+import { CHANNELS, ConnectionEvent, HandlerStateEvent, LookupEvent, ReceiveEvent, SendEvent } from '../../lib/core/diagnostics';
+import type { PartitionEvent, PartitionsChangedEvent, ReconnectingEvent } from '../../lib/core/events';
 import { recordingLogger } from '../support/recording-logger';
 import { sleep, uniqueTopic, withBroker } from './helpers';
 

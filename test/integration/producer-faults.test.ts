@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
 import * as admin from '../../tools/admin';
-import { TopicError } from '../../lib/errors';
+import { TopicError } from '../../lib/core/errors';
 import { readBack, uniqueTopic, withBroker } from './helpers';
 
 describe('Producer faults and backpressure against a real Pulsar broker', function () {

@@ -8,7 +8,7 @@ import {
   ProducerBusyError,
   ProducerFencedError,
   SchemaError,
-} from '../../lib/errors';
+} from '../../lib/core/errors';
 import * as admin from '../../tools/admin';
 import { javaConsume } from '../../tools/java-client';
 import { partitionStrategies } from '../../strategies';
@@ -56,7 +56,7 @@ describe('Producer features against a real Pulsar broker', function () {
   it('holds delayed messages until their time (deliverAfter and deliverAt)', async () => {
     const topic = uniqueTopic('delayed');
     const p = await producer({ topics: [topic] });
-    const { Consumer } = await import('../../lib/consumer');
+    const { Consumer } = await import('../../lib/core/consumer');
     const c = new Consumer(
       {
         url: b.broker.serviceUrl,

@@ -11,7 +11,7 @@ import {
   PartitionStrategyError,
   TimeoutError,
   TopicError,
-} from '../../lib/errors';
+} from '../../lib/core/errors';
 import type { PulsarBroker } from '../../tools/pulsar-standalone';
 import * as admin from '../../tools/admin';
 import { getBroker } from '../support/broker';

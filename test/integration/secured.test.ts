@@ -6,7 +6,7 @@ import { signJwt } from '../../tools/pki';
 import { topicPath } from '../../tools/admin';
 import { SecuredBroker, startSecuredBroker } from '../../tools/secured-standalone';
 import { Producer, ProducerOptions } from '../../lib';
-import { AuthenticationError, AuthorizationError } from '../../lib/errors';
+import { AuthenticationError, AuthorizationError } from '../../lib/core/errors';
 import { startIssuer, TestIssuer } from '../support/oauth2-issuer';
 import { readBack, sleep, uniqueTopic } from './helpers';
 

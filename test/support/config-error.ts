@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../lib/errors';
+import { ConfigError } from '../../lib/core/errors';
 
 /** Runs fn and returns the ConfigError it throws; fails the test when it throws nothing or something else. */
 export function configError(fn: () => unknown): ConfigError {

@@ -1,14 +1,15 @@
-import { parseProducerConfig, ProducerOptions } from '../../lib/config';
-import type { Connection, ProducerListener } from '../../lib/connection';
-import { ConnectionError, CortadoError } from '../../lib/errors';
-import { BufferPool } from '../../lib/buffer-pool';
-import { MemoryLimitController } from '../../lib/memory-limit-controller';
-import type { OutgoingMessage, MessageId } from '../../lib/message';
-import { prepareMessage, SendOptions } from '../../lib/message';
-import { PartitionProducer, ProducerContext } from '../../lib/partition-producer';
-import { errorFromServer } from '../../lib/server-errors';
-import { Worker } from '../../lib/worker';
-import { decodeFrame, Frame } from '../../protocol/frame';
+import { parseProducerConfig, ProducerOptions } from '../../lib/core/config';
+import type { Connection, ProducerListener } from '../../lib/pulsar/connection';
+import { ConnectionError, CortadoError } from '../../lib/core/errors';
+import { BufferPool } from '../../lib/core/buffer-pool';
+import { MemoryLimitController } from '../../lib/core/memory-limit-controller';
+import type { OutgoingMessage } from '../../lib/core/message';
+import type { MessageId } from '../../lib/pulsar/message-id';
+import { prepareMessage, SendOptions } from '../../lib/core/message';
+import { PartitionProducer, ProducerContext } from '../../lib/pulsar/partition-producer';
+import { errorFromServer } from '../../lib/pulsar/server-errors';
+import { Worker } from '../../lib/core/worker';
+import { decodeFrame, Frame } from '../../protocol/pulsar/frame';
 import {
   BaseCommand,
   BaseCommandInit,
@@ -17,7 +18,7 @@ import {
   decodeMessageMetadata,
   encodeBaseCommand,
   MessageMetadata,
-} from '../../protocol/proto';
+} from '../../protocol/pulsar/proto';
 
 function decode(frame: Buffer | [Buffer, Uint8Array]): Frame {
   const bytes = Buffer.isBuffer(frame) ? frame : Buffer.concat([frame[0], frame[1]]);

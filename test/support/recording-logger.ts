@@ -1,4 +1,4 @@
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/core/logger';
 
 /** A logger that records what it was called with, console- and pino-shaped. */
 export function recordingLogger(): Logger & { lines: Array<{ level: string; args: unknown[] }> } {

@@ -1,3 +1,5 @@
+// every backend registered, as the public entry point does, for tests that import inner modules
+import '../../lib/backends';
 import { stopBroker } from './broker';
 
 // Mocha root hooks: after every test file ran, stop the shared broker (only integration tests start it).

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events';
 import * as net from 'net';
-import { encodeBatch } from '../../protocol/batch';
-import { DEFAULT_MAX_MESSAGE_SIZE, FRAME_PADDING, FrameDecoder } from '../../protocol/frame';
+import { encodeBatch } from '../../protocol/pulsar/batch';
+import { DEFAULT_MAX_MESSAGE_SIZE, FRAME_PADDING, FrameDecoder } from '../../protocol/pulsar/frame';
 import {
   AckType,
   BaseCommand,
@@ -13,7 +13,7 @@ import {
   MessageIdData,
   MessageMetadata,
   ServerError,
-} from '../../protocol/proto';
+} from '../../protocol/pulsar/proto';
 import { brokerFrames, commandFrame, subCommand } from './scripted-frames';
 import { PeerConnection, ProducerRecord } from './scripted-connection';
 import { Reply, ReplyHost } from './scripted-reply';
@@ -23,7 +23,7 @@ export { brokerFrames } from './scripted-frames';
 export { PeerConnection, ProducerRecord } from './scripted-connection';
 export { Reply } from './scripted-reply';
 export { ConsumerRecord } from './scripted-topics';
-export { ServerError } from '../../protocol/proto';
+export { ServerError } from '../../protocol/pulsar/proto';
 
 /**
  * A scripted Pulsar broker on 127.0.0.1 for unit and regression tests of an exact moment.

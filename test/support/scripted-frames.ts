@@ -1,5 +1,5 @@
-import { encodeCommandFrame, encodePayloadFrame } from '../../protocol/frame';
-import { BaseCommand, CommandType, ServerError, subCommandField } from '../../protocol/proto';
+import { encodeCommandFrame, encodePayloadFrame } from '../../protocol/pulsar/frame';
+import { BaseCommand, CommandType, ServerError, subCommandField } from '../../protocol/pulsar/proto';
 
 /** The sub-command a BaseCommand carries: its field number equals the command's type number. */
 export function subCommand(cmd: BaseCommand): Record<string, any> {

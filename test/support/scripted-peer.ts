@@ -1,7 +1,7 @@
 import * as net from 'net';
 import * as tls from 'tls';
-import { encodeCommandFrame, FrameDecoder } from '../../protocol/frame';
-import { BaseCommand, CommandType } from '../../protocol/proto';
+import { encodeCommandFrame, FrameDecoder } from '../../protocol/pulsar/frame';
+import { BaseCommand, CommandType } from '../../protocol/pulsar/proto';
 
 // A scripted Pulsar peer on loopback (plain or TLS): it decodes what the client writes and answers
 // as the test says. It checks one exact moment of connection behaviour, not a broker.

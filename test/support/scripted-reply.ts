@@ -1,4 +1,4 @@
-import { BaseCommand, LookupType, ServerError } from '../../protocol/proto';
+import { BaseCommand, LookupType, ServerError } from '../../protocol/pulsar/proto';
 import type { PeerConnection } from './scripted-connection';
 
 /** What a Reply needs from the peer: its default answers, error forms and timers. */

@@ -1,4 +1,4 @@
-import { CommandType, MessageIdData } from '../../protocol/proto';
+import { CommandType, MessageIdData } from '../../protocol/pulsar/proto';
 import { payloadFrame } from './scripted-frames';
 
 /** One stored entry: a message, a batch or one chunk, exactly as it will go out in MESSAGE. */

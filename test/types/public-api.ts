@@ -17,7 +17,7 @@ import {
   WORKER_ALLOCATIONS,
 } from '../../lib';
 import type * as cortado from '../../lib';
-import type { BaseCommand, CommandType } from '../../protocol/proto';
+import type { BaseCommand, CommandType } from '../../protocol/pulsar/proto';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | void {}

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import * as net from 'net';
 import { Producer } from '../../../lib';
-import { Connection } from '../../../lib/connection';
-import { Consumer } from '../../../lib/consumer';
-import { BrokerError, ConnectionError, TimeoutError, TopicError } from '../../../lib/errors';
-import type { Message } from '../../../lib/received-message';
-import { connectFrame, partitionedMetadataFrame, producerFrame, SendArgs, sendFrame } from '../../../protocol/commands';
-import { FrameDecoder } from '../../../protocol/frame';
-import { AccessMode, CommandType, encodeMessageMetadata } from '../../../protocol/proto';
+import { Connection } from '../../../lib/pulsar/connection';
+import { Consumer } from '../../../lib/core/consumer';
+import { BrokerError, ConnectionError, TimeoutError, TopicError } from '../../../lib/core/errors';
+import type { Message } from '../../../lib/pulsar/received-message';
+import { connectFrame, partitionedMetadataFrame, producerFrame, SendArgs, sendFrame } from '../../../protocol/pulsar/commands';
+import { FrameDecoder } from '../../../protocol/pulsar/frame';
+import { AccessMode, CommandType, encodeMessageMetadata } from '../../../protocol/pulsar/proto';
 import { brokerFrames, ScriptedBroker, ServerError } from '../../support/scripted-broker';
 
 const connOptions = { connectTimeoutMs: 2000, operationTimeoutMs: 500, keepAliveIntervalMs: 60_000, clientVersion: 'test' };

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { COMPRESSION_NAMES } from '../../protocol/compression';
+import { STRATEGY_NAMES } from '../../strategies';
+import type { PartitionStrategy } from '../../strategies/types';
+import { checkSecurity, envOrigin } from '../auth/check-security';
+import { SECRET_OPTIONS, securityShape, SecuritySettings } from '../auth/security-options';
+import type { BackendFactory } from './backend';
+import { backendForUrl, defaultUrl, ownerOfOption, registeredBackends, schemeOf } from './backend-registry';
+import { ConfigError } from './errors';
+import { LOG_LEVELS, Logger, loggerOption, LogLevel } from './logger';
+import { bool, envNameOf, int, list, oneOf, readEnv } from './options';
+
+export const WORKER_ALLOCATIONS = ['worker_per_topic_partition', 'worker_per_partition'] as const;
+export type WorkerAllocation = (typeof WORKER_ALLOCATIONS)[number];
+
+/** Knobs every client (producer or consumer) has, whatever the backend. */
+export const clientShape = {
+  // the default is the first registered backend's (see parseFor)
+  url: z.string(),
+  connectionTimeoutMs: int(1).default(10_000),
+  operationTimeoutMs: int(1).default(30_000),
+  keepAliveIntervalMs: int(100).default(30_000),
+  tlsCaFile: z.string().optional(),
+  tlsCertFile: z.string().optional(),
+  tlsKeyFile: z.string().optional(),
+  tlsAllowInsecure: bool().default(false),
+  authToken: z.string().optional(),
+  logger: loggerOption.optional(),
+  logLevel: oneOf(LOG_LEVELS).optional(),
+  ...securityShape,
+};
+
+/** What a backend is opened with: the client knobs, whatever backend options they carry. */
+export interface ClientConfig extends SecuritySettings {
+  url: string;
+  connectionTimeoutMs: number;
+  operationTimeoutMs: number;
+  keepAliveIntervalMs: number;
+  /** where log lines go; none: silent unless a log level is set */
+  logger?: Logger;
+  logLevel?: LogLevel;
+}
+
+const strategyOption = z.union([oneOf(STRATEGY_NAMES), z.custom<PartitionStrategy>((v) => typeof v === 'function')], {
+  error: `expected one of ${STRATEGY_NAMES.join('|')} or a function`,
+});
+
+/** Every producer knob any backend has, its type and default: read from CORTADO_<OPTION> and overridable in code. */
+export const producerShape = {
+  ...clientShape,
+  topics: list().default([]),
+  partitionStrategy: strategyOption.default('md5'),
+  workerAllocation: oneOf(WORKER_ALLOCATIONS).default('worker_per_topic_partition'),
+  sendTimeoutMs: int(0).default(30_000),
+  compression: oneOf(COMPRESSION_NAMES).default('none'),
+  batchingEnabled: bool().default(false),
+  batchingMaxMessages: int(1).default(1000),
+  batchingMaxBytes: int(1).default(128 * 1024),
+  batchingFlushMs: int(0).default(10),
+  maxPendingMessages: int(1).default(100_000),
+  memoryLimitBytes: int(0).default(64 * 1024 * 1024),
+  blockIfQueueFull: bool().default(false),
+  startupDelayMs: int(0).default(0),
+  startupJitterMs: int(0).default(0),
+  partitionsRefreshIntervalMs: int(0).default(60_000),
+};
+
+/** A parsed producer config: the shared knobs, plus the options of its backend (read by that backend). */
+export type ProducerConfig = z.infer<z.ZodObject<typeof producerShape>> & ClientConfig & { readonly [backendOption: string]: unknown };
+export type ProducerOptions = import('./types').ProducerOptions;
+
+/** Which client of a backend an options object is for: each backend declares its own options per kind. */
+export type OptionsKind = 'client' | 'producer' | 'consumer';
+
+/**
+ * Parses options for the backend their URL names: the shared `shape` plus that backend's own
+ * options. An option only another backend has is a ConfigError naming it and both backends.
+ */
+export function parseFor<S extends z.ZodRawShape>(
+  kind: OptionsKind,
+  shape: S,
+  code: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { config: z.infer<z.ZodObject<S>> & Record<string, unknown>; backend: BackendFactory } {
+  const codeUrl = code.url;
+  const envUrl = env[envNameOf('url')];
+  const url = typeof codeUrl === 'string' ? codeUrl : codeUrl === undefined && envUrl ? envUrl : defaultUrl();
+  const origin = typeof codeUrl === 'string' ? 'option url' : codeUrl === undefined && envUrl ? 'CORTADO_URL (option url)' : 'url';
+  const backend = backendForUrl(url, origin);
+  const own = { ...backend.options.client, ...(kind === 'client' ? {} : backend.options[kind]) };
+  const full = { ...shape, ...own, url: z.string().default(url) } as unknown as S;
+  const foreign = (o: string, where: string) => {
+    const owner = ownerOfOption(o, kind, backend);
+    if (!owner) return;
+    throw new ConfigError(
+      `${where} is a ${owner.name} option; the ${backend.name} backend (${schemeOf(url)}://) does not have it`,
+      o,
+      envNameOf(o),
+      code[o],
+    );
+  };
+  for (const k of Object.keys(code)) if (!(k in full) && code[k] !== undefined) foreign(k, `option ${k}`);
+  for (const f of registeredBackends()) {
+    if (f === backend) continue;
+    for (const k of [...Object.keys(f.options.client), ...Object.keys(f.options[kind])]) {
+      if (!(k in full) && env[envNameOf(k)]) foreign(k, `${envNameOf(k)} (option ${k})`);
+    }
+  }
+  const config = parseOptions(full, code, env);
+  backend.checkUrl((config as Record<string, unknown>).url as string);
+  return { config, backend };
+}
+
+/**
+ * Builds a config from the environment and code options (code wins). A bad value throws a
+ * ConfigError naming the option, its environment variable, the value and what is allowed.
+ */
+export function parseOptions<S extends z.ZodRawShape>(
+  shape: S,
+  code: Record<string, unknown> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<S>> {
+  const keys = Object.keys(shape);
+  for (const k of Object.keys(code)) {
+    if (!keys.includes(k)) {
+      throw new ConfigError(`unknown option ${JSON.stringify(k)}; known options: ${keys.join(', ')}`, k, envNameOf(k), code[k]);
+    }
+  }
+  const fromEnv: Record<string, unknown> = readEnv(keys, env);
+  if (typeof fromEnv.schema === 'string') fromEnv.schema = parseJsonEnv('schema', fromEnv.schema as string);
+  const definedCode = Object.fromEntries(Object.entries(code).filter(([, v]) => v !== undefined));
+  const merged = { ...fromEnv, ...definedCode };
+  const res = z.object(shape).strict().safeParse(merged);
+  if (!res.success) {
+    const issue = res.error.issues[0];
+    const option = String(issue.path[0] ?? '');
+    // a secret is never echoed, not even a malformed one
+    const value = SECRET_OPTIONS.has(option) ? '[redacted]' : merged[option];
+    const source = option in definedCode ? `option ${option}` : `${envNameOf(option)} (option ${option})`;
+    throw new ConfigError(`${source} = ${describe(value)} is not allowed: ${issue.message}`, option, envNameOf(option), value);
+  }
+  const cfg = res.data as Record<string, unknown>;
+  if ('tlsCaFile' in shape) checkSecurity(cfg as unknown as SecuritySettings, (o) => (o in definedCode ? `option ${o}` : envOrigin(o)));
+  return cfg as z.infer<z.ZodObject<S>>;
+}
+
+function parseJsonEnv(option: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${envNameOf(option)} is not valid JSON: ${text.slice(0, 80)}`, option, envNameOf(option), text);
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'function') return 'a function';
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** A producer config for the backend its URL names; a bad value is a ConfigError naming the option. */
+export function parseProducerConfig(code: ProducerOptions = {}, env: NodeJS.ProcessEnv = process.env): ProducerConfig {
+  const { config, backend } = parseFor('producer', producerShape, code as Record<string, unknown>, env);
+  backend.checkProducer?.(config as ProducerConfig);
+  return config as ProducerConfig;
+}
+
+/** The backend a URL selects (see lib/backends.ts for the registered ones). */
+export function backendOf(config: { url: string }): BackendFactory {
+  return backendForUrl(config.url);
+}

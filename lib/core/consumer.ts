@@ -1,0 +1,218 @@
+import { EventEmitter } from 'events';
+import type { ConsumerSession, PartitionSource } from './backend';
+import { ClientSession, SessionConfig } from './client-session';
+import { backendOf } from './config';
+import { ConsumerConfig, parseConsumerConfig } from './consumer-config';
+import { ClosedError, InvalidArgumentError } from './errors';
+import { ConsumerEvents, partitionEvents } from './events';
+import { HandlerHost, HandlerWorker, MessageHandler } from './handler-worker';
+import type { Message } from './received-message';
+import type { ConsumerOptions } from './types';
+import { WorkerManager } from './worker-manager';
+
+export type { ConsumerOptions };
+
+/**
+ * Subscribes to every configured topic (a partitioned topic is consumed as one) and hands
+ * messages either to `handleMessages` through per-partition workers or to `for await`.
+ *
+ * Events: 'skip' (reason, topic, partition) for an entry that could not become a message,
+ * 'handlerError' (error, messages) when a handler threw or timed out, 'endOfTopic' (topic, partition),
+ * 'partitionFailed' (error, topic, partition) when the broker refused a resubscribe for good.
+ */
+export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Message> {
+  readonly config: ConsumerConfig;
+  readonly workers?: WorkerManager<HandlerWorker>;
+  private readonly handler?: MessageHandler;
+  /** the backend: the Client's when made by client.consumer(), else this consumer's own */
+  private readonly client: ClientSession;
+  private readonly ownsClient: boolean;
+  private session?: ConsumerSession;
+  private readonly consumers = new Map<string, PartitionSource>();
+  private readonly inbox: Message[] = [];
+  private readonly waiting: Array<(r: IteratorResult<Message>) => void> = [];
+  private active = 0;
+  private readonly slots: Array<() => void> = [];
+  private closed = false;
+  private closing: Promise<void> = Promise.resolve();
+  private started?: Promise<void>;
+
+  /**
+   * Options come from code and CORTADO_* variables (code wins); the URL's scheme picks the backend.
+   * Without `client` the consumer has a client of its own, closed with it.
+   */
+  constructor(options: ConsumerOptions = {}, env: NodeJS.ProcessEnv = process.env, client?: ClientSession) {
+    super();
+    const { handleMessages, ...rest } = options;
+    if (handleMessages !== undefined && typeof handleMessages !== 'function') {
+      throw new InvalidArgumentError('handleMessages must be a function (messages) => void | { ack: false }');
+    }
+    if (client) {
+      client.refuseOwnKeys(rest as Record<string, unknown>, 'consumer');
+      this.config = parseConsumerConfig({ ...(rest as Record<string, unknown>), ...client.codeOptions() }, env);
+    } else {
+      this.config = parseConsumerConfig(rest, env);
+    }
+    this.ownsClient = !client;
+    this.client = client ?? new ClientSession({ ...this.config, memoryLimitBytes: 0 } as SessionConfig, backendOf(this.config));
+    this.handler = handleMessages;
+    if (handleMessages)
+      this.workers = new WorkerManager(this.config.workerAllocation, (name) => new HandlerWorker(name, this.host(handleMessages)));
+  }
+
+  start(): Promise<void> {
+    this.started ??= this.doStart();
+    return this.started;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.config.topics.length === 0) throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option');
+    try {
+      this.session = await this.client.backend.consumerSession(this.config);
+      for (const topic of this.config.topics) await this.subscribeTopic(topic);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  private async subscribeTopic(topic: string): Promise<void> {
+    const backend = this.client.backend;
+    const count = await backend.partitionCount(topic);
+    const n = Math.max(1, count);
+    const sources = Array.from({ length: n }, (_, i) =>
+      this.session!.openSource(topic, i, count > 0, {
+        deliver: (src, msgs) => this.deliver(src, msgs),
+        skip: (src, reason) => this.emit('skip', reason, src.topic, src.partition),
+        endOfTopic: (src) => this.emit('endOfTopic', src.topic, src.partition),
+        failed: (src, err) => this.emit('partitionFailed', err, src.topic, src.partition),
+        onStateChange: partitionEvents(this, topic, i),
+      }),
+    );
+    for (const src of sources) this.consumers.set(src.key, src);
+    await Promise.all(sources.map((src) => src.start()));
+  }
+
+  private deliver(src: PartitionSource, msgs: Message[]): void {
+    if (this.closed) return;
+    if (this.workers) {
+      this.workers.workerFor(src.topic, src.partition).push(msgs);
+      return;
+    }
+    for (const m of msgs) {
+      const w = this.waiting.shift();
+      if (w) {
+        src.consumed(m);
+        w({ value: m, done: false });
+      } else this.inbox.push(m);
+    }
+  }
+
+  private host(handler: MessageHandler): HandlerHost {
+    return {
+      handler,
+      timeoutMs: this.config.handlerTimeoutMs,
+      maxBatch: this.config.maxHandlerBatch,
+      acquire: () => {
+        if (this.active < this.config.handlerConcurrency) {
+          this.active++;
+          return Promise.resolve();
+        }
+        return new Promise<void>((r) => this.slots.push(r));
+      },
+      release: () => {
+        const next = this.slots.shift();
+        if (next) next();
+        else this.active--;
+      },
+      fresh: (msgs) => msgs.filter((m) => this.handOver(m)),
+      settle: (msgs, outcome, err) => {
+        if (outcome === 'ack') for (const m of msgs) this.ack(m);
+        else if (outcome === 'nack') {
+          this.emit('handlerError', err instanceof Error ? err : new Error(String(err)), msgs);
+          for (const m of msgs) this.nack(m);
+        }
+      },
+    };
+  }
+
+  // The app is about to get `m`: its permit goes back, and a copy that a reconnect, a
+  // redeliver-all or a pending ack made stale is dropped instead.
+  private handOver(m: Message): boolean {
+    return this.session!.sourceOf(m)!.handOver(m);
+  }
+
+  /** The next message (iterator form); waits until one arrives or the consumer closes. */
+  receive(): Promise<IteratorResult<Message>> {
+    if (this.handler)
+      return Promise.reject(new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated'));
+    while (this.inbox.length > 0) {
+      const m = this.inbox.shift()!;
+      if (this.handOver(m)) return Promise.resolve({ value: m, done: false });
+    }
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((r) => this.waiting.push(r));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return {
+      next: () => this.receive(),
+      return: async () => ({ value: undefined, done: true }),
+    };
+  }
+
+  ack(message: Message): void {
+    this.sourceOf(message).ack(message);
+  }
+
+  ackCumulative(message: Message): void {
+    this.sourceOf(message).ackCumulative(message);
+  }
+
+  nack(message: Message): void {
+    this.sourceOf(message).nack(message);
+  }
+
+  private sourceOf(message: Message): PartitionSource {
+    const src = message && this.session ? this.session.sourceOf(message) : undefined;
+    if (!src || this.consumers.get(src.key) !== src) throw new InvalidArgumentError('that message was not received by this consumer');
+    return src;
+  }
+
+  /** Whether every partition of every topic reported that the topic was terminated and fully read. */
+  get reachedEndOfTopics(): boolean {
+    return [...this.consumers.values()].every((pc) => pc.reachedEnd);
+  }
+
+  /**
+   * Stops dispatch, waits up to closeTimeoutMs for running handlers (their acks count), then
+   * aborts the signal of any still running (their outcome is ignored: redelivered later), flushes
+   * every pending ack and closes the subscriptions.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return this.closing;
+    this.closed = true;
+    this.closing = this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    const deadline = Date.now() + this.config.closeTimeoutMs;
+    this.inbox.length = 0;
+    for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
+    const workers = this.workers ? [...this.workers.all()] : [];
+    for (const w of workers) w.stop();
+    if (workers.some((w) => w.busy)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(workers.map((w) => w.idle())),
+        new Promise<void>((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now())))),
+      ]);
+      clearTimeout(timer);
+      const why = new ClosedError(`the consumer closed before this handler finished (closeTimeoutMs ${this.config.closeTimeoutMs})`);
+      for (const w of workers) w.abandon(why);
+    }
+    await Promise.all([...this.consumers.values()].map((src) => src.close(deadline)));
+    if (this.ownsClient) await this.client.close();
+  }
+}

@@ -1,0 +1,228 @@
+import { CompressionType, compressionTypeOf, loadCodec } from '../../protocol/compression';
+import { AccessMode, SubType } from '../../protocol/pulsar/proto';
+import type {
+  Backend,
+  BackendFactory,
+  ConsumerSession,
+  PartitionSink,
+  PartitionSource,
+  ProducerSession,
+  SinkHooks,
+  SourceHooks,
+} from '../core/backend';
+import { sleep } from '../core/backoff';
+import type { ClientConfig, ProducerConfig } from '../core/config';
+import type { ConsumerConfig } from '../core/consumer-config';
+import { BrokerError, ConfigError } from '../core/errors';
+import type { Log } from '../core/logger';
+import { envNameOf } from '../core/options';
+import type { Message } from '../core/received-message';
+import { Admin, AdminOptions, adminShape } from './admin';
+import { isRetryable } from './handler-base';
+import { PulsarConsumerSettings, pulsarClientShape, pulsarConsumerShape, PulsarProducerSettings, pulsarProducerShape } from './options';
+import { PartitionConsumer } from './partition-consumer';
+import { PartitionProducer } from './partition-producer';
+import { entryHandleOf } from './received-message';
+import { encodeSchemaValue, toSchemaData } from './schema';
+import { ClientCore, createClientCore, partitionTopicName } from './session';
+import { parseServiceUrl } from './service-url';
+import { traceReceive } from './trace';
+
+type PulsarProducerConfig = ProducerConfig & PulsarProducerSettings;
+type PulsarConsumerConfig = ConsumerConfig & PulsarConsumerSettings;
+
+const SUB_TYPES: Record<PulsarConsumerSettings['subscriptionType'], SubType> = {
+  exclusive: SubType.Exclusive,
+  shared: SubType.Shared,
+  failover: SubType.Failover,
+  key_shared: SubType.Key_Shared,
+};
+
+declare module '../core/backend' {
+  interface AdminTypes {
+    pulsar: Admin;
+  }
+}
+
+/** One Client's Pulsar side: a connection pool and lookup service shared by its producers and consumers. */
+export class PulsarBackend implements Backend {
+  readonly name = 'pulsar';
+  readonly core: ClientCore;
+
+  constructor(private readonly config: ClientConfig & { listenerName?: string }) {
+    this.core = createClientCore(config);
+  }
+
+  get log(): Log {
+    return this.core.log;
+  }
+
+  /**
+   * PARTITIONED_METADATA, retrying transient broker answers (ServiceNotReady, TooManyRequests, ...)
+   * with backoff until operationTimeoutMs, as the references do; an unreachable service URL fails at once.
+   */
+  async partitionCount(topic: string): Promise<number> {
+    const deadline = Date.now() + this.config.operationTimeoutMs;
+    let wait = 100;
+    for (;;) {
+      try {
+        return await this.core.lookup.partitionCount(topic);
+      } catch (err) {
+        if (this.core.pool.closed || !(err instanceof BrokerError && isRetryable(err, false)) || Date.now() + wait >= deadline) throw err;
+      }
+      await sleep(wait);
+      wait = Math.min(wait * 2, 30_000);
+    }
+  }
+
+  async producerSession(config: ProducerConfig): Promise<ProducerSession> {
+    const cfg = config as PulsarProducerConfig;
+    const codec = cfg.compression !== 'none' ? await loadCodec(compressionTypeOf(cfg.compression)) : undefined;
+    const schema = toSchemaData(cfg.schema, cfg.topics[0] ?? 'cortado');
+    const schemaType = cfg.schema?.type;
+    const core = this.core;
+    return {
+      encodeValue: schemaType ? (value) => encodeSchemaValue(schemaType, value) : undefined,
+      openSink(topic: string, partition: number, partitioned: boolean, hooks: SinkHooks): PartitionSink {
+        return new PartitionProducer(partitionTopicName(topic, partition, partitioned), topic, partition, {
+          pool: core.pool,
+          lookup: core.lookup,
+          config: cfg,
+          codec,
+          schema: schema && { ...schema, name: topic },
+          accessMode: AccessMode[cfg.accessMode],
+          memory: hooks.memory,
+          onStateChange: hooks.onStateChange,
+          bodies: hooks.bodies,
+        });
+      },
+    };
+  }
+
+  async consumerSession(config: ConsumerConfig): Promise<ConsumerSession> {
+    const cfg = config as PulsarConsumerConfig;
+    // every codec is ready before the first MESSAGE, whatever the producer chose
+    await Promise.all([CompressionType.LZ4, CompressionType.ZLIB, CompressionType.ZSTD, CompressionType.SNAPPY].map((t) => loadCodec(t)));
+    const sources = new WeakMap<PartitionConsumer, PulsarSource>();
+    const core = this.core;
+    return {
+      openSource(topic: string, partition: number, partitioned: boolean, hooks: SourceHooks): PartitionSource {
+        const pc = new PartitionConsumer(partitionTopicName(topic, partition, partitioned), topic, partition, {
+          kind: 'consumer',
+          pool: core.pool,
+          lookup: core.lookup,
+          operationTimeoutMs: cfg.operationTimeoutMs,
+          config: cfg,
+          subType: SUB_TYPES[cfg.subscriptionType],
+          deliver: (from, msgs) => {
+            traceReceive(msgs);
+            hooks.deliver(sources.get(from)!, msgs);
+          },
+          skip: (from, reason) => hooks.skip(sources.get(from)!, reason),
+          endOfTopic: (from) => hooks.endOfTopic(sources.get(from)!),
+          failed: (from, err) => hooks.failed(sources.get(from)!, err),
+          onStateChange: hooks.onStateChange,
+        });
+        const src = new PulsarSource(pc);
+        sources.set(pc, src);
+        return src;
+      },
+      sourceOf(m: Message): PartitionSource | undefined {
+        const owner = entryHandleOf(m)?.owner;
+        return owner instanceof PartitionConsumer ? sources.get(owner) : undefined;
+      },
+    };
+  }
+
+  /** The admin REST client, with this client's TLS and authentication settings (CORTADO_ADMIN_URL for its URL). */
+  admin(options: AdminOptions = {}): Admin {
+    const code: Record<string, unknown> = {};
+    for (const k of Object.keys(adminShape)) {
+      const v = (this.config as unknown as Record<string, unknown>)[k];
+      if (v !== undefined && k !== 'adminUrl') code[k] = v;
+    }
+    return new Admin({ ...code, ...options } as AdminOptions);
+  }
+
+  close(): Promise<void> {
+    return this.core.pool.close();
+  }
+}
+
+/** A partition consumer as the façade's PartitionSource: messages in, their ack handles resolved here. */
+class PulsarSource implements PartitionSource {
+  constructor(readonly pc: PartitionConsumer) {}
+
+  get key(): string {
+    return this.pc.key;
+  }
+
+  get topic(): string {
+    return this.pc.topic;
+  }
+
+  get partition(): number {
+    return this.pc.partition;
+  }
+
+  get reachedEnd(): boolean {
+    return this.pc.reachedEnd;
+  }
+
+  start(): Promise<void> {
+    return this.pc.start();
+  }
+
+  close(deadline: number): Promise<void> {
+    return this.pc.close(deadline);
+  }
+
+  handOver(m: Message): boolean {
+    const h = entryHandleOf(m)!;
+    this.pc.consumed(h);
+    return this.pc.wanted(h, m.messageId.batchIndex);
+  }
+
+  consumed(m: Message): void {
+    this.pc.consumed(entryHandleOf(m)!);
+  }
+
+  ack(m: Message): void {
+    this.pc.ack(entryHandleOf(m)!, m.messageId.batchIndex);
+  }
+
+  ackCumulative(m: Message): void {
+    this.pc.ackCumulative(entryHandleOf(m)!, m.messageId.batchIndex);
+  }
+
+  nack(m: Message): void {
+    this.pc.nack(entryHandleOf(m)!);
+  }
+}
+
+/** The Pulsar backend as the registry knows it: pulsar:// and pulsar+ssl:// URLs, and its own options. */
+export const pulsarBackend: BackendFactory = {
+  name: 'pulsar',
+  schemes: ['pulsar', 'pulsar+ssl'],
+  defaultUrl: 'pulsar://127.0.0.1:6650',
+  options: { client: pulsarClientShape, producer: pulsarProducerShape, consumer: pulsarConsumerShape },
+  checkUrl(url: string): void {
+    parseServiceUrl(url);
+  },
+  checkProducer(config: ProducerConfig): void {
+    const cfg = config as PulsarProducerConfig;
+    if (cfg.chunkingEnabled && cfg.batchingEnabled) {
+      throw new ConfigError(
+        'chunkingEnabled and batchingEnabled cannot both be true: a chunked message cannot be part of a batch; turn one off',
+        'chunkingEnabled',
+        envNameOf('chunkingEnabled'),
+        true,
+      );
+    }
+    // a bad schema fails here, at construction, not on the first send
+    toSchemaData(cfg.schema, cfg.topics[0] ?? 'cortado');
+  },
+  open(config: ClientConfig): Backend {
+    return new PulsarBackend(config);
+  },
+};

@@ -1,0 +1,124 @@
+// The options only the Pulsar backend has: their zod shapes (validated when the URL is pulsar://
+// or pulsar+ssl://) and their public types, added to the façade's option interfaces.
+import { z } from 'zod';
+import { bool, int, oneOf } from '../core/options';
+import type { MessageId } from './message-id';
+import { SchemaSpec, schemaSpec, SchemaTypeName } from './schema';
+
+export const ACCESS_MODES = ['Shared', 'Exclusive', 'WaitForExclusive', 'ExclusiveWithFencing'] as const;
+export const BATCH_BUILDERS = ['default', 'key_based'] as const;
+export const SUBSCRIPTION_TYPES = ['exclusive', 'shared', 'failover', 'key_shared'] as const;
+
+/** The producer's access mode on its topic (matched case-insensitively; `_`/`-` ignored). */
+export type AccessModeName = (typeof ACCESS_MODES)[number];
+/** `key_based` batches only messages with the same key together (for Key_Shared consumers). */
+export type BatchBuilderName = (typeof BATCH_BUILDERS)[number];
+export type SubscriptionTypeName = (typeof SUBSCRIPTION_TYPES)[number];
+
+/** A schema registered with the topic; values are encoded by it. */
+export interface SchemaOption {
+  type: SchemaTypeName;
+  /** Avro/JSON definition, as text or object (required for Json and Avro) */
+  definition?: string | Record<string, unknown>;
+  name?: string;
+  properties?: Record<string, string>;
+}
+
+export const pulsarClientShape = {
+  listenerName: z.string().min(1, { error: 'expected a listener name' }).optional(),
+};
+
+export const pulsarProducerShape = {
+  producerName: z.string().min(1).optional(),
+  accessMode: oneOf(ACCESS_MODES).default('Shared'),
+  batchBuilder: oneOf(BATCH_BUILDERS).default('default'),
+  chunkingEnabled: bool().default(false),
+  maxMessageSize: int(1024).default(5 * 1024 * 1024),
+  initialSequenceId: int(0).optional(),
+  schema: schemaSpec.optional(),
+};
+
+export const pulsarConsumerShape = {
+  subscriptionType: oneOf(SUBSCRIPTION_TYPES).default('exclusive'),
+  consumerName: z.string().min(1).optional(),
+  receiverQueueSize: int(1, 100_000).default(1000),
+  maxPendingChunkedMessages: int(1).default(10),
+  maxPendingChunkedBytes: int(1).default(256 * 1024 * 1024),
+  chunkExpireMs: int(1).default(60_000),
+  /** acknowledgements gather this long before one ACK carries them (Java's ackGroupTime); 0: at the end of the tick */
+  ackGroupTimeMs: int(0, 60_000).default(100),
+  /** a group of this many acknowledgements is sent at once */
+  ackGroupMaxSize: int(1, 100_000).default(1000),
+};
+
+/** What the Pulsar backend reads of a parsed producer config beyond the shared knobs. */
+export interface PulsarProducerSettings {
+  listenerName?: string;
+  producerName?: string;
+  accessMode: AccessModeName;
+  batchBuilder: BatchBuilderName;
+  chunkingEnabled: boolean;
+  maxMessageSize: number;
+  initialSequenceId?: number;
+  schema?: SchemaSpec;
+}
+
+/** What the Pulsar backend reads of a parsed consumer config beyond the shared knobs. */
+export interface PulsarConsumerSettings {
+  listenerName?: string;
+  subscriptionType: SubscriptionTypeName;
+  consumerName?: string;
+  receiverQueueSize: number;
+  maxPendingChunkedMessages: number;
+  maxPendingChunkedBytes: number;
+  chunkExpireMs: number;
+  ackGroupTimeMs: number;
+  ackGroupMaxSize: number;
+}
+
+declare module '../core/types' {
+  interface ReceiptTypes {
+    pulsar: MessageId;
+  }
+
+  interface ClientOptions {
+    /** Pulsar: the broker listener (advertisedListeners) lookups answer with. */
+    listenerName?: string;
+  }
+
+  interface ProducerOptions {
+    /** Pulsar: the producer name; the broker picks one when absent. */
+    producerName?: string;
+    /** Pulsar. @default 'Shared' */
+    accessMode?: AccessModeName;
+    /** Pulsar. @default 'default' */
+    batchBuilder?: BatchBuilderName;
+    /** Pulsar: split messages above the broker's limit into chunks (not with batching). @default false */
+    chunkingEnabled?: boolean;
+    /** Pulsar: chunk size limit, bytes (at least 1024). @default 5242880 */
+    maxMessageSize?: number;
+    /** Pulsar: first sequence id of a new producer (the broker's last stored one wins when higher); ids must increase. */
+    initialSequenceId?: number;
+    /** Pulsar: a schema registered with the topic; values are encoded by it. */
+    schema?: SchemaOption;
+  }
+
+  interface ConsumerOptions {
+    /** Pulsar. @default 'exclusive' */
+    subscriptionType?: SubscriptionTypeName;
+    /** Pulsar. */
+    consumerName?: string;
+    /** Pulsar: messages the broker may push ahead per partition (1..100000). @default 1000 */
+    receiverQueueSize?: number;
+    /** Pulsar. @default 10 */
+    maxPendingChunkedMessages?: number;
+    /** Pulsar. @default 268435456 */
+    maxPendingChunkedBytes?: number;
+    /** Pulsar: ms an incomplete chunked message is kept. @default 60000 */
+    chunkExpireMs?: number;
+    /** Pulsar: ms acknowledgements gather before one ACK carries them; 0 sends at the end of the tick. @default 100 */
+    ackGroupTimeMs?: number;
+    /** Pulsar: a group of this many acknowledgements is sent at once. @default 1000 */
+    ackGroupMaxSize?: number;
+  }
+}
