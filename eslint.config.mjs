@@ -21,7 +21,12 @@ export default defineConfig(
     // a backend knows no other backend, and no import circle anywhere (type-only imports count too)
     files: ['lib/**/*.ts', 'protocol/**/*.ts', 'strategies/**/*.ts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+      // no-cycle reads each imported file itself: with the TypeScript parser, or it skips it silently
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-restricted-paths': [

@@ -5,8 +5,13 @@ import { envNameOf } from './options';
 // Filled by lib/backends.ts, so the façade picks an engine by URL scheme without importing one.
 const factories: BackendFactory[] = [];
 
-export function registerBackend(factory: BackendFactory): void {
+/** Adds a backend (once per name); returns what takes it away again. */
+export function registerBackend(factory: BackendFactory): () => void {
   if (!factories.some((f) => f.name === factory.name)) factories.push(factory);
+  return () => {
+    const i = factories.indexOf(factory);
+    if (i >= 0) factories.splice(i, 1);
+  };
 }
 
 export function registeredBackends(): readonly BackendFactory[] {

@@ -3,8 +3,7 @@
 // imports neither.
 import type { z } from 'zod';
 import type { BufferPool } from './buffer-pool';
-import type { ClientConfig, ProducerConfig } from './config';
-import type { ConsumerConfig } from './consumer-config';
+import type { ClientConfig, ConsumerConfig, ProducerConfig } from './shapes';
 import type { HandlerStateEvent } from './diagnostics';
 import type { CortadoError } from './errors';
 import type { Log } from './logger';

@@ -1,73 +1,14 @@
 import { z } from 'zod';
-import { COMPRESSION_NAMES } from '../../protocol/compression';
-import { STRATEGY_NAMES } from '../../strategies';
-import type { PartitionStrategy } from '../../strategies/types';
 import { checkSecurity, envOrigin } from '../auth/check-security';
-import { SECRET_OPTIONS, securityShape, SecuritySettings } from '../auth/security-options';
+import { SECRET_OPTIONS, SecuritySettings } from '../auth/security-options';
 import type { BackendFactory } from './backend';
 import { backendForUrl, defaultUrl, ownerOfOption, registeredBackends, schemeOf } from './backend-registry';
 import { ConfigError } from './errors';
-import { LOG_LEVELS, Logger, loggerOption, LogLevel } from './logger';
-import { bool, envNameOf, int, list, oneOf, readEnv } from './options';
+import { envNameOf, readEnv } from './options';
+import { producerShape, type ProducerConfig, type ProducerOptions } from './shapes';
 
-export const WORKER_ALLOCATIONS = ['worker_per_topic_partition', 'worker_per_partition'] as const;
-export type WorkerAllocation = (typeof WORKER_ALLOCATIONS)[number];
-
-/** Knobs every client (producer or consumer) has, whatever the backend. */
-export const clientShape = {
-  // the default is the first registered backend's (see parseFor)
-  url: z.string(),
-  connectionTimeoutMs: int(1).default(10_000),
-  operationTimeoutMs: int(1).default(30_000),
-  keepAliveIntervalMs: int(100).default(30_000),
-  tlsCaFile: z.string().optional(),
-  tlsCertFile: z.string().optional(),
-  tlsKeyFile: z.string().optional(),
-  tlsAllowInsecure: bool().default(false),
-  authToken: z.string().optional(),
-  logger: loggerOption.optional(),
-  logLevel: oneOf(LOG_LEVELS).optional(),
-  ...securityShape,
-};
-
-/** What a backend is opened with: the client knobs, whatever backend options they carry. */
-export interface ClientConfig extends SecuritySettings {
-  url: string;
-  connectionTimeoutMs: number;
-  operationTimeoutMs: number;
-  keepAliveIntervalMs: number;
-  /** where log lines go; none: silent unless a log level is set */
-  logger?: Logger;
-  logLevel?: LogLevel;
-}
-
-const strategyOption = z.union([oneOf(STRATEGY_NAMES), z.custom<PartitionStrategy>((v) => typeof v === 'function')], {
-  error: `expected one of ${STRATEGY_NAMES.join('|')} or a function`,
-});
-
-/** Every producer knob any backend has, its type and default: read from CORTADO_<OPTION> and overridable in code. */
-export const producerShape = {
-  ...clientShape,
-  topics: list().default([]),
-  partitionStrategy: strategyOption.default('md5'),
-  workerAllocation: oneOf(WORKER_ALLOCATIONS).default('worker_per_topic_partition'),
-  sendTimeoutMs: int(0).default(30_000),
-  compression: oneOf(COMPRESSION_NAMES).default('none'),
-  batchingEnabled: bool().default(false),
-  batchingMaxMessages: int(1).default(1000),
-  batchingMaxBytes: int(1).default(128 * 1024),
-  batchingFlushMs: int(0).default(10),
-  maxPendingMessages: int(1).default(100_000),
-  memoryLimitBytes: int(0).default(64 * 1024 * 1024),
-  blockIfQueueFull: bool().default(false),
-  startupDelayMs: int(0).default(0),
-  startupJitterMs: int(0).default(0),
-  partitionsRefreshIntervalMs: int(0).default(60_000),
-};
-
-/** A parsed producer config: the shared knobs, plus the options of its backend (read by that backend). */
-export type ProducerConfig = z.infer<z.ZodObject<typeof producerShape>> & ClientConfig & { readonly [backendOption: string]: unknown };
-export type ProducerOptions = import('./types').ProducerOptions;
+export { clientShape, producerShape, WORKER_ALLOCATIONS } from './shapes';
+export type { ClientConfig, ProducerConfig, ProducerOptions, WorkerAllocation } from './shapes';
 
 /** Which client of a backend an options object is for: each backend declares its own options per kind. */
 export type OptionsKind = 'client' | 'producer' | 'consumer';

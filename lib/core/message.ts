@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors';
-import type { Receipt } from './types';
+import type { Receipt } from './receipt';
 
 /** One message property, as the wire formats carry them. */
 export interface KeyValue {

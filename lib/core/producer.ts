@@ -9,7 +9,7 @@ import { traceSend, tracedSettle } from './diagnostics';
 import { ClosedError, CortadoError, InvalidArgumentError, PartitionStrategyError, TimeoutError } from './errors';
 import { partitionEvents, ProducerEvents } from './events';
 import { describeType, KeyInput, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
-import type { Receipt } from './types';
+import type { Receipt } from './receipt';
 import type { Worker } from './worker';
 import { WorkerManager } from './worker-manager';
 

@@ -1,4 +1,4 @@
-import type { Receipt } from './types';
+import type { Receipt } from './receipt';
 
 /** A message as a consumer hands it over. */
 export interface Message {

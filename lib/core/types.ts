@@ -135,14 +135,5 @@ export interface ConsumerOptions extends ClientOptions {
   handleMessages?: (messages: Message[], signal: AbortSignal) => HandlerResult | Promise<HandlerResult>;
 }
 
-/**
- * The receipt types of the registered backends, by backend name; each backend adds its own
- * (Pulsar: `pulsar: MessageId`).
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface ReceiptTypes {}
-
-/** Where a backend stored a message: one type per backend, told apart by narrowing. */
-export type Receipt = ReceiptTypes[keyof ReceiptTypes];
-
+export type { ReceiptTypes, Receipt } from './receipt';
 export type { Message };

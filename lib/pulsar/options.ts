@@ -76,11 +76,13 @@ export interface PulsarConsumerSettings {
   ackGroupMaxSize: number;
 }
 
-declare module '../core/types' {
+declare module '../core/receipt' {
   interface ReceiptTypes {
     pulsar: MessageId;
   }
+}
 
+declare module '../core/types' {
   interface ClientOptions {
     /** Pulsar: the broker listener (advertisedListeners) lookups answer with. */
     listenerName?: string;
