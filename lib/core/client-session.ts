@@ -64,10 +64,13 @@ export class ClientSession {
     }
   }
 
-  /** The client's own settings, as code options for a producer or consumer config of it. */
-  codeOptions(): Record<string, unknown> {
+  /** The client's own settings, as code options for a producer or consumer config of it (the memory budget is the producers'). */
+  codeOptions(kind: 'producer' | 'consumer'): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const k of this.ownKeys()) if (this.config[k as keyof SessionConfig] !== undefined) out[k] = this.config[k as keyof SessionConfig];
+    for (const k of this.ownKeys()) {
+      if (kind === 'consumer' && k === 'memoryLimitBytes') continue;
+      if (this.config[k as keyof SessionConfig] !== undefined) out[k] = this.config[k as keyof SessionConfig];
+    }
     return out;
   }
 

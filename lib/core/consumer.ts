@@ -49,7 +49,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     }
     if (client) {
       client.refuseOwnKeys(rest as Record<string, unknown>, 'consumer');
-      this.config = parseConsumerConfig({ ...(rest as Record<string, unknown>), ...client.codeOptions() }, env);
+      this.config = parseConsumerConfig({ ...(rest as Record<string, unknown>), ...client.codeOptions('consumer') }, env);
     } else {
       this.config = parseConsumerConfig(rest, env);
     }

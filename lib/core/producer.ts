@@ -54,7 +54,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     super();
     if (client) {
       client.refuseOwnKeys(options as Record<string, unknown>, 'producer');
-      this.config = parseProducerConfig({ ...(options as Record<string, unknown>), ...client.codeOptions() }, env);
+      this.config = parseProducerConfig({ ...(options as Record<string, unknown>), ...client.codeOptions('producer') }, env);
     } else {
       this.config = parseProducerConfig(options, env);
     }
