@@ -3,7 +3,7 @@ import type { ConsumerSession, PartitionSource } from './backend';
 import { ClientSession, SessionConfig } from './client-session';
 import { backendOf } from './config';
 import { ConsumerConfig, parseConsumerConfig } from './consumer-config';
-import { ClosedError, InvalidArgumentError } from './errors';
+import { ClosedError, CortadoError, InvalidArgumentError } from './errors';
 import { ConsumerEvents, partitionEvents } from './events';
 import { HandlerHost, HandlerWorker, MessageHandler } from './handler-worker';
 import type { Message } from './received-message';
@@ -18,7 +18,8 @@ export type { ConsumerOptions };
  *
  * Events: 'skip' (reason, topic, partition) for an entry that could not become a message,
  * 'handlerError' (error, messages) when a handler threw or timed out, 'endOfTopic' (topic, partition),
- * 'partitionFailed' (error, topic, partition) when the broker refused a resubscribe for good.
+ * 'partitionFailed' (error, topic, partition) when the broker refused a resubscribe for good,
+ * 'partitionsChanged' ({topic, from, to}) when the partition refresh subscribed partitions added after start.
  */
 export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Message> {
   readonly config: ConsumerConfig;
@@ -29,6 +30,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly ownsClient: boolean;
   private session?: ConsumerSession;
   private readonly consumers = new Map<string, PartitionSource>();
+  /** per partitioned topic: the count last seen and the partitions subscribed (a non-partitioned topic is absent) */
+  private readonly partitioned = new Map<string, { count: number; open: Set<number> }>();
+  private refreshTimer?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
   private readonly inbox: Message[] = [];
   private readonly waiting: Array<(r: IteratorResult<Message>) => void> = [];
   private active = 0;
@@ -74,14 +79,24 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       await this.close();
       throw err;
     }
+    const every = this.config.partitionsRefreshIntervalMs;
+    if (every > 0 && this.partitioned.size > 0 && !this.closed) {
+      this.refreshTimer = setInterval(() => void this.refreshPartitions(), every);
+      this.refreshTimer.unref();
+    }
   }
 
   private async subscribeTopic(topic: string): Promise<void> {
-    const backend = this.client.backend;
-    const count = await backend.partitionCount(topic);
-    const n = Math.max(1, count);
-    const sources = Array.from({ length: n }, (_, i) =>
-      this.session!.openSource(topic, i, count > 0, {
+    const count = await this.client.backend.partitionCount(topic);
+    const all = Array.from({ length: Math.max(1, count) }, (_, i) => i);
+    if (count > 0) this.partitioned.set(topic, { count, open: new Set(all) });
+    await Promise.all(this.openSources(topic, all, count > 0).map((src) => src.start()));
+  }
+
+  // Opens `partitions` of `topic`; each is in `consumers` before it starts, so close() reaches it.
+  private openSources(topic: string, partitions: number[], partitioned: boolean): PartitionSource[] {
+    const sources = partitions.map((i) =>
+      this.session!.openSource(topic, i, partitioned, {
         deliver: (src, msgs) => this.deliver(src, msgs),
         skip: (src, reason) => this.emit('skip', reason, src.topic, src.partition),
         endOfTopic: (src) => this.emit('endOfTopic', src.topic, src.partition),
@@ -90,7 +105,55 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       }),
     );
     for (const src of sources) this.consumers.set(src.key, src);
-    await Promise.all(sources.map((src) => src.start()));
+    return sources;
+  }
+
+  /**
+   * Re-reads each partitioned topic's partition count and subscribes the partitions added since
+   * start (at subscriptionInitialPosition, as the Java client does); emits 'partitionsChanged'.
+   * Runs every partitionsRefreshIntervalMs; a call while one runs gets that one's promise.
+   */
+  refreshPartitions(): Promise<void> {
+    // one refresh at a time, so a slow one and the next tick never subscribe a partition twice
+    this.refreshing ??= this.doRefresh().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<void> {
+    for (const [topic, state] of this.partitioned) {
+      if (this.closed) return;
+      try {
+        const to = Math.max(await this.client.backend.partitionCount(topic), state.count);
+        if (this.closed) return;
+        // partitions a failed refresh left out are tried again with the new ones
+        const missing = Array.from({ length: to }, (_, i) => i).filter((i) => !state.open.has(i));
+        if (missing.length === 0) continue;
+        const sources = this.openSources(topic, missing, true);
+        const results = await Promise.allSettled(sources.map((src) => src.start()));
+        let failure: unknown;
+        for (const [k, r] of results.entries()) {
+          const src = sources[k];
+          if (r.status === 'fulfilled') state.open.add(src.partition);
+          else {
+            failure ??= r.reason;
+            this.consumers.delete(src.key);
+            await src.close(Date.now() + this.config.closeTimeoutMs).catch(() => undefined);
+          }
+        }
+        if (failure !== undefined) {
+          // the failed partition already emitted 'error' through its state change; warn only
+          this.client.backend.log.warn(`subscribing new partitions of ${topic} failed: ${(failure as Error).message}`);
+          continue;
+        }
+        const from = state.count;
+        state.count = to;
+        if (to > from) this.emit('partitionsChanged', { topic, from, to });
+      } catch (err) {
+        // the next refresh tries again; the partitions already subscribed keep delivering
+        this.client.backend.log.warn(`refreshing the partitions of ${topic} failed: ${(err as Error).message}`);
+        if (this.listenerCount('error') > 0) this.emit('error', err as CortadoError);
+      }
+    }
   }
 
   private deliver(src: PartitionSource, msgs: Message[]): void {
@@ -192,6 +255,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   async close(): Promise<void> {
     if (this.closed) return this.closing;
     this.closed = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.closing = this.doClose();
     return this.closing;
   }

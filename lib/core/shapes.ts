@@ -82,6 +82,7 @@ export const consumerShape = {
   negativeAckRedeliveryDelayMs: int(0).default(1000),
   /** how long close() waits for running handlers (and a resubscribe that pending acks need) */
   closeTimeoutMs: int(0).default(30_000),
+  partitionsRefreshIntervalMs: int(0).default(60_000),
 };
 
 /** A parsed consumer config: the shared knobs, plus the options of its backend (read by that backend). */

@@ -128,6 +128,11 @@ export interface ConsumerOptions extends ClientOptions {
   /** ms close() waits for running handlers (and for a resubscribe that pending acks need). @default 30000 */
   closeTimeoutMs?: number;
   /**
+   * How often partition counts are re-read; partitions added since start are subscribed at
+   * subscriptionInitialPosition (use 'earliest' to read all they got). 0 turns it off. @default 60000
+   */
+  partitionsRefreshIntervalMs?: number;
+  /**
    * Kaffe-style handler: gets one topic-partition's messages in order; returning normally
    * acknowledges them, throwing redelivers them. `signal` aborts on the handler timeout and when
    * close() stops waiting. Without it, iterate the consumer.

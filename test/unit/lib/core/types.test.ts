@@ -83,6 +83,7 @@ const CONSUMER_KEYS = {
   ackGroupTimeMs: true,
   ackGroupMaxSize: true,
   closeTimeoutMs: true,
+  partitionsRefreshIntervalMs: true,
   handleMessages: true,
 } as const satisfies Record<keyof ConsumerOptions, true>;
 

@@ -1,0 +1,140 @@
+import { expect } from 'chai';
+import '../../../../lib';
+import { Consumer, ConsumerOptions } from '../../../../lib/core/consumer';
+import { CortadoError } from '../../../../lib/core/errors';
+import type { PartitionsChangedEvent } from '../../../../lib/core/events';
+import type { Message } from '../../../../lib/core/received-message';
+import { ScriptedBroker, ServerError } from '../../../support/scripted-broker';
+
+const T = 'persistent://public/default/t';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Issue 16: the producer routed to partitions added after start, the consumer never read them.
+describe('defect: a running consumer never subscribed to partitions added after start', function () {
+  this.timeout(20_000);
+  let peer: ScriptedBroker;
+  // the peer reads this object on every PARTITIONED_METADATA, so a test grows the topic by writing to it
+  let counts: Record<string, number>;
+  const open: Consumer[] = [];
+
+  beforeEach(async () => {
+    counts = { t: 2 };
+    peer = await ScriptedBroker.start({ partitions: counts });
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+    await peer.stop();
+    expect(peer.errors).to.deep.equal([]);
+  });
+
+  async function consumer(opts: ConsumerOptions = {}): Promise<{ c: Consumer; changes: PartitionsChangedEvent[] }> {
+    const c = new Consumer(
+      {
+        url: peer.url,
+        topics: [T],
+        subscription: 's',
+        subscriptionInitialPosition: 'earliest',
+        operationTimeoutMs: 2000,
+        closeTimeoutMs: 2000,
+        partitionsRefreshIntervalMs: 0,
+        ...opts,
+      },
+      {},
+    );
+    open.push(c);
+    const changes: PartitionsChangedEvent[] = [];
+    c.on('partitionsChanged', (e) => changes.push(e));
+    await c.start();
+    return { c, changes };
+  }
+
+  async function next(c: Consumer, ms = 3000): Promise<Message | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const r = await Promise.race([c.receive(), new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]);
+    clearTimeout(timer);
+    return r && !r.done ? r.value : undefined;
+  }
+
+  const subscribed = () => peer.consumers.map((r) => r.topic).sort();
+
+  it('refreshPartitions() subscribes the added partitions, delivers from them and emits partitionsChanged once', async () => {
+    const { c, changes } = await consumer();
+    expect(subscribed()).to.deep.equal(['t-partition-0', 't-partition-1']);
+    await c.refreshPartitions();
+    expect(changes, 'no change, no event').to.deep.equal([]);
+    expect(peer.count('SUBSCRIBE')).to.equal(2);
+
+    counts.t = 4;
+    await c.refreshPartitions();
+    expect(changes).to.deep.equal([{ topic: T, from: 2, to: 4 }]);
+    expect(subscribed()).to.deep.equal(['t-partition-0', 't-partition-1', 't-partition-2', 't-partition-3']);
+
+    peer.publish('t-partition-3', { key: 'k3', value: 'on 3' });
+    const m = await next(c);
+    expect(m?.partition).to.equal(3);
+    expect(m?.value.toString()).to.equal('on 3');
+    c.ack(m!);
+
+    // a second refresh at the same count subscribes nothing again
+    await Promise.all([c.refreshPartitions(), c.refreshPartitions()]);
+    expect(peer.count('SUBSCRIBE')).to.equal(4);
+    expect(changes).to.have.length(1);
+  });
+
+  it('the partitionsRefreshIntervalMs timer finds the new partitions by itself, and stops with close()', async () => {
+    const { c, changes } = await consumer({ partitionsRefreshIntervalMs: 100 });
+    counts.t = 3;
+    await peer.waitUntil(() => changes.length > 0, 5000);
+    expect(changes).to.deep.equal([{ topic: T, from: 2, to: 3 }]);
+    peer.publish('t-partition-2', { value: 'on 2' });
+    expect((await next(c))?.partition).to.equal(2);
+    await c.close();
+    const asked = peer.count('PARTITIONED_METADATA');
+    await sleep(400);
+    expect(peer.count('PARTITIONED_METADATA'), 'no refresh after close').to.equal(asked);
+  });
+
+  it('a refresh that fails does not crash: warns, emits error only to a listener, and the next one succeeds', async () => {
+    const { c, changes } = await consumer();
+    counts.t = 4;
+    peer.once('PARTITIONED_METADATA', (_cmd, reply) => reply.error(ServerError.AuthorizationError, 'scripted refusal'));
+    // no 'error' listener: an EventEmitter would throw on emit('error') if the refresh emitted it
+    await c.refreshPartitions();
+    expect(changes).to.deep.equal([]);
+
+    const errors: CortadoError[] = [];
+    c.on('error', (e) => errors.push(e));
+    peer.once('PARTITIONED_METADATA', (_cmd, reply) => reply.error(ServerError.AuthorizationError, 'scripted refusal'));
+    await c.refreshPartitions();
+    expect(errors).to.have.length(1);
+    expect(errors[0].message).to.include('scripted refusal');
+
+    // the partitions already subscribed kept delivering
+    peer.publish('t-partition-0', { value: 'still here' });
+    expect((await next(c))?.value.toString()).to.equal('still here');
+
+    await c.refreshPartitions();
+    expect(changes).to.deep.equal([{ topic: T, from: 2, to: 4 }]);
+    expect(subscribed()).to.have.length(4);
+  });
+
+  it('a new partition whose SUBSCRIBE is refused is tried again at the next refresh; the event waits for all of them', async () => {
+    const { c, changes } = await consumer();
+    const errors: CortadoError[] = [];
+    c.on('error', (e) => errors.push(e));
+    counts.t = 4;
+    peer.once('SUBSCRIBE', (_cmd, reply) => reply.error(ServerError.AuthorizationError, 'scripted refusal'));
+    await c.refreshPartitions();
+    expect(errors).to.have.length(1);
+    expect(changes).to.deep.equal([]);
+    expect(subscribed()).to.have.length(3);
+
+    await c.refreshPartitions();
+    expect(errors).to.have.length(1);
+    expect(changes).to.deep.equal([{ topic: T, from: 2, to: 4 }]);
+    expect(subscribed()).to.deep.equal(['t-partition-0', 't-partition-1', 't-partition-2', 't-partition-3']);
+    // 2 at start, 2 tried (one refused), 1 again
+    expect(peer.count('SUBSCRIBE')).to.equal(5);
+  });
+});
