@@ -53,7 +53,7 @@ describe('runtimes beyond Node: the round-trip example', () => {
       console.log(`      ${rt.name} ${p.version}`);
       const r = await runExample(rt.bin, rt.args, { CORTADO_URL: b.broker.serviceUrl, CORTADO_ADMIN_URL: b.broker.adminUrl });
       const ok = r.code === 0 && EXPECTED.roundtrip.every((re) => re.test(r.out));
-      report(rt.runtime, p.version ?? '-', ok ? 'passed' : `FAILED (exit ${r.code})`);
+      report(rt.runtime, p.version?.match(/v?\d+\.\d+\.\d+/)?.[0] ?? p.version ?? '-', ok ? 'passed' : `FAILED (exit ${r.code})`);
       expect(r.code, r.out).to.equal(0);
       for (const re of EXPECTED.roundtrip) expect(r.out).to.match(re);
     });
