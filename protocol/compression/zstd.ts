@@ -125,6 +125,8 @@ function decompressFramesUnsized(data: Uint8Array, limit: number): Uint8Array {
   }
 }
 
+let wasmReady: Promise<void> | undefined;
+
 const zstdCodec: ZstdCodec = {
   type: CompressionType.ZSTD,
   compress(data) {
@@ -186,6 +188,11 @@ const nativeCodec = (z: NativeZstd): ZstdCodec => ({
 /** ZSTD: standard zstd frames, through node:zlib where the runtime has zstd, else the zstd C library compiled to wasm (shipped in the npm package: no native build, no download). */
 export async function loadZstd(): Promise<ZstdCodec> {
   if (native) return nativeCodec(native);
-  await zstd.init();
+  // once per process: a second init replaces the wasm instance under codecs already handed out
+  wasmReady ??= zstd.init().catch((err: unknown) => {
+    wasmReady = undefined;
+    throw err;
+  });
+  await wasmReady;
   return zstdCodec;
 }
