@@ -98,7 +98,36 @@ function decompressFrames(data: Uint8Array, size: number): Uint8Array {
   }
 }
 
-const zstdCodec: Codec = {
+/** The zstd codec, which can also decode frames that do not state their size (as streaming encoders write them). */
+export interface ZstdCodec extends Codec {
+  /** Decodes whatever the frames hold, up to `limit` bytes; throws CompressionError past that. */
+  decompressUnsized(data: Uint8Array, limit: number): Uint8Array;
+}
+
+// the wasm decoder needs its output space up front: start from a guess and grow it while the output does not fit
+function decompressFramesUnsized(data: Uint8Array, limit: number): Uint8Array {
+  const max = Math.min(limit, WASM_BYTES_LIMIT - data.length);
+  let capacity = Math.min(max, frameContentSize(data) ?? Math.max(64 << 10, data.length * 8));
+  for (;;) {
+    try {
+      return zstd.decompress(data, { defaultHeapSize: capacity });
+    } catch (err) {
+      const code = /code -(\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
+      if (code === '70' && capacity < max) {
+        capacity = Math.min(max, capacity * 4);
+        continue;
+      }
+      throw new CompressionError(
+        'ZSTD',
+        (code && ERRORS[code]?.(limit)) ?? `corrupt payload (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+  }
+}
+
+let wasmReady: Promise<void> | undefined;
+
+const zstdCodec: ZstdCodec = {
   type: CompressionType.ZSTD,
   compress(data) {
     // room for the input and its worst-case frame side by side
@@ -109,6 +138,10 @@ const zstdCodec: Codec = {
   },
   decompress(data, size) {
     return checkedDecode('ZSTD', data, size, MAX_RATIO, decompressFrames);
+  },
+  decompressUnsized(data, limit) {
+    frameContentSize(data);
+    return decompressFramesUnsized(data, limit);
   },
 };
 
@@ -126,7 +159,20 @@ function decompressNative(z: NativeZstd, data: Uint8Array, size: number): Uint8A
   }
 }
 
-const nativeCodec = (z: NativeZstd): Codec => ({
+function decompressNativeUnsized(z: NativeZstd, data: Uint8Array, limit: number): Uint8Array {
+  frameContentSize(data);
+  try {
+    return z.zstdDecompressSync(data, { maxOutputLength: Math.max(limit, 1) });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new CompressionError(
+      'ZSTD',
+      (code && NATIVE_ERRORS[code]?.(limit)) ?? `corrupt payload (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+}
+
+const nativeCodec = (z: NativeZstd): ZstdCodec => ({
   type: CompressionType.ZSTD,
   compress(data) {
     return z.zstdCompressSync(data, { params: { [z.constants.ZSTD_c_compressionLevel]: LEVEL } });
@@ -134,11 +180,19 @@ const nativeCodec = (z: NativeZstd): Codec => ({
   decompress(data, size) {
     return checkedDecode('ZSTD', data, size, MAX_RATIO, (d, s) => decompressNative(z, d, s));
   },
+  decompressUnsized(data, limit) {
+    return decompressNativeUnsized(z, data, limit);
+  },
 });
 
 /** ZSTD: standard zstd frames, through node:zlib where the runtime has zstd, else the zstd C library compiled to wasm (shipped in the npm package: no native build, no download). */
-export async function loadZstd(): Promise<Codec> {
+export async function loadZstd(): Promise<ZstdCodec> {
   if (native) return nativeCodec(native);
-  await zstd.init();
+  // once per process: a second init replaces the wasm instance under codecs already handed out
+  wasmReady ??= zstd.init().catch((err: unknown) => {
+    wasmReady = undefined;
+    throw err;
+  });
+  await wasmReady;
   return zstdCodec;
 }

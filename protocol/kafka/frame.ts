@@ -1,0 +1,122 @@
+import { ApiKey } from './api-keys';
+import { KafkaProtocolError } from './errors';
+import type { Reader } from './reader';
+import { Writer } from './writer';
+
+// Every Kafka message on a socket is an int32 size, then that many bytes: a header and a body.
+
+export interface RequestHeader {
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+  /** Whether this api version is flexible (its schema's "flexibleVersions"): picks request header v2 over v1. */
+  flexible: boolean;
+}
+
+/** The largest response the framer accepts unless told otherwise. */
+export const DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024;
+
+// Request => Size:int32 ApiKey:int16 ApiVersion:int16 CorrelationId:int32 ClientId:nullable string(int16 length)
+//            [TaggedFields when flexible (header v2)] Body
+/** A whole request frame, size prefix included. ClientId keeps its int16 length even in header v2. */
+export function encodeRequest(header: RequestHeader, body: (w: Writer) => void): Buffer {
+  const w = new Writer();
+  const size = w.reserveInt32();
+  w.int16(header.apiKey).int16(header.apiVersion).int32(header.correlationId).string(header.clientId);
+  if (header.flexible) w.emptyTaggedFields();
+  body(w);
+  w.patchInt32(size, w.length - 4);
+  return w.finish();
+}
+
+/**
+ * Whether the response to a request uses response header v1 (with tagged fields). ApiVersions answers always
+ * use header v0, even to a flexible request: a client that does not yet know the broker's versions must be
+ * able to read the answer (KIP-511).
+ */
+export function responseHeaderFlexible(apiKey: number, requestFlexible: boolean): boolean {
+  return requestFlexible && apiKey !== ApiKey.ApiVersions;
+}
+
+// ResponseHeader => CorrelationId:int32 [TaggedFields when header v1]
+/**
+ * Reads the response header and returns its correlation id. Pass `flexible` = false for ApiVersions whatever
+ * its version (see responseHeaderFlexible).
+ */
+export function readResponseHeader(r: Reader, flexible: boolean): number {
+  const correlationId = r.int32();
+  if (flexible) r.skipTaggedFields();
+  return correlationId;
+}
+
+/**
+ * Cuts a socket's byte stream into response payloads (header and body, without the size). A response that
+ * lies within one chunk is returned as a view of that chunk, not a copy.
+ */
+export class ResponseFramer {
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  // the whole frame's length with its size prefix, once the prefix has arrived
+  private frameLength = -1;
+
+  constructor(readonly maxSize = DEFAULT_MAX_RESPONSE_SIZE) {}
+
+  /** Bytes held for a response not yet complete. */
+  get buffered(): number {
+    return this.pendingLength;
+  }
+
+  /** Takes the next chunk and returns every response it completes, in order. */
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let rest = chunk;
+    if (this.pendingLength > 0) {
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+      if (this.frameLength < 0 && this.pendingLength >= 4) this.frameLength = this.sizeOf(this.peekSize()) + 4;
+      if (this.frameLength < 0 || this.pendingLength < this.frameLength) return out;
+      // joined only once the frame is complete, so a large response arriving in many chunks is copied once
+      const joined = Buffer.concat(this.pending, this.pendingLength);
+      out.push(joined.subarray(4, this.frameLength));
+      rest = joined.subarray(this.frameLength);
+      this.pending = [];
+      this.pendingLength = 0;
+      this.frameLength = -1;
+    }
+    let at = 0;
+    while (rest.length - at >= 4) {
+      const end = at + 4 + this.sizeOf(rest.readInt32BE(at));
+      if (end > rest.length) break;
+      out.push(rest.subarray(at + 4, end));
+      at = end;
+    }
+    if (at < rest.length) {
+      const left = rest.subarray(at);
+      this.pending = [left];
+      this.pendingLength = left.length;
+      if (left.length >= 4) this.frameLength = this.sizeOf(left.readInt32BE(0)) + 4;
+    }
+    return out;
+  }
+
+  private sizeOf(size: number): number {
+    if (size < 0 || size > this.maxSize) {
+      throw new KafkaProtocolError(`response size ${size} is outside 0..${this.maxSize}`);
+    }
+    return size;
+  }
+
+  // the size prefix may straddle chunks
+  private peekSize(): number {
+    const head = Buffer.alloc(4);
+    let o = 0;
+    for (const b of this.pending) {
+      const n = Math.min(4 - o, b.length);
+      b.copy(head, o, 0, n);
+      o += n;
+      if (o === 4) break;
+    }
+    return head.readInt32BE(0);
+  }
+}

@@ -1,0 +1,240 @@
+import { crc32c } from '../crc32c';
+import { COMPRESSION_ATTRIBUTE, compressionOfAttribute, type KafkaCodec, type KafkaCompression } from './compression';
+import { KafkaProtocolError } from './errors';
+import { Reader } from './reader';
+import { Writer } from './writer';
+
+// Record batch, magic 2 (the only format Kafka 4 writes):
+//   BaseOffset:int64 BatchLength:int32 PartitionLeaderEpoch:int32 Magic:int8(2) CRC:uint32
+//   Attributes:int16 LastOffsetDelta:int32 BaseTimestamp:int64 MaxTimestamp:int64
+//   ProducerId:int64 ProducerEpoch:int16 BaseSequence:int32 RecordCount:int32 Records (compressed as a whole)
+// BatchLength counts from PartitionLeaderEpoch to the end; the CRC-32C covers Attributes to the end.
+// Record:
+//   Length:varint Attributes:int8 TimestampDelta:varlong OffsetDelta:varint
+//   KeyLength:varint Key ValueLength:varint Value HeaderCount:varint
+//   { HeaderKeyLength:varint HeaderKey HeaderValueLength:varint HeaderValue }   (-1 lengths for null)
+
+const MAGIC = 2;
+// BaseOffset and BatchLength, which sit outside BatchLength's count
+const LOG_OVERHEAD = 12;
+const CRC_AT = 17;
+const ATTRIBUTES_AT = 21;
+const RECORDS_AT = 61;
+const COMPRESSION_MASK = 0x07;
+const LOG_APPEND_TIME = 0x08;
+const TRANSACTIONAL = 0x10;
+const CONTROL = 0x20;
+
+export interface RecordInput {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers?: Array<[string, Uint8Array | null]>;
+  /** Create time, ms since the epoch. */
+  timestamp: number;
+}
+
+export interface RecordBatchInput {
+  records: RecordInput[];
+  compression: KafkaCompression;
+  /** -1 with epoch -1 and sequence -1 when the producer is not idempotent. */
+  producerId: bigint | number;
+  producerEpoch: number;
+  baseSequence: number;
+  transactional?: boolean;
+}
+
+export interface DecodedRecord {
+  /** baseOffset + offsetDelta. */
+  offset: bigint;
+  timestamp: number;
+  /** Views of the fetched (or decompressed) bytes, not copies. */
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[string, Buffer | null]>;
+}
+
+export interface DecodedBatch {
+  baseOffset: bigint;
+  partitionLeaderEpoch: number;
+  compression: KafkaCompression;
+  /** 'logAppend' when the broker stamped the batch: then every record's timestamp is maxTimestamp. */
+  timestampType: 'create' | 'logAppend';
+  isTransactional: boolean;
+  /** A transaction marker (commit/abort), not user data. */
+  isControl: boolean;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  records: DecodedRecord[];
+}
+
+function sizeOfUvarint(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+const sizeOfVarint = (n: number): number => sizeOfUvarint(((n << 1) ^ (n >> 31)) >>> 0);
+// timestamp deltas within ±2^52 ms, which any real clock gives
+const sizeOfVarlong = (n: number): number => sizeOfUvarint(n >= 0 ? n * 2 : -n * 2 - 1);
+const sizeOfBytes = (b: Uint8Array | null): number => (b === null ? 1 : sizeOfVarint(b.length) + b.length);
+
+function writeVarBytes(w: Writer, b: Uint8Array | null): void {
+  if (b === null) w.varint(-1);
+  else w.varint(b.length).raw(b);
+}
+
+function writeRecords(w: Writer, records: RecordInput[], baseTimestamp: number): void {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    const delta = r.timestamp - baseTimestamp;
+    const headers = (r.headers ?? []).map(([k, v]) => [Buffer.from(k, 'utf8'), v] as const);
+    let size = 1 + sizeOfVarlong(delta) + sizeOfVarint(i) + sizeOfBytes(r.key) + sizeOfBytes(r.value) + sizeOfVarint(headers.length);
+    for (const [k, v] of headers) size += sizeOfBytes(k) + sizeOfBytes(v);
+    w.varint(size).int8(0).varlong(delta).varint(i);
+    writeVarBytes(w, r.key);
+    writeVarBytes(w, r.value);
+    w.varint(headers.length);
+    for (const [k, v] of headers) {
+      writeVarBytes(w, k);
+      writeVarBytes(w, v);
+    }
+  }
+}
+
+/** One magic-2 record batch, base offset 0 (the broker assigns offsets), ready for a Produce request. */
+export function encodeRecordBatch(b: RecordBatchInput, codec?: KafkaCodec): Buffer {
+  const { records } = b;
+  if (records.length === 0) throw new KafkaProtocolError('a record batch needs at least one record');
+  for (const r of records) {
+    if (!Number.isSafeInteger(r.timestamp)) throw new RangeError(`record timestamp ${r.timestamp} is not an integer`);
+  }
+  if (b.compression !== 'none' && !codec) throw new KafkaProtocolError(`${b.compression} needs its codec (loadKafkaCodec)`);
+  const baseTimestamp = records[0].timestamp;
+  let maxTimestamp = baseTimestamp;
+  for (const r of records) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+  const attributes = COMPRESSION_ATTRIBUTE[b.compression] | (b.transactional ? TRANSACTIONAL : 0);
+
+  const w = new Writer(RECORDS_AT + 64 * records.length);
+  w.int64(0);
+  const length = w.reserveInt32();
+  w.int32(-1).int8(MAGIC);
+  w.reserveInt32();
+  w.int16(attributes)
+    .int32(records.length - 1)
+    .int64(baseTimestamp)
+    .int64(maxTimestamp)
+    .int64(b.producerId)
+    .int16(b.producerEpoch)
+    .int32(b.baseSequence)
+    .int32(records.length);
+  if (b.compression === 'none') {
+    writeRecords(w, records, baseTimestamp);
+  } else {
+    const plain = new Writer(64 * records.length);
+    writeRecords(plain, records, baseTimestamp);
+    w.raw(codec!.compress(plain.finish()));
+  }
+  w.patchInt32(length, w.length - LOG_OVERHEAD);
+  const out = w.finish();
+  out.writeUInt32BE(crc32c(out, ATTRIBUTES_AT, out.length), CRC_AT);
+  return out;
+}
+
+function readVarBytes(r: Reader): Buffer | null {
+  const n = r.varint();
+  if (n === -1) return null;
+  if (n < 0) throw new KafkaProtocolError(`record field length ${n}`);
+  return r.raw(n);
+}
+
+function readRecords(r: Reader, count: number, batch: DecodedBatch): void {
+  for (let i = 0; i < count; i++) {
+    const length = r.varint();
+    if (length < 0 || length > r.remaining) throw new KafkaProtocolError(`record of ${length} bytes with ${r.remaining} left`);
+    const end = r.offset + length;
+    r.int8();
+    const timestampDelta = r.varlongn();
+    const offsetDelta = r.varint();
+    const key = readVarBytes(r);
+    const value = readVarBytes(r);
+    const headerCount = r.varint();
+    if (headerCount < 0 || headerCount > r.remaining) throw new KafkaProtocolError(`record header count ${headerCount}`);
+    const headers: Array<[string, Buffer | null]> = [];
+    for (let h = 0; h < headerCount; h++) {
+      const k = readVarBytes(r);
+      if (k === null) throw new KafkaProtocolError('null record header key');
+      headers.push([k.toString('utf8'), readVarBytes(r)]);
+    }
+    if (r.offset !== end) throw new KafkaProtocolError(`record says ${length} bytes, its fields take ${length + r.offset - end}`);
+    batch.records.push({
+      offset: batch.baseOffset + BigInt(offsetDelta),
+      timestamp: batch.timestampType === 'logAppend' ? batch.maxTimestamp : batch.baseTimestamp + timestampDelta,
+      key,
+      value,
+      headers,
+    });
+  }
+}
+
+/**
+ * Every batch in a Fetch response's records, each record with its absolute offset. A truncated last batch
+ * (the broker cuts at the fetch size) is dropped; a CRC mismatch or a bad field throws KafkaProtocolError.
+ */
+export function decodeRecordBatches(buf: Uint8Array, codecs: (type: KafkaCompression) => KafkaCodec): DecodedBatch[] {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const out: DecodedBatch[] = [];
+  let at = 0;
+  while (b.length - at >= LOG_OVERHEAD) {
+    const batchLength = b.readInt32BE(at + 8);
+    const end = at + LOG_OVERHEAD + batchLength;
+    if (batchLength < RECORDS_AT - LOG_OVERHEAD) throw new KafkaProtocolError(`record batch length ${batchLength} is too small`);
+    if (end > b.length) break;
+    const magic = b.readInt8(at + 16);
+    if (magic !== MAGIC) throw new KafkaProtocolError(`record batch magic ${magic} is unsupported (only 2)`);
+    const stored = b.readUInt32BE(at + CRC_AT);
+    const computed = crc32c(b, at + ATTRIBUTES_AT, end);
+    if (stored !== computed) {
+      throw new KafkaProtocolError(
+        `record batch at offset ${b.readBigInt64BE(at)}: CRC 0x${stored.toString(16)} != 0x${computed.toString(16)}`,
+      );
+    }
+    const r = new Reader(b.subarray(at, end));
+    const baseOffset = r.int64();
+    r.int32();
+    const partitionLeaderEpoch = r.int32();
+    r.int8();
+    r.uint32();
+    const attributes = r.int16();
+    const batch: DecodedBatch = {
+      baseOffset,
+      partitionLeaderEpoch,
+      compression: compressionOfAttribute(attributes & COMPRESSION_MASK),
+      timestampType: attributes & LOG_APPEND_TIME ? 'logAppend' : 'create',
+      isTransactional: (attributes & TRANSACTIONAL) !== 0,
+      isControl: (attributes & CONTROL) !== 0,
+      lastOffsetDelta: r.int32(),
+      baseTimestamp: r.int64n(),
+      maxTimestamp: r.int64n(),
+      producerId: r.int64(),
+      producerEpoch: r.int16(),
+      baseSequence: r.int32(),
+      records: [],
+    };
+    const count = r.int32();
+    if (count < 0) throw new KafkaProtocolError(`record count ${count}`);
+    const section = r.raw(r.remaining);
+    const records = new Reader(batch.compression === 'none' ? section : codecs(batch.compression).decompress(section));
+    readRecords(records, count, batch);
+    if (records.remaining !== 0) throw new KafkaProtocolError(`${records.remaining} bytes after the batch's ${count} records`);
+    out.push(batch);
+    at = end;
+  }
+  return out;
+}

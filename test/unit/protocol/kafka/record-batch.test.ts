@@ -1,0 +1,160 @@
+import { expect } from 'chai';
+import * as fc from 'fast-check';
+import { crc32c } from '../../../../protocol/crc32c';
+import {
+  decodeRecordBatches,
+  encodeRecordBatch,
+  type KafkaCodec,
+  type KafkaCompression,
+  KafkaProtocolError,
+  loadKafkaCodec,
+  type RecordInput,
+} from '../../../../protocol/kafka';
+
+const ALL: KafkaCompression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+const codecs = new Map<KafkaCompression, KafkaCodec>();
+const codecOf = (c: KafkaCompression): KafkaCodec => codecs.get(c)!;
+
+const RECORDS: RecordInput[] = [
+  { key: null, value: Buffer.from('v0'), timestamp: 1_700_000_000_000 },
+  { key: Buffer.from('k1'), value: null, headers: [['h', Buffer.from('x')]], timestamp: 1_700_000_000_005 },
+  {
+    key: Buffer.alloc(0),
+    value: Buffer.alloc(300, 1),
+    headers: [
+      ['ü', null],
+      ['', Buffer.alloc(0)],
+    ],
+    timestamp: 1_699_999_999_990,
+  },
+];
+
+function plain(records: RecordInput[]): unknown[] {
+  return records.map((r) => ({
+    key: r.key === null ? null : Buffer.from(r.key).toString('hex'),
+    value: r.value === null ? null : Buffer.from(r.value).toString('hex'),
+    headers: (r.headers ?? []).map(([k, v]) => [k, v === null ? null : Buffer.from(v).toString('hex')]),
+    timestamp: r.timestamp,
+  }));
+}
+
+describe('kafka record batch', () => {
+  before(async () => {
+    for (const c of ALL) codecs.set(c, await loadKafkaCodec(c));
+  });
+
+  it('lays out the magic-2 header', () => {
+    const b = encodeRecordBatch({ records: RECORDS, compression: 'none', producerId: 7n, producerEpoch: 2, baseSequence: 10 });
+    expect(b.readBigInt64BE(0)).to.equal(0n);
+    expect(b.readInt32BE(8)).to.equal(b.length - 12);
+    expect(b.readInt32BE(12)).to.equal(-1);
+    expect(b[16]).to.equal(2);
+    expect(b.readUInt32BE(17)).to.equal(crc32c(b, 21, b.length));
+    expect(b.readInt16BE(21)).to.equal(0);
+    expect(b.readInt32BE(23)).to.equal(2);
+    expect(b.readBigInt64BE(27)).to.equal(1_700_000_000_000n);
+    expect(b.readBigInt64BE(35)).to.equal(1_700_000_000_005n);
+    expect(b.readBigInt64BE(43)).to.equal(7n);
+    expect(b.readInt16BE(51)).to.equal(2);
+    expect(b.readInt32BE(53)).to.equal(10);
+    expect(b.readInt32BE(57)).to.equal(3);
+    // first record: length 9? attributes 0, delta 0, offset delta 0, key -1, value 'v0', no headers
+    expect(b.subarray(61, 61 + 9).toString('hex')).to.equal('10' + '00' + '00' + '00' + '01' + '04' + '7630' + '00');
+  });
+
+  it('sets compression and transactional bits in the attributes', () => {
+    const b = encodeRecordBatch(
+      { records: RECORDS, compression: 'lz4', producerId: -1, producerEpoch: -1, baseSequence: -1, transactional: true },
+      codecOf('lz4'),
+    );
+    expect(b.readInt16BE(21)).to.equal(0x13);
+  });
+
+  for (const c of ALL) {
+    it(`round-trips with ${c}`, () => {
+      const b = encodeRecordBatch({ records: RECORDS, compression: c, producerId: 5, producerEpoch: 1, baseSequence: 0 }, codecOf(c));
+      const [batch] = decodeRecordBatches(b, codecOf);
+      expect(batch.compression).to.equal(c);
+      expect(batch.producerId).to.equal(5n);
+      expect(batch.producerEpoch).to.equal(1);
+      expect(batch.baseSequence).to.equal(0);
+      expect(batch.lastOffsetDelta).to.equal(2);
+      expect(batch.isControl).to.equal(false);
+      expect(batch.isTransactional).to.equal(false);
+      expect(batch.timestampType).to.equal('create');
+      expect(batch.records.map((r) => r.offset)).to.deep.equal([0n, 1n, 2n]);
+      expect(plain(batch.records)).to.deep.equal(plain(RECORDS));
+    });
+  }
+
+  it('gives absolute offsets from the base offset the broker wrote, across several batches', () => {
+    const one = encodeRecordBatch({ records: RECORDS, compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
+    const two = Buffer.from(one);
+    // the base offset sits outside the CRC, so the broker can set it
+    two.writeBigInt64BE(1000n, 0);
+    const batches = decodeRecordBatches(Buffer.concat([one, two]), codecOf);
+    expect(batches.map((b) => b.records.map((r) => r.offset))).to.deep.equal([
+      [0n, 1n, 2n],
+      [1000n, 1001n, 1002n],
+    ]);
+  });
+
+  it('gives every record the max timestamp under log-append time', () => {
+    const b = encodeRecordBatch({ records: RECORDS, compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
+    b.writeInt16BE(0x08, 21);
+    b.writeUInt32BE(crc32c(b, 21, b.length), 17);
+    const [batch] = decodeRecordBatches(b, codecOf);
+    expect(batch.timestampType).to.equal('logAppend');
+    expect(batch.records.map((r) => r.timestamp)).to.deep.equal([1_700_000_000_005, 1_700_000_000_005, 1_700_000_000_005]);
+  });
+
+  it('detects a corrupted byte through the CRC', () => {
+    const b = encodeRecordBatch({ records: RECORDS, compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
+    for (const at of [21, 40, 70, b.length - 1]) {
+      const bad = Buffer.from(b);
+      bad[at] ^= 0x40;
+      expect(() => decodeRecordBatches(bad, codecOf), `byte ${at}`).to.throw(KafkaProtocolError, /CRC/);
+    }
+  });
+
+  it('skips a truncated last batch, at any cut', () => {
+    const one = encodeRecordBatch(
+      { records: RECORDS, compression: 'gzip', producerId: -1, producerEpoch: -1, baseSequence: -1 },
+      codecOf('gzip'),
+    );
+    const two = Buffer.concat([one, one]);
+    for (let cut = one.length; cut < two.length; cut++) {
+      const batches = decodeRecordBatches(two.subarray(0, cut), codecOf);
+      expect(batches.length, `cut ${cut}`).to.equal(1);
+    }
+    expect(decodeRecordBatches(Buffer.alloc(0), codecOf)).to.deep.equal([]);
+  });
+
+  it('refuses other magics and an empty batch', () => {
+    const b = encodeRecordBatch({ records: RECORDS, compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
+    b[16] = 1;
+    expect(() => decodeRecordBatches(b, codecOf)).to.throw(KafkaProtocolError, /magic/);
+    expect(() => encodeRecordBatch({ records: [], compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 })).to.throw(
+      KafkaProtocolError,
+    );
+  });
+
+  it('round-trips random batches with every codec', () => {
+    const bytes = fc.option(fc.uint8Array({ maxLength: 200 }), { nil: null });
+    const record = fc.record({
+      key: bytes,
+      value: bytes,
+      headers: fc.array(fc.tuple(fc.string({ maxLength: 10 }), bytes), { maxLength: 3 }),
+      timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
+    });
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 20 }), fc.constantFrom(...ALL), (records, c) => {
+        const b = encodeRecordBatch({ records, compression: c, producerId: 1n, producerEpoch: 0, baseSequence: 3 }, codecOf(c));
+        const [batch] = decodeRecordBatches(b, codecOf);
+        expect(plain(batch.records)).to.deep.equal(plain(records));
+        expect(batch.maxTimestamp).to.equal(Math.max(...records.map((r) => r.timestamp)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
