@@ -118,7 +118,7 @@ function runMvn(cwd: string, args: string[]): Promise<void> {
       else
         reject(
           new Error(
-            `cannot fetch the Kafka ${KAFKA_VERSION} jars: mvn ${sig ? `was killed (${sig}) after ${FETCH_TIMEOUT_MS / 1000} s` : `exited ${code}`} in ${cwd}; its output ends:\n${out.replace(/\x1b\[[0-9;]*m/g, '').trimEnd()}`,
+            `cannot fetch the Kafka ${KAFKA_VERSION} jars: mvn ${sig ? `was killed (${sig}) after ${FETCH_TIMEOUT_MS / 1000} s` : `exited ${code}`} in ${cwd}; its output ends:\n${out.trimEnd()}`,
           ),
         );
     });
