@@ -1,17 +1,52 @@
+import { startKafka, type KafkaBroker } from '../tools/kafka-broker';
 import { startPulsar, type PulsarBroker } from '../tools/pulsar-standalone';
 import { waitWith } from './progress';
 
-/** Starts the local broker behind one live line; its log lines are shown only if the start fails. */
-export function startBrokerWithProgress(): Promise<PulsarBroker> {
+/** Runs a broker start behind one live line; its log lines are shown only if the start fails. */
+function withProgress<T>(label: string, prefix: string, start: (log: (line: string) => void) => Promise<T>): Promise<T> {
   const log: string[] = [];
-  return waitWith('starting a local Pulsar standalone', startPulsar({ log: (line) => log.push(line) })).catch((err: Error) => {
-    for (const line of log) process.stderr.write(`[pulsar] ${line}\n`);
+  return waitWith(
+    label,
+    start((line) => log.push(line)),
+  ).catch((err: Error) => {
+    for (const line of log) process.stderr.write(`[${prefix}] ${line}\n`);
     throw err;
   });
 }
 
-/** cortado broker: a local Pulsar standalone for development, up until Ctrl-C. */
-export async function brokerCommand(): Promise<void> {
+/** Starts the local broker behind one live line; its log lines are shown only if the start fails. */
+export function startBrokerWithProgress(): Promise<PulsarBroker> {
+  return withProgress('starting a local Pulsar standalone', 'pulsar', (log) => startPulsar({ log }));
+}
+
+/** Starts a local single-node Kafka behind one live line. */
+export function startKafkaWithProgress(): Promise<KafkaBroker> {
+  return withProgress('starting a local Kafka broker', 'kafka', (log) => startKafka({ log }));
+}
+
+/** Resolves once Ctrl-C (or SIGTERM) arrived and the broker stopped. */
+function holdUntilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.stderr.write(`\n${sig}: stopping the broker\n`);
+      clearInterval(keepAlive);
+      void stop().finally(resolve);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+/** cortado broker [--kafka]: a local Pulsar standalone (or Kafka node) for development, up until Ctrl-C. */
+export async function brokerCommand(opts: { kafka?: boolean } = {}): Promise<void> {
+  if (opts.kafka) {
+    const k = await startKafkaWithProgress();
+    process.stdout.write(
+      [`Kafka broker ready (KRaft, 1 node, data in ${k.dir})`, `  export CORTADO_URL=${k.bootstrap}`, 'Ctrl-C stops it.', ''].join('\n'),
+    );
+    return holdUntilSignal(() => k.stop());
+  }
   const b = await startBrokerWithProgress();
   process.stdout.write(
     [
@@ -23,14 +58,5 @@ export async function brokerCommand(): Promise<void> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    const stop = (sig: NodeJS.Signals) => {
-      process.stderr.write(`\n${sig}: stopping the broker\n`);
-      clearInterval(keepAlive);
-      void b.stop().finally(resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  return holdUntilSignal(() => b.stop());
 }

@@ -55,7 +55,8 @@ export function program(): Command {
   root
     .command('broker')
     .description('start a local Pulsar standalone for development (Docker, or the distribution with Java 17 + Maven)')
-    .action(() => brokerCommand());
+    .option('--kafka', 'a single-node Apache Kafka (KRaft) instead, from the Maven Central jars (Java 17 + Maven)')
+    .action((f: { kafka?: boolean }) => brokerCommand(f));
   return root;
 }
 

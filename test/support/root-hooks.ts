@@ -1,11 +1,12 @@
 // every backend registered, as the public entry point does, for tests that import inner modules
 import '../../lib/backends';
 import { stopBroker } from './broker';
+import { stopKafkaBroker } from './kafka-broker';
 
-// Mocha root hooks: after every test file ran, stop the shared broker (only integration tests start it).
+// Mocha root hooks: after every test file ran, stop the shared brokers (only integration tests start them).
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);
-    await stopBroker();
+    await Promise.all([stopBroker(), stopKafkaBroker()]);
   },
 };
