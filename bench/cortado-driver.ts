@@ -1,4 +1,4 @@
-import { Consumer, Producer } from '../lib';
+import { Consumer, Producer, MessageId } from '../lib';
 import { DriverTask, peakRssMb, percentile, RESULT_PREFIX, RunResult } from './run-result';
 
 // The cortado side of `npm run bench`: one scenario per process, so CPU time and peak RSS are
@@ -7,7 +7,7 @@ import { DriverTask, peakRssMb, percentile, RESULT_PREFIX, RunResult } from './r
 const KEYS = Array.from({ length: 1000 }, (_, i) => `k${i}`);
 
 function producerOf(t: DriverTask): Producer {
-  return new Producer(
+  return new Producer<MessageId>(
     {
       url: t.url,
       topics: [t.topic],

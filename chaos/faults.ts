@@ -1,4 +1,4 @@
-import { Producer } from '../lib';
+import { Producer, MessageId } from '../lib';
 import { topicStats } from '../tools/admin';
 import type { RestartableBroker } from '../tools/restartable-standalone';
 import type { Ledger } from './workload';
@@ -110,7 +110,7 @@ async function diagnose(producer: Producer, adminUrl: string, topic: string, p: 
     (st) => `the broker lists ${st.publishers.length} producer(s)`,
     (err: Error) => `no stats (${err.message.slice(0, 60)})`,
   );
-  const fresh = new Producer({ url: producer.config.url, topics: [topic], sendTimeoutMs: producer.config.sendTimeoutMs }, {});
+  const fresh = new Producer<MessageId>({ url: producer.config.url, topics: [topic], sendTimeoutMs: producer.config.sendTimeoutMs }, {});
   try {
     await fresh.start();
     await fresh.produceSync(topic, p, 'probe', Buffer.from(`probe|${p}`));

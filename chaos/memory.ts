@@ -1,4 +1,4 @@
-import { Producer } from '../lib';
+import { Producer, MessageId } from '../lib';
 import { producerShape } from '../lib/core/config';
 import { createPartitionedTopic, partitionedStats } from '../tools/admin';
 import type { RestartableBroker } from '../tools/restartable-standalone';
@@ -43,7 +43,7 @@ export async function runMemory(broker: RestartableBroker, s: MemorySpec): Promi
   await createPartitionedTopic(broker.adminUrl, topic, s.partitions);
   const limitHonoured = 'memoryLimitBytes' in producerShape;
   const limit = limitHonoured ? { memoryLimitBytes: s.memoryLimitBytes } : {};
-  const producer = new Producer({ url: broker.serviceUrl, topics: [topic], sendTimeoutMs: s.sendTimeoutMs, ...limit }, {});
+  const producer = new Producer<MessageId>({ url: broker.serviceUrl, topics: [topic], sendTimeoutMs: s.sendTimeoutMs, ...limit }, {});
   await producer.start();
   (globalThis as { gc?: () => void }).gc?.();
   const baselineRss = process.memoryUsage().rss;

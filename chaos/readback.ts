@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Consumer } from '../lib';
+import { Consumer, type MessageId } from '../lib';
 import { createSubscription, partitionedStats } from '../tools/admin';
 import { Ledger, parsePayload, REJECTED, RESOLVED } from './workload';
 
@@ -113,7 +113,8 @@ export async function verify(
     for await (const m of consumer) {
       arm();
       consumer.ack(m);
-      tally.add(m.value, `${m.partition}:${m.messageId.ledgerId}:${m.messageId.entryId}`);
+      const id = m.messageId as MessageId;
+      tally.add(m.value, `${m.partition}:${id.ledgerId}:${id.entryId}`);
     }
   } finally {
     clearTimeout(idle);

@@ -1,4 +1,4 @@
-import { Producer, ProducerOptions } from '../lib';
+import { Producer, ProducerOptions, MessageId } from '../lib';
 import { createPartitionedTopic } from '../tools/admin';
 import type { RestartableBroker } from '../tools/restartable-standalone';
 import { Fault, FaultOutcome, inflict } from './faults';
@@ -62,7 +62,7 @@ export async function runScenario(broker: RestartableBroker, s: ScenarioSpec, ex
   const t0 = Date.now();
   const topic = `persistent://public/chaos/chaos-${s.name}-${s.mode.replace('+', '-')}-${s.run}`;
   await createPartitionedTopic(broker.adminUrl, topic, s.partitions);
-  const producer = new Producer(
+  const producer = new Producer<MessageId>(
     { url: broker.serviceUrl, topics: [topic], sendTimeoutMs: s.sendTimeoutMs, ...MODES[s.mode], ...extra },
     // only the log level comes from the environment (CORTADO_LOG_LEVEL=debug shows every reconnect)
     { CORTADO_LOG_LEVEL: process.env.CORTADO_LOG_LEVEL },

@@ -1,4 +1,4 @@
-import { Consumer, type Message } from '../lib';
+import { Consumer, RecordMetadata, type Message, type Receipt } from '../lib';
 import { consumerOptionsOf, type SubscriberFlags } from './options';
 
 export interface ConsumeFlags extends SubscriberFlags {
@@ -6,23 +6,34 @@ export interface ConsumeFlags extends SubscriberFlags {
   json?: boolean;
 }
 
+/** A receipt's position without topic and partition: Pulsar's ledgerId, entryId, batchIndex; Kafka's offset. */
+export function positionOf(id: Receipt): Record<string, number | undefined> {
+  if (id instanceof RecordMetadata) return { offset: id.offset };
+  const { ledgerId, entryId, batchIndex } = id;
+  return { ledgerId, entryId, batchIndex };
+}
+
+/** A receipt as people read it: `ledgerId:entryId` (Pulsar) or `@offset` (Kafka). */
+export function idText(id: Receipt): string {
+  return id instanceof RecordMetadata ? `@${id.offset}` : `${id.ledgerId}:${id.entryId}`;
+}
+
 /** One received message as a line: JSON, or `key=… value=… properties=…` for people. */
 export function formatMessage(m: Message, json: boolean): string {
   const key = m.keyBytes ? m.keyBytes.toString('base64') : m.key;
   const value = m.nullValue ? null : m.value.toString('utf8');
   if (json) {
-    const { ledgerId, entryId, batchIndex } = m.messageId;
     return JSON.stringify({
       topic: m.topic,
       partition: m.partition,
-      messageId: { ledgerId, entryId, batchIndex },
+      messageId: positionOf(m.messageId),
       key: key ?? null,
       value,
       properties: m.properties,
       publishTime: m.publishTime,
     });
   }
-  return `[${m.partition} ${m.messageId.ledgerId}:${m.messageId.entryId}] key=${key === undefined ? '(none)' : JSON.stringify(key)} value=${JSON.stringify(value)} properties=${JSON.stringify(m.properties)}`;
+  return `[${m.partition} ${idText(m.messageId)}] key=${key === undefined ? '(none)' : JSON.stringify(key)} value=${JSON.stringify(value)} properties=${JSON.stringify(m.properties)}`;
 }
 
 /** cortado consume: follows a topic and prints each message, acknowledging it, until --count messages or Ctrl-C. */

@@ -1,5 +1,6 @@
 import * as readline from 'readline';
 import { Producer, type ProducerOptions } from '../lib';
+import { idText } from './consume';
 import { producerOptionsOf, type ProducerFlags } from './options';
 
 export interface ProduceFlags extends ProducerFlags {
@@ -18,7 +19,7 @@ export async function produceCommand(topic: string, f: ProduceFlags, out: NodeJS
     const send = async (value: string) => {
       for (let i = 0; i < f.count; i++) {
         const id = await producer.produceSync(topic, f.key ?? null, value, f.property ? { properties: f.property } : undefined);
-        out.write(`${id.topic} partition ${id.partition} ${id.ledgerId}:${id.entryId}\n`);
+        out.write(`${id.topic} partition ${id.partition} ${idText(id)}\n`);
         sent++;
       }
     };

@@ -1,4 +1,4 @@
-import { Producer } from '../lib';
+import { Producer, MessageId } from '../lib';
 import type { PulsarBroker } from '../tools/pulsar-standalone';
 import { createPartitionedTopic } from '../tools/admin';
 import { startBrokerWithProgress } from '../cli/broker';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       console.log(`topic not created (${e.message.split('\n')[0]}); using it as it is`),
     );
   }
-  const producer = new Producer({ url, topics: [topic] });
+  const producer = new Producer<MessageId>({ url, topics: [topic] });
   try {
     await producer.start();
     const n = producer.partitionsOf(topic)!;

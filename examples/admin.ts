@@ -1,5 +1,5 @@
 // The Admin: topics, partitions and stats over the broker's REST API (CORTADO_ADMIN_URL).
-import { Admin, Producer } from 'cortado';
+import { Admin, Producer, MessageId } from 'cortado';
 
 async function main(): Promise<void> {
   const admin = new Admin(); // adminUrl, tls* and authToken as the clients read them
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   await admin.updatePartitions(topic, 3); // partitions only ever grow
   console.log(`partitions: ${(await admin.listPartitions(topic)).join(', ')}`);
 
-  const producer = new Producer({ topics: [topic], partitionStrategy: 'round_robin' });
+  const producer = new Producer<MessageId>({ topics: [topic], partitionStrategy: 'round_robin' });
   await producer.start();
   for (let i = 0; i < 6; i++) await producer.produceSync(topic, null, `item ${i}`);
   await producer.close();

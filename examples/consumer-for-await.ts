@@ -1,9 +1,9 @@
 // Consuming with for await, acknowledging each message explicitly.
-import { Consumer, Producer } from 'cortado';
+import { Consumer, Producer, MessageId } from 'cortado';
 
 async function main(): Promise<void> {
   const topic = `audit-${Date.now()}`;
-  const producer = new Producer({ topics: [topic] });
+  const producer = new Producer<MessageId>({ topics: [topic] });
   await producer.start();
   for (let i = 1; i <= 3; i++) await producer.produceSync(topic, `event-${i}`, `payload ${i}`, { properties: { n: String(i) } });
   await producer.close();

@@ -1,5 +1,5 @@
 // Kaffe-style consuming: a handler gets one topic-partition's messages at a time, in order.
-import { Consumer, Producer, type Message } from 'cortado';
+import { Consumer, Producer, type Message, MessageId } from 'cortado';
 
 async function main(): Promise<void> {
   const topic = `orders-${Date.now()}`;
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   consumer.on('handlerError', (err) => console.error('handler failed:', err));
   await consumer.start();
 
-  const producer = new Producer({ topics: [topic] });
+  const producer = new Producer<MessageId>({ topics: [topic] });
   await producer.start();
   for (let i = 1; i <= 5; i++) await producer.produceSync(topic, `order-${i}`, `total ${i * 10}`);
   await producer.close();

@@ -1,5 +1,5 @@
 // A partition strategy is a plain function: (topic, currentPartition, partitionsCount, key, value) => partition.
-import { Admin, Producer, type PartitionStrategy } from 'cortado';
+import { Admin, Producer, type PartitionStrategy, MessageId } from 'cortado';
 
 // VIP customers get partition 0 to themselves; everyone else shares the rest by key length.
 const vipFirst: PartitionStrategy = (_topic, _current, count, key) => {
@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   await admin.createPartitionedTopic(topic, 4);
   admin.close();
 
-  const producer = new Producer({ topics: [topic], partitionStrategy: vipFirst });
+  const producer = new Producer<MessageId>({ topics: [topic], partitionStrategy: vipFirst });
   await producer.start();
   const vip = await producer.produceSync(topic, 'vip-ada', 'help!');
   const other = await producer.produceSync(topic, 'bob', 'hello');

@@ -1,5 +1,5 @@
 // The list form: messages grouped by partition, one request per partition (not atomic).
-import { Admin, Producer } from 'cortado';
+import { Admin, Producer, MessageId } from 'cortado';
 
 async function main(): Promise<void> {
   const topic = `payments-${Date.now()}`;
@@ -7,7 +7,7 @@ async function main(): Promise<void> {
   await admin.createPartitionedTopic(topic, 3);
   admin.close();
 
-  const producer = new Producer({ topics: [topic] });
+  const producer = new Producer<MessageId>({ topics: [topic] });
   await producer.start();
   const ids = await producer.produceSync(topic, [
     { key: 'a', value: '1' },

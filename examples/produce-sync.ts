@@ -1,6 +1,6 @@
 // produceSync in each of its forms. Run `cortado broker` (or `npm run broker`) and export the
 // CORTADO_URL and CORTADO_ADMIN_URL it prints; every option below can also come from CORTADO_*.
-import { Admin, Producer } from 'cortado';
+import { Admin, Producer, MessageId } from 'cortado';
 
 async function main(): Promise<void> {
   const topic = `orders-${Date.now()}`; // a fresh topic for every run
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   await admin.createPartitionedTopic(topic, 4);
   admin.close();
 
-  const producer = new Producer({ topics: [topic], partitionStrategy: 'murmur3_32' });
+  const producer = new Producer<MessageId>({ topics: [topic], partitionStrategy: 'murmur3_32' });
   await producer.start(); // learns partition counts, registers producers
 
   // resolves once the broker has stored the message, with where it went

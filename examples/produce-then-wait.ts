@@ -1,9 +1,9 @@
 // produce() hands each message over at once and returns its promise; await them together.
-import { Producer } from 'cortado';
+import { Producer, MessageId } from 'cortado';
 
 async function main(): Promise<void> {
   const topic = `clicks-${Date.now()}`;
-  const producer = new Producer({ topics: [topic], batchingEnabled: true, compression: 'zstd' });
+  const producer = new Producer<MessageId>({ topics: [topic], batchingEnabled: true, compression: 'zstd' });
   await producer.start();
 
   const pending = [];

@@ -1,10 +1,10 @@
 // A produce (zstd, batched) and consume round trip; runs unchanged on Node, Bun and Deno.
-import { Consumer, Producer } from 'cortado';
+import { Consumer, Producer, MessageId } from 'cortado';
 
 async function main(): Promise<void> {
   const topic = `roundtrip-${Date.now()}`;
   const count = 100;
-  const producer = new Producer({ topics: [topic], compression: 'zstd', batchingEnabled: true });
+  const producer = new Producer<MessageId>({ topics: [topic], compression: 'zstd', batchingEnabled: true });
   await producer.start();
   await Promise.all(Array.from({ length: count }, (_, i) => producer.produce(topic, `k${i % 7}`, `message ${i}`)));
   await producer.close();

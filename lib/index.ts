@@ -30,6 +30,11 @@ export type {
 export type { PartitionEvent, ReconnectingEvent, PartitionsChangedEvent, ProducerEventName, ConsumerEventName } from './core/events';
 export type * from './core/types';
 export type { TokenSupplier } from './auth/token';
+export { RecordMetadata } from './kafka/record-metadata';
+export { KafkaAdmin } from './kafka/admin';
+export type { KafkaTopicDescription } from './kafka/admin';
+export { SASL_MECHANISMS, ACKS } from './kafka/options';
+export type { SaslMechanismName, AcksName } from './kafka/options';
 export { Admin } from './pulsar/admin';
 export type { AdminOptions, TopicStats, PartitionedTopicStats } from './pulsar/admin';
 export { AdminError, AdminTopicError } from './pulsar/admin-errors';

@@ -3,6 +3,7 @@ import { ClientSession } from './client-session';
 import { Consumer } from './consumer';
 import { ClosedError } from './errors';
 import { Producer } from './producer';
+import type { Receipt } from './receipt';
 import type { ClientOptions, ConsumerOptions, ProducerOptions } from './types';
 
 /** Options of `new Client(options)`: the connection, TLS and auth knobs, and the memory budget its producers share. */
@@ -42,9 +43,9 @@ export class Client {
   }
 
   /** A producer on this client's connections and memory budget; client-level options are refused here. */
-  producer(options: ProducerOptions = {}): Producer {
+  producer<R extends Receipt = Receipt>(options: ProducerOptions = {}): Producer<R> {
     this.checkOpen();
-    return this.keep(new Producer(options, this.env, this.session));
+    return this.keep(new Producer<R>(options, this.env, this.session));
   }
 
   /** A consumer on this client's connections; client-level options are refused here. */

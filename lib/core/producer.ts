@@ -30,8 +30,12 @@ interface TopicState {
  * The Kafka-style face: configured from CORTADO_* variables and code, `start()` learns each
  * topic's partitions, and `produceSync` routes with the partition strategy to the worker of the
  * chosen topic-partition.
+ *
+ * Sends resolve with the backend's receipt: `R` is the union of every backend's (`Receipt`);
+ * an app on one backend names its type once, `new Producer<MessageId>(...)` (Pulsar) or
+ * `new Producer<RecordMetadata>(...)` (Kafka): a type the app asserts, as the URL decides at run time.
  */
-export class Producer extends EventEmitter<ProducerEvents> {
+export class Producer<R extends Receipt = Receipt> extends EventEmitter<ProducerEvents> {
   readonly config: ProducerConfig;
   readonly workers: WorkerManager;
   private readonly strategy: PartitionStrategy;
@@ -100,21 +104,21 @@ export class Producer extends EventEmitter<ProducerEvents> {
   }
 
   /** Sends and resolves once the broker acknowledged (or rejects with a typed error). */
-  produceSync(key: KeyInput, value: Value): Promise<MessageId>;
-  produceSync(topic: string, key: KeyInput, value: Value, options?: SendOptions): Promise<MessageId>;
-  produceSync(topic: string, partition: number, key: KeyInput, value: Value, options?: SendOptions): Promise<MessageId>;
-  produceSync(topic: string, messages: ProduceMessage[], options?: SendOptions): Promise<MessageId[]>;
-  produceSync(...args: unknown[]): Promise<MessageId | MessageId[]> {
-    return this.dispatch(args);
+  produceSync(key: KeyInput, value: Value): Promise<R>;
+  produceSync(topic: string, key: KeyInput, value: Value, options?: SendOptions): Promise<R>;
+  produceSync(topic: string, partition: number, key: KeyInput, value: Value, options?: SendOptions): Promise<R>;
+  produceSync(topic: string, messages: ProduceMessage[], options?: SendOptions): Promise<R[]>;
+  produceSync(...args: unknown[]): Promise<R | R[]> {
+    return this.dispatch(args) as Promise<R | R[]>;
   }
 
   /** Same forms as produceSync; hands the message over at once and returns its receipt's promise. */
-  produce(key: KeyInput, value: Value): Promise<MessageId>;
-  produce(topic: string, key: KeyInput, value: Value, options?: SendOptions): Promise<MessageId>;
-  produce(topic: string, partition: number, key: KeyInput, value: Value, options?: SendOptions): Promise<MessageId>;
-  produce(topic: string, messages: ProduceMessage[], options?: SendOptions): Promise<MessageId[]>;
-  produce(...args: unknown[]): Promise<MessageId | MessageId[]> {
-    const p = this.dispatch(args);
+  produce(key: KeyInput, value: Value): Promise<R>;
+  produce(topic: string, key: KeyInput, value: Value, options?: SendOptions): Promise<R>;
+  produce(topic: string, partition: number, key: KeyInput, value: Value, options?: SendOptions): Promise<R>;
+  produce(topic: string, messages: ProduceMessage[], options?: SendOptions): Promise<R[]>;
+  produce(...args: unknown[]): Promise<R | R[]> {
+    const p = this.dispatch(args) as Promise<R | R[]>;
     // a fire-and-forget caller must not crash the process with an unhandled rejection
     p.catch(() => undefined);
     return p;

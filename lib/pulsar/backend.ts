@@ -22,7 +22,8 @@ import { isRetryable } from './handler-base';
 import { PulsarConsumerSettings, pulsarClientShape, pulsarConsumerShape, PulsarProducerSettings, pulsarProducerShape } from './options';
 import { PartitionConsumer } from './partition-consumer';
 import { PartitionProducer } from './partition-producer';
-import { entryHandleOf } from './received-message';
+import type { MessageId } from './message-id';
+import { entryHandleOf, ReceivedMessage } from './received-message';
 import { encodeSchemaValue, toSchemaData } from './schema';
 import { ClientCore, createClientCore, partitionTopicName } from './session';
 import { parseServiceUrl } from './service-url';
@@ -115,7 +116,7 @@ export class PulsarBackend implements Backend {
           config: cfg,
           subType: SUB_TYPES[cfg.subscriptionType],
           deliver: (from, msgs) => {
-            traceReceive(msgs);
+            traceReceive(msgs as ReceivedMessage[]);
             hooks.deliver(sources.get(from)!, msgs);
           },
           skip: (from, reason) => hooks.skip(sources.get(from)!, reason),
@@ -180,7 +181,7 @@ class PulsarSource implements PartitionSource {
   handOver(m: Message): boolean {
     const h = entryHandleOf(m)!;
     this.pc.consumed(h);
-    return this.pc.wanted(h, m.messageId.batchIndex);
+    return this.pc.wanted(h, (m.messageId as MessageId).batchIndex);
   }
 
   consumed(m: Message): void {
@@ -188,11 +189,11 @@ class PulsarSource implements PartitionSource {
   }
 
   ack(m: Message): void {
-    this.pc.ack(entryHandleOf(m)!, m.messageId.batchIndex);
+    this.pc.ack(entryHandleOf(m)!, (m.messageId as MessageId).batchIndex);
   }
 
   ackCumulative(m: Message): void {
-    this.pc.ackCumulative(entryHandleOf(m)!, m.messageId.batchIndex);
+    this.pc.ackCumulative(entryHandleOf(m)!, (m.messageId as MessageId).batchIndex);
   }
 
   nack(m: Message): void {
@@ -211,6 +212,14 @@ export const pulsarBackend: BackendFactory = {
   },
   checkProducer(config: ProducerConfig): void {
     const cfg = config as PulsarProducerConfig;
+    if (cfg.compression === 'gzip') {
+      throw new ConfigError(
+        'compression gzip is a Kafka codec; with Pulsar use one of none|lz4|zlib|snappy|zstd (zlib is the same deflate in a zlib frame)',
+        'compression',
+        envNameOf('compression'),
+        cfg.compression,
+      );
+    }
     if (cfg.chunkingEnabled && cfg.batchingEnabled) {
       throw new ConfigError(
         'chunkingEnabled and batchingEnabled cannot both be true: a chunked message cannot be part of a batch; turn one off',

@@ -6,6 +6,7 @@ import { AccessMode, BaseCommand, encodeMessageMetadata, MessageMetadata, Schema
 import { sleep } from '../core/backoff';
 import { BatchContainer, KeyBasedBatchContainer } from './batch-container';
 import type { ProducerConfig } from '../core/config';
+import { Admission } from '../core/admission';
 import type { PartitionSink, SinkLine } from '../core/backend';
 import type { PulsarProducerSettings } from './options';
 import { Connection, ProducerListener } from './connection';
@@ -110,9 +111,8 @@ export class PartitionProducer extends HandlerBase implements ProducerListener, 
   private batchTimer?: NodeJS.Timeout;
   private timeoutTimer?: NodeJS.Timeout;
   private timeoutAt = Infinity;
-  /** messages admitted and not settled: queued in the worker, batched or in flight */
-  private pending = 0;
-  private readonly permitWaiters: Array<{ grant(): void; reject(err: Error): void }> = [];
+  /** room for messages admitted and not settled: queued in the worker, batched or in flight */
+  private readonly admission: Admission;
   private tickets = 0;
   private readonly flushWaiters: Array<{ upTo: number; done(): void }> = [];
 
@@ -134,6 +134,7 @@ export class PartitionProducer extends HandlerBase implements ProducerListener, 
       onStateChange: ctx.onStateChange,
     });
     const c = ctx.config;
+    this.admission = new Admission(c.maxPendingMessages, ctx.memory, `${topic} partition ${partition}`);
     this.nextSequenceId = c.initialSequenceId !== undefined ? c.initialSequenceId + 1 : 0;
     if (c.batchingEnabled) {
       const limits = { maxMessages: c.batchingMaxMessages, maxBytes: c.batchingMaxBytes };
@@ -143,7 +144,7 @@ export class PartitionProducer extends HandlerBase implements ProducerListener, 
 
   /** Messages admitted and not yet settled (worker line, batch and in flight). */
   get pendingCount(): number {
-    return this.pending;
+    return this.admission.pending;
   }
 
   /** Registers after the configured startup delay; transient errors are retried until operationTimeoutMs. */
@@ -157,37 +158,17 @@ export class PartitionProducer extends HandlerBase implements ProducerListener, 
 
   /** Takes room for one message now; false when the queue or memory is full or others wait ahead. */
   tryAdmit(size: number): boolean {
-    if (this.permitWaiters.length > 0 || this.pending >= this.ctx.config.maxPendingMessages) return false;
-    if (!this.ctx.memory.tryReserve(size)) return false;
-    this.pending++;
-    return true;
+    return this.admission.tryAdmit(size);
   }
 
   /** Why tryAdmit refused, as the typed error a fail-fast send gets. */
   queueFullError(size: number): QueueFullError {
-    const c = this.ctx.config;
-    if (this.permitWaiters.length > 0 || this.pending >= c.maxPendingMessages) {
-      return new QueueFullError(
-        `${this.topic} partition ${this.partition} already holds ${c.maxPendingMessages} unsettled sends (maxPendingMessages); wait for some to complete or set blockIfQueueFull`,
-      );
-    }
-    return new QueueFullError(
-      `the client's ${this.ctx.memory.limit} bytes of unsettled messages (memoryLimitBytes) leave no room for ${size} more; wait for some to complete or set blockIfQueueFull`,
-    );
+    return this.admission.queueFullError(size);
   }
 
   /** Waits in line for room for one message (blockIfQueueFull). */
-  async admit(size: number): Promise<void> {
-    if (this.permitWaiters.length > 0 || this.pending >= this.ctx.config.maxPendingMessages) {
-      // the releaser counts the permit for us before granting it
-      await new Promise<void>((grant, reject) => this.permitWaiters.push({ grant, reject }));
-    } else this.pending++;
-    try {
-      await this.ctx.memory.reserve(size);
-    } catch (err) {
-      this.releasePermit();
-      throw err;
-    }
+  admit(size: number): Promise<void> {
+    return this.admission.admit(size);
   }
 
   /** The number flush() compares with: messages are numbered as they are handed over. */
@@ -195,31 +176,13 @@ export class PartitionProducer extends HandlerBase implements ProducerListener, 
     return ++this.tickets;
   }
 
-  private releasePermit(): void {
-    this.pending--;
-    if (this.permitWaiters.length > 0 && this.pending < this.ctx.config.maxPendingMessages) {
-      this.pending++;
-      this.permitWaiters.shift()!.grant();
-    }
-  }
-
-  private settled(msg: OutgoingMessage): void {
-    msg.settled = true;
-    this.ctx.memory.release(msg.size);
-    this.releasePermit();
-  }
-
   private resolveMessage(msg: OutgoingMessage, id: MessageId): void {
-    if (msg.settled) return;
-    this.settled(msg);
-    msg.resolve(id);
+    if (this.admission.settle(msg)) msg.resolve(id);
   }
 
   /** Fails one message and frees its room; a no-op when it is already settled. */
   failMessage(msg: OutgoingMessage, err: Error): void {
-    if (msg.settled) return;
-    this.settled(msg);
-    msg.reject(err);
+    if (this.admission.settle(msg)) msg.reject(err);
   }
 
   // ---- registration (HandlerBase) ----
@@ -702,7 +665,7 @@ export class PartitionProducer extends HandlerBase implements ProducerListener, 
     }
     const err = new ClosedError(`the producer on ${this.topicName} is closed`);
     this.finishClose(err);
-    for (const w of this.permitWaiters.splice(0)) w.reject(err);
+    this.admission.rejectWaiters(err);
     this.failQueued(err);
     for (const w of this.flushWaiters.splice(0)) w.done();
   }

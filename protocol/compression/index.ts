@@ -9,11 +9,11 @@ import { loadZstd } from './zstd';
 export { CompressionType, type Codec } from './codec';
 export { CompressionError } from './errors';
 
-/** Lowercase names used in configuration. */
-export const COMPRESSION_NAMES = ['none', 'lz4', 'zlib', 'snappy', 'zstd'] as const;
+/** Lowercase names used in configuration: Pulsar has zlib, Kafka gzip; each backend refuses the other's. */
+export const COMPRESSION_NAMES = ['none', 'lz4', 'zlib', 'snappy', 'zstd', 'gzip'] as const;
 export type CompressionName = (typeof COMPRESSION_NAMES)[number];
 
-const BY_NAME: Record<CompressionName, CompressionType> = {
+const BY_NAME: Partial<Record<CompressionName, CompressionType>> = {
   none: CompressionType.NONE,
   lz4: CompressionType.LZ4,
   zlib: CompressionType.ZLIB,
@@ -26,7 +26,7 @@ export function compressionTypeOf(name: CompressionName): CompressionType {
   if (!Object.prototype.hasOwnProperty.call(BY_NAME, name)) {
     throw new CompressionError(String(name), `unknown compression; use one of ${COMPRESSION_NAMES.join(', ')}`);
   }
-  return BY_NAME[name];
+  return BY_NAME[name]!;
 }
 
 const loaded = new Map<CompressionType, Codec>([

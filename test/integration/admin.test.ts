@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Admin, Producer } from '../../lib';
+import { Admin, Producer, MessageId } from '../../lib';
 import { AdminTopicError } from '../../lib/pulsar/admin-errors';
 import { ConfigError, InvalidArgumentError, TopicError } from '../../lib/core/errors';
 import { uniqueTopic, withBroker } from './helpers';
@@ -99,7 +99,7 @@ describe('Admin against the real broker', () => {
   it('a producer keeps working beside an Admin (same broker, same env names)', async () => {
     const topic = uniqueTopic('admin-beside');
     await admin.createPartitionedTopic(topic, 2);
-    const p = new Producer({ url: b.broker.serviceUrl, topics: [topic] }, {});
+    const p = new Producer<MessageId>({ url: b.broker.serviceUrl, topics: [topic] }, {});
     await p.start();
     const id = await p.produceSync(topic, 'k', 'v');
     expect(id.partition).to.be.within(0, 1);

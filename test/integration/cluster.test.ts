@@ -68,8 +68,8 @@ describe('Cluster: two brokers and a proxy', function () {
     }
     return { topic, owners: o };
   }
-  async function producer(opts: ProducerOptions): Promise<Producer> {
-    const p = new Producer({ sendTimeoutMs: 120_000, ...opts }, {});
+  async function producer(opts: ProducerOptions): Promise<Producer<MessageId>> {
+    const p = new Producer<MessageId>({ sendTimeoutMs: 120_000, ...opts }, {});
     open.push(p);
     await p.start();
     return p;
@@ -96,7 +96,13 @@ describe('Cluster: two brokers and a proxy', function () {
     }
   }
   /** Sends `n` messages `gapMs` apart; `at(i)` runs before message i. Resolves with every send's outcome. */
-  async function stream(p: Producer, topic: string, n: number, gapMs: number, at: (i: number) => Promise<void> | void = () => undefined) {
+  async function stream(
+    p: Producer<MessageId>,
+    topic: string,
+    n: number,
+    gapMs: number,
+    at: (i: number) => Promise<void> | void = () => undefined,
+  ) {
     const outcomes: Array<PromiseSettledResult<MessageId>> = new Array(n);
     const sends: Promise<void>[] = [];
     for (let i = 0; i < n; i++) {

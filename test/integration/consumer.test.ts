@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Consumer } from '../../lib/core/consumer';
+import type { MessageId } from '../../lib/pulsar/message-id';
 import { ConfigError, CortadoError } from '../../lib/core/errors';
 import type { Message } from '../../lib/pulsar/received-message';
 import * as admin from '../../tools/admin';
@@ -46,7 +47,7 @@ describe('Consumer against a real Pulsar broker', function () {
     expect(m1.properties).to.deep.equal({ a: '1', b: '2' });
     expect(m1.orderingKey!.toString()).to.equal('ok');
     expect(m1.publishTime).to.be.closeTo(Date.now(), 60_000);
-    expect(m1.messageId.ledgerId).to.be.a('number');
+    expect((m1.messageId as MessageId).ledgerId).to.be.a('number');
     expect([...m2.keyBytes!]).to.deep.equal([0xde, 0xad]);
     expect(m2.nullValue).to.equal(true);
     expect(m2.value.length).to.equal(0);

@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Producer, ProducerOptions } from '../../lib';
+import { MessageId, Producer, ProducerOptions } from '../../lib';
 import { Consumer, ConsumerOptions } from '../../lib/core/consumer';
 import type { PulsarBroker } from '../../tools/pulsar-standalone';
 import { getBroker } from '../support/broker';
@@ -57,8 +57,8 @@ export function withBroker() {
   const open: Array<{ close(): Promise<void> }> = [];
   const ctx = {
     broker: undefined as unknown as PulsarBroker,
-    async producer(opts: ProducerOptions): Promise<Producer> {
-      const p = new Producer({ url: ctx.broker.serviceUrl, ...opts }, {});
+    async producer(opts: ProducerOptions): Promise<Producer<MessageId>> {
+      const p = new Producer<MessageId>({ url: ctx.broker.serviceUrl, ...opts }, {});
       open.push(p);
       await p.start();
       return p;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
-import { Producer } from '../../lib';
+import { Producer, MessageId } from '../../lib';
 import {
   ConfigError,
   InvalidArgumentError,
@@ -212,7 +212,7 @@ describe('Producer features against a real Pulsar broker', function () {
       expect(stats.msgInCounter).to.equal(25);
       const back = await readBack(b.broker.serviceUrl, topic, 25);
       expect(back.map((m) => m.properties.i)).to.deep.equal(Array.from({ length: 25 }, (_, i) => String(i)));
-      expect(back[3].messageId.batchIndex).to.equal(3);
+      expect((back[3].messageId as MessageId).batchIndex).to.equal(3);
     });
 
     it('bounds a batch by bytes and never batches delayed messages', async () => {
@@ -264,7 +264,7 @@ describe('Producer features against a real Pulsar broker', function () {
     });
 
     it('is refused together with batching at construction', () => {
-      expect(() => new Producer({ chunkingEnabled: true, batchingEnabled: true }, {})).to.throw(ConfigError, /chunking/i);
+      expect(() => new Producer<MessageId>({ chunkingEnabled: true, batchingEnabled: true }, {})).to.throw(ConfigError, /chunking/i);
     });
 
     it('without chunking, an oversize message fails typed', async () => {
@@ -316,9 +316,12 @@ describe('Producer features against a real Pulsar broker', function () {
     });
 
     it('refuses a definition that is missing or not valid JSON/Avro', () => {
-      expect(() => new Producer({ schema: { type: 'Avro' } }, {})).to.throw(SchemaError, /needs a definition/);
-      expect(() => new Producer({ schema: { type: 'Json', definition: '{not json' } }, {})).to.throw(SchemaError, /not valid JSON/);
-      expect(() => new Producer({ schema: { type: 'Avro', definition: { type: 'record', fields: 3 } } }, {})).to.throw(
+      expect(() => new Producer<MessageId>({ schema: { type: 'Avro' } }, {})).to.throw(SchemaError, /needs a definition/);
+      expect(() => new Producer<MessageId>({ schema: { type: 'Json', definition: '{not json' } }, {})).to.throw(
+        SchemaError,
+        /not valid JSON/,
+      );
+      expect(() => new Producer<MessageId>({ schema: { type: 'Avro', definition: { type: 'record', fields: 3 } } }, {})).to.throw(
         SchemaError,
         /record/,
       );
@@ -361,8 +364,8 @@ describe('Producer features against a real Pulsar broker', function () {
 
   describe('bad input keeps the producer usable', () => {
     it('refuses unknown compression and access modes at construction', () => {
-      expect(() => new Producer({}, { CORTADO_COMPRESSION: 'gzip' })).to.throw(ConfigError, /none\|lz4\|zlib\|snappy\|zstd/);
-      expect(() => new Producer({}, { CORTADO_ACCESS_MODE: 'mine' })).to.throw(ConfigError, /ExclusiveWithFencing/);
+      expect(() => new Producer<MessageId>({}, { CORTADO_COMPRESSION: 'gzip' })).to.throw(ConfigError, /none\|lz4\|zlib\|snappy\|zstd/);
+      expect(() => new Producer<MessageId>({}, { CORTADO_ACCESS_MODE: 'mine' })).to.throw(ConfigError, /ExclusiveWithFencing/);
     });
 
     it('rejects bad per-message options one send at a time', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
-import { Producer } from '../../lib';
+import { Producer, MessageId } from '../../lib';
 import {
   BrokerError,
   ConfigError,
@@ -48,8 +48,8 @@ describe('Producer against a real Pulsar broker', function () {
     broker = await getBroker();
   });
 
-  async function withProducer<T>(opts: ConstructorParameters<typeof Producer>[0], fn: (p: Producer) => Promise<T>): Promise<T> {
-    const p = new Producer({ url: broker.serviceUrl, ...opts }, {});
+  async function withProducer<T>(opts: ConstructorParameters<typeof Producer>[0], fn: (p: Producer<MessageId>) => Promise<T>): Promise<T> {
+    const p = new Producer<MessageId>({ url: broker.serviceUrl, ...opts }, {});
     try {
       await p.start();
       return await fn(p);
@@ -225,7 +225,7 @@ describe('Producer against a real Pulsar broker', function () {
 
   describe('bad input', () => {
     it('rejects an unknown strategy name at construction', () => {
-      expect(() => new Producer({}, { CORTADO_PARTITION_STRATEGY: 'crc' })).to.throw(ConfigError, /crc/);
+      expect(() => new Producer<MessageId>({}, { CORTADO_PARTITION_STRATEGY: 'crc' })).to.throw(ConfigError, /crc/);
     });
 
     it('turns a bad app strategy result into a typed error for that send only', async () => {
@@ -289,7 +289,7 @@ describe('Producer against a real Pulsar broker', function () {
     });
 
     it('fails fast with a typed error on an unreachable broker', async () => {
-      const p = new Producer({ url: 'pulsar://127.0.0.1:1', topics: ['x'], connectionTimeoutMs: 2000 }, {});
+      const p = new Producer<MessageId>({ url: 'pulsar://127.0.0.1:1', topics: ['x'], connectionTimeoutMs: 2000 }, {});
       const t0 = Date.now();
       const e = await p.start().catch((x) => x);
       expect(e).to.be.instanceOf(CortadoError);

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { signJwt } from '../../tools/pki';
 import { topicPath } from '../../tools/admin';
 import { SecuredBroker, startSecuredBroker } from '../../tools/secured-standalone';
-import { Producer, ProducerOptions } from '../../lib';
+import { Producer, ProducerOptions, MessageId } from '../../lib';
 import { AuthenticationError, AuthorizationError } from '../../lib/core/errors';
 import { startIssuer, TestIssuer } from '../support/oauth2-issuer';
 import { readBack, sleep, uniqueTopic } from './helpers';
@@ -35,7 +35,7 @@ describe('Secured broker: TLS, token, mTLS and OAuth2', function () {
 
   const tls = () => ({ url: b.serviceUrlTls, tlsCaFile: b.pki.caCert });
   async function producer(opts: ProducerOptions): Promise<Producer> {
-    const p = new Producer({ sendTimeoutMs: 30_000, ...opts }, {});
+    const p = new Producer<MessageId>({ sendTimeoutMs: 30_000, ...opts }, {});
     open.push(p);
     await p.start();
     return p;
@@ -119,7 +119,7 @@ describe('Secured broker: TLS, token, mTLS and OAuth2', function () {
       CORTADO_TLS_KEY: fs.readFileSync(b.pki.clientKey, 'utf8'),
       CORTADO_TOPICS: topic,
     };
-    const fromEnv = new Producer({}, env);
+    const fromEnv = new Producer<MessageId>({}, env);
     open.push(fromEnv);
     await fromEnv.start();
     await fromEnv.produceSync('k', 'from env');

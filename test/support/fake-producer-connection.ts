@@ -189,7 +189,7 @@ export function producerHarness(options: ProducerOptions = {}, lookup?: () => Pr
     if (timeout > 0) msg.deadline = Date.now() + timeout;
     if (!producer.tryAdmit(msg.payload.length)) return Promise.reject(producer.queueFullError(msg.payload.length));
     const p = new Promise<MessageId>((resolve, reject) => {
-      msg.resolve = resolve;
+      msg.resolve = resolve as (id: unknown) => void;
       msg.reject = reject;
       msg.ticket = producer.issueTicket();
       worker.send(producer, msg);

@@ -115,7 +115,15 @@ export async function rightCalls(): Promise<void> {
     logLevel: 'debug',
     schema: { type: 'Json', definition: { type: 'record', name: 'Order', fields: [] } },
   };
-  const p = new Producer(options);
+  const p = new Producer<MessageId>(options);
+  // without the app naming its backend, a receipt is any backend's and must be narrowed
+  const anyBackend = new Producer({ topics: ['orders'] });
+  const receipt = await anyBackend.produceSync('k', 'v');
+  assertType<Equal<typeof receipt, MessageId | cortado.RecordMetadata>>();
+  const position: number = receipt instanceof MessageId ? receipt.ledgerId : receipt.offset;
+  void position;
+  // @ts-expect-error a receipt of unknown backend has no ledgerId until narrowed
+  void receipt.ledgerId;
   new Producer({ partitionStrategy: (_topic, _current, partitions, key) => (key ? 1 : 0) % partitions });
   await p.start();
   const sent = await p.produceSync('orders', 'key-1', 'value', {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as net from 'net';
-import { Producer } from '../../../lib';
+import { Producer, MessageId } from '../../../lib';
 import { Connection } from '../../../lib/pulsar/connection';
 import { Consumer } from '../../../lib/core/consumer';
 import { BrokerError, ConnectionError, TimeoutError, TopicError } from '../../../lib/core/errors';
@@ -29,8 +29,8 @@ describe('test/support/scripted-broker', () => {
     expect(peer.errors).to.deep.equal([]);
   });
 
-  function producer(topics: string[], opts: Record<string, unknown> = {}): Producer {
-    const p = new Producer({ url: peer.url, topics, sendTimeoutMs: 3000, operationTimeoutMs: 3000, ...opts }, {});
+  function producer(topics: string[], opts: Record<string, unknown> = {}): Producer<MessageId> {
+    const p = new Producer<MessageId>({ url: peer.url, topics, sendTimeoutMs: 3000, operationTimeoutMs: 3000, ...opts }, {});
     cleanups.push(() => p.close());
     return p;
   }

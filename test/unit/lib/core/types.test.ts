@@ -6,11 +6,24 @@ import { consumerShape, parseConsumerConfig } from '../../../../lib/core/consume
 import { ConfigError, InvalidArgumentError } from '../../../../lib/core/errors';
 import { prepareMessage } from '../../../../lib/core/message';
 import type { ClientOptions, ConsumerOptions, ProducerOptions } from '../../../../lib/core/types';
+import { kafkaClientShape, kafkaConsumerShape, kafkaProducerShape } from '../../../../lib/kafka/options';
 import { pulsarClientShape, pulsarConsumerShape, pulsarProducerShape } from '../../../../lib/pulsar/options';
 
-// the options a Pulsar producer and consumer take: the shared ones and the backend's own
-const producerSchemaKeys = Object.keys({ ...producerShape, ...pulsarClientShape, ...pulsarProducerShape });
-const consumerSchemaKeys = Object.keys({ ...consumerShape, ...pulsarClientShape, ...pulsarConsumerShape });
+// the options the interfaces name: the shared ones and every backend's own
+const producerSchemaKeys = Object.keys({
+  ...producerShape,
+  ...pulsarClientShape,
+  ...pulsarProducerShape,
+  ...kafkaClientShape,
+  ...kafkaProducerShape,
+});
+const consumerSchemaKeys = Object.keys({
+  ...consumerShape,
+  ...pulsarClientShape,
+  ...pulsarConsumerShape,
+  ...kafkaClientShape,
+  ...kafkaConsumerShape,
+});
 
 // One row per key of the hand-written interfaces: the compiler refuses a missing or extra key.
 const CLIENT_KEYS = {
@@ -36,6 +49,11 @@ const CLIENT_KEYS = {
   oauth2Audience: true,
   oauth2Scope: true,
   listenerName: true,
+  clientId: true,
+  saslMechanism: true,
+  saslUsername: true,
+  saslPassword: true,
+  herokuKafkaEnv: true,
 } as const satisfies Record<keyof ClientOptions, true>;
 
 const PRODUCER_KEYS = {
@@ -62,6 +80,10 @@ const PRODUCER_KEYS = {
   memoryLimitBytes: true,
   blockIfQueueFull: true,
   initialSequenceId: true,
+  acks: true,
+  idempotence: true,
+  maxInFlightRequests: true,
+  retryBackoffMs: true,
 } as const satisfies Record<keyof ProducerOptions, true>;
 
 const CONSUMER_KEYS = {
@@ -92,13 +114,12 @@ const CONSUMER_CODE_ONLY = ['handleMessages'];
 
 const root = path.join(__dirname, '..', '..', '..', '..', '..');
 
+let BACKEND_FILES: string[] = [];
+
 /** `@default` of each option in lib/core/types.ts and the backend's additions, parsed as JSON where it is a value ('prose' otherwise). */
 function documentedDefaults(iface: string): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  for (const file of [
-    ['lib', 'core', 'types.ts'],
-    ['lib', 'pulsar', 'options.ts'],
-  ]) {
+  for (const file of [['lib', 'core', 'types.ts'], ...BACKEND_FILES.map((b) => ['lib', b, 'options.ts'])]) {
     const src = fs.readFileSync(path.join(root, ...file), 'utf8');
     const found = new RegExp(`\\binterface ${iface} [^{]*\\{([\\s\\S]*?)\\n\\s*\\}`).exec(src);
     if (found) collectDefaults(found[1], out);
@@ -128,21 +149,31 @@ describe('lib/types (public option types)', () => {
     expect(schemaKeys.sort()).to.deep.equal(consumerSchemaKeys.sort());
   });
 
-  for (const [iface, parents, defaults] of [
-    ['ProducerOptions', ['ClientOptions'], parseProducerConfig({}, {})],
-    ['ConsumerOptions', ['ClientOptions'], parseConsumerConfig({}, {})],
+  // each backend's defaults against the core interfaces and that backend's additions
+  for (const [backend, code] of [
+    ['pulsar', {}],
+    ['kafka', { url: 'kafka://127.0.0.1:9092' }],
   ] as const) {
-    it(`document in ${iface} the default the schema applies, for every option that has one`, () => {
-      const documented = new Map([...parents.flatMap((p) => [...documentedDefaults(p)]), ...documentedDefaults(iface)]);
-      const applied = Object.entries(defaults as Record<string, unknown>).filter(([, v]) => v !== undefined);
-      expect(applied.length).to.be.greaterThan(10);
-      for (const [key, value] of applied) expect(documented.get(key), key).to.deep.equal(value);
-      // and no documented value where the schema applies none
-      for (const [key, value] of documented) {
-        if (value !== 'prose' && (defaults as Record<string, unknown>)[key] === undefined)
-          expect.fail(`${key} documents @default ${JSON.stringify(value)} but has none`);
-      }
-    });
+    for (const [iface, parents, parse] of [
+      ['ProducerOptions', ['ClientOptions'], () => parseProducerConfig(code, {})],
+      ['ConsumerOptions', ['ClientOptions'], () => parseConsumerConfig(code, {})],
+    ] as const) {
+      it(`document in ${iface} the default the ${backend} schema applies, for every option that has one`, () => {
+        BACKEND_FILES = [backend];
+        const defaults = parse() as Record<string, unknown>;
+        const documented = new Map([...parents.flatMap((p) => [...documentedDefaults(p)]), ...documentedDefaults(iface)]);
+        // the URL's default is the default backend's; another backend's URL is given here
+        if ('url' in code) documented.delete('url');
+        const applied = Object.entries(defaults).filter(([k, v]) => v !== undefined && !(k === 'url' && 'url' in code));
+        expect(applied.length).to.be.greaterThan(10);
+        for (const [key, value] of applied) expect(documented.get(key), key).to.deep.equal(value);
+        // and no documented value where the schema applies none
+        for (const [key, value] of documented) {
+          if (value !== 'prose' && defaults[key] === undefined)
+            expect.fail(`${key} documents @default ${JSON.stringify(value)} but has none`);
+        }
+      });
+    }
   }
 
   it('refuses an unknown option with a ConfigError naming it and the known ones', () => {

@@ -12,7 +12,7 @@ import { ScriptedBroker, ServerError } from '../../../support/scripted-broker';
 describe('a broker that freezes and thaws (scripted peer, fake time)', () => {
   let peer: ScriptedBroker;
   let time: FakeTime;
-  const open: Producer[] = [];
+  const open: Producer<MessageId>[] = [];
 
   beforeEach(async () => {
     peer = await ScriptedBroker.start({ partitions: { parted: 4 } });
@@ -26,8 +26,8 @@ describe('a broker that freezes and thaws (scripted peer, fake time)', () => {
     expect(peer.errors).to.deep.equal([]);
   });
 
-  function producer(opts: ProducerOptions = {}): Producer {
-    const p = new Producer({ url: peer.url, sendTimeoutMs: 30_000, ...opts }, {});
+  function producer(opts: ProducerOptions = {}): Producer<MessageId> {
+    const p = new Producer<MessageId>({ url: peer.url, sendTimeoutMs: 30_000, ...opts }, {});
     open.push(p);
     return p;
   }

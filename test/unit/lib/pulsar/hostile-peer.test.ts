@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Producer } from '../../../../lib';
+import { Producer, MessageId } from '../../../../lib';
 import { Connection } from '../../../../lib/pulsar/connection';
 import { CortadoError, ProtocolError, TimeoutError } from '../../../../lib/core/errors';
 import { FrameError } from '../../../../protocol/pulsar/frame';
@@ -101,7 +101,7 @@ describe('defect 14: untyped decoder errors (a hostile peer)', () => {
 
   it("a Producer's start() reports the decoder's cause, not a closed handshake", async () => {
     peer.on('CONNECT', (_cmd, reply) => reply.raw(framed(Buffer.from([0x08, 0x03, 0x1a, 0x05]))));
-    const p = new Producer({ url: peer.url, topics: ['t'], connectionTimeoutMs: 2000 }, {});
+    const p = new Producer<MessageId>({ url: peer.url, topics: ['t'], connectionTimeoutMs: 2000 }, {});
     const e = await p.start().catch((x) => x);
     await p.close();
     expectDecoderCause(e, 'malformed');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Producer } from '../../../../lib';
+import { Producer, MessageId } from '../../../../lib';
 import { ConnectionPool } from '../../../../lib/pulsar/connection-pool';
 import { Consumer } from '../../../../lib/core/consumer';
 import { ProtocolError } from '../../../../lib/core/errors';
@@ -32,7 +32,7 @@ describe('defect 12: a broker partition count is trusted', () => {
   });
 
   it('Producer.start() and Consumer.start() reject with it instead of exhausting the heap', async () => {
-    const p = new Producer({ url: peer.url, topics: ['hostile'] }, {});
+    const p = new Producer<MessageId>({ url: peer.url, topics: ['hostile'] }, {});
     expect(await p.start().catch((x) => x)).to.be.instanceOf(ProtocolError);
     await p.close();
     const c = new Consumer({ url: peer.url, topics: ['hostile'] }, {});

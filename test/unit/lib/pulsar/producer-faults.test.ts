@@ -15,7 +15,7 @@ const outcome = <T>(p: Promise<T>): Promise<T | Error> =>
 // The whole Producer (real connections, lookups, workers) against the scripted broker peer.
 describe('Producer faults on the scripted broker', () => {
   let peer: ScriptedBroker;
-  const open: Producer[] = [];
+  const open: Producer<MessageId>[] = [];
 
   beforeEach(async () => {
     peer = await ScriptedBroker.start({ partitions: { parted: 2 } });
@@ -27,8 +27,8 @@ describe('Producer faults on the scripted broker', () => {
     expect(peer.errors).to.deep.equal([]);
   });
 
-  function producer(opts: ProducerOptions = {}): Producer {
-    const p = new Producer({ url: peer.url, sendTimeoutMs: 5000, operationTimeoutMs: 5000, ...opts }, {});
+  function producer(opts: ProducerOptions = {}): Producer<MessageId> {
+    const p = new Producer<MessageId>({ url: peer.url, sendTimeoutMs: 5000, operationTimeoutMs: 5000, ...opts }, {});
     open.push(p);
     return p;
   }

@@ -1,0 +1,144 @@
+import * as CreatePartitions from '../../protocol/kafka/create-partitions';
+import * as CreateTopics from '../../protocol/kafka/create-topics';
+import * as DeleteTopics from '../../protocol/kafka/delete-topics';
+import {
+  ApiKey,
+  CreatePartitionsResponse,
+  CreateTopicsResponse,
+  decodeCreatePartitionsResponse,
+  decodeCreateTopicsResponse,
+  decodeDeleteTopicsResponse,
+  DeleteTopicsResponse,
+  encodeCreatePartitionsRequest,
+  encodeCreateTopicsRequest,
+  encodeDeleteTopicsRequest,
+} from '../../protocol/kafka';
+import { InvalidArgumentError } from '../core/errors';
+import type { KafkaCluster, PartitionInfo } from './cluster';
+import { METADATA } from './cluster';
+import type { KafkaApi } from './connection';
+import { kafkaError } from './errors';
+
+const CREATE_TOPICS: KafkaApi<Parameters<typeof encodeCreateTopicsRequest>[1], CreateTopicsResponse> = {
+  apiKey: ApiKey.CreateTopics,
+  version: CreateTopics.VERSION,
+  flexible: CreateTopics.FLEXIBLE,
+  encode: encodeCreateTopicsRequest,
+  decode: decodeCreateTopicsResponse,
+};
+const CREATE_PARTITIONS: KafkaApi<Parameters<typeof encodeCreatePartitionsRequest>[1], CreatePartitionsResponse> = {
+  apiKey: ApiKey.CreatePartitions,
+  version: CreatePartitions.VERSION,
+  flexible: CreatePartitions.FLEXIBLE,
+  encode: encodeCreatePartitionsRequest,
+  decode: decodeCreatePartitionsResponse,
+};
+const DELETE_TOPICS: KafkaApi<Parameters<typeof encodeDeleteTopicsRequest>[1], DeleteTopicsResponse> = {
+  apiKey: ApiKey.DeleteTopics,
+  version: DeleteTopics.VERSION,
+  flexible: DeleteTopics.FLEXIBLE,
+  encode: encodeDeleteTopicsRequest,
+  decode: decodeDeleteTopicsResponse,
+};
+
+/** A topic as describeTopic tells it: each partition with its leader, replicas and in-sync replicas. */
+export interface KafkaTopicDescription {
+  topic: string;
+  partitions: PartitionInfo[];
+}
+
+function checkCount(n: unknown, what: string): number {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 100_000) {
+    throw new InvalidArgumentError(`${what} must be an integer from 1 to 100000, got ${String(n)}`);
+  }
+  return n;
+}
+
+/**
+ * Kafka's admin calls under the Pulsar Admin's names where they mean the same
+ * (createPartitionedTopic, updatePartitions, partitionCount, listTopics, deleteTopic), plus describeTopic.
+ * Requests go to the cluster's controller-facing broker (any broker forwards them in KRaft).
+ */
+export class KafkaAdmin {
+  constructor(
+    private readonly cluster: KafkaCluster,
+    private readonly timeoutMs: number,
+    private readonly ownsCluster: boolean,
+    private readonly replicationFactor = -1,
+  ) {}
+
+  /** Creates a topic with `partitions` partitions (the broker's default replication factor unless set). */
+  async createPartitionedTopic(topic: string, partitions: number): Promise<void> {
+    checkCount(partitions, 'partitions');
+    const conn = await this.cluster.anyConnection();
+    const res = await conn.request(CREATE_TOPICS, {
+      topics: [{ name: topic, numPartitions: partitions, replicationFactor: this.replicationFactor, assignments: [], configs: [] }],
+      timeoutMs: this.timeoutMs,
+      validateOnly: false,
+    });
+    const t = res.topics[0];
+    if (t && t.errorCode !== 0) throw kafkaError(t.errorCode, `creating ${topic}`, t.errorMessage);
+    await this.cluster.partitionCount(topic);
+  }
+
+  /** Grows a topic to `partitions` partitions (Kafka cannot shrink one). */
+  async updatePartitions(topic: string, partitions: number): Promise<void> {
+    checkCount(partitions, 'partitions');
+    const conn = await this.cluster.anyConnection();
+    const res = await conn.request(CREATE_PARTITIONS, {
+      topics: [{ name: topic, count: partitions, assignments: null }],
+      timeoutMs: this.timeoutMs,
+      validateOnly: false,
+    });
+    const r = res.results[0];
+    if (r && r.errorCode !== 0) throw kafkaError(r.errorCode, `growing ${topic} to ${partitions} partitions`, r.errorMessage);
+    await this.cluster.refresh(topic);
+  }
+
+  async partitionCount(topic: string): Promise<number> {
+    return (await this.describeTopic(topic)).partitions.length;
+  }
+
+  async describeTopic(topic: string): Promise<KafkaTopicDescription> {
+    const conn = await this.cluster.anyConnection();
+    const res = await conn.request(METADATA, {
+      topics: [{ name: topic }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    const t = res.topics.find((x) => x.name === topic);
+    if (!t) throw kafkaError(3, `describing ${topic}`);
+    if (t.errorCode !== 0) throw kafkaError(t.errorCode, `describing ${topic}`);
+    const partitions = t.partitions
+      .map((p) => ({
+        partition: p.partitionIndex,
+        leader: p.leaderId,
+        leaderEpoch: p.leaderEpoch,
+        replicas: p.replicaNodes,
+        isr: p.isrNodes,
+      }))
+      .sort((a, b) => a.partition - b.partition);
+    return { topic, partitions };
+  }
+
+  /** Every topic but Kafka's internal ones. */
+  async listTopics(): Promise<string[]> {
+    const conn = await this.cluster.anyConnection();
+    const res = await conn.request(METADATA, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    return res.topics
+      .filter((t) => !t.isInternal && t.name !== null)
+      .map((t) => t.name as string)
+      .sort();
+  }
+
+  async deleteTopic(topic: string): Promise<void> {
+    const conn = await this.cluster.anyConnection();
+    const res = await conn.request(DELETE_TOPICS, { topics: [{ name: topic }], timeoutMs: this.timeoutMs });
+    const r = res.responses[0];
+    if (r && r.errorCode !== 0) throw kafkaError(r.errorCode, `deleting ${topic}`, r.errorMessage);
+  }
+
+  close(): void {
+    if (this.ownsCluster) void this.cluster.close();
+  }
+}

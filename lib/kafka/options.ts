@@ -1,0 +1,75 @@
+// The options only the Kafka backend has: their zod shapes (validated when the URL is kafka:// or
+// kafka+ssl://) and their public types, added to the façade's option interfaces.
+import { z } from 'zod';
+import { bool, int, oneOf } from '../core/options';
+import type { RecordMetadata } from './record-metadata';
+
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer'] as const;
+export type SaslMechanismName = (typeof SASL_MECHANISMS)[number];
+export const ACKS = ['all', 'leader', 'none'] as const;
+export type AcksName = (typeof ACKS)[number];
+
+export const kafkaClientShape = {
+  clientId: z.string().min(1).default('cortado'),
+  saslMechanism: oneOf(SASL_MECHANISMS).optional(),
+  saslUsername: z.string().optional(),
+  saslPassword: z.string().optional(),
+  /** Kaffe's Heroku mode: read KAFKA_URL, KAFKA_TRUSTED_CERT, KAFKA_CLIENT_CERT, KAFKA_CLIENT_CERT_KEY */
+  herokuKafkaEnv: bool().default(false),
+};
+
+export const kafkaProducerShape = {
+  acks: oneOf(ACKS).default('all'),
+  idempotence: bool().default(true),
+  maxInFlightRequests: int(1, 5).default(5),
+  retryBackoffMs: int(0).default(100),
+};
+
+export const kafkaConsumerShape = {};
+
+export interface KafkaClientSettings {
+  clientId: string;
+  saslMechanism?: SaslMechanismName;
+  saslUsername?: string;
+  saslPassword?: string;
+  herokuKafkaEnv: boolean;
+}
+
+export interface KafkaProducerSettings extends KafkaClientSettings {
+  acks: AcksName;
+  idempotence: boolean;
+  maxInFlightRequests: number;
+  retryBackoffMs: number;
+}
+
+declare module '../core/receipt' {
+  interface ReceiptTypes {
+    kafka: RecordMetadata;
+  }
+}
+
+declare module '../core/types' {
+  interface ClientOptions {
+    /** Kafka: the client.id sent with every request. @default 'cortado' */
+    clientId?: string;
+    /** Kafka: SASL mechanism (with saslUsername/saslPassword; oauthbearer takes the OAuth2 options). */
+    saslMechanism?: SaslMechanismName;
+    /** Kafka: SASL user name. */
+    saslUsername?: string;
+    /** Kafka: SASL password; never logged. */
+    saslPassword?: string;
+    /** Kafka: Kaffe's Heroku mode, reading KAFKA_URL and the KAFKA_*_CERT variables. @default false */
+    herokuKafkaEnv?: boolean;
+  }
+
+  interface ProducerOptions {
+    /** Kafka: `all` waits for the in-sync replicas (needed by idempotence), `leader` for the leader, `none` for nothing. @default 'all' */
+    acks?: AcksName;
+    /** Kafka: a producer id and per-partition sequence numbers, so retries never duplicate or reorder. @default true */
+    idempotence?: boolean;
+    /** Kafka: produce requests in flight per partition (1..5). @default 5 */
+    maxInFlightRequests?: number;
+    /** Kafka: ms between retries of a retriable error, after a metadata refresh. @default 100 */
+    retryBackoffMs?: number;
+  }
+}
