@@ -385,8 +385,11 @@ export class KafkaPartitionProducer implements PartitionSink {
 
   private async resendLoop(): Promise<void> {
     const c = this.ctx;
-    // what was sent and not answered goes first, in its order, then what never went
-    this.queued = [...this.inflight, ...this.queued];
+    // what was sent and not answered goes first, in its order, then what never went; a batch
+    // that timed out meanwhile is not sent again, and the ones after it are renumbered
+    const unanswered = this.inflight.filter((b) => b.messages.some((m) => !m.settled));
+    if (unanswered.length !== this.inflight.length && c.identity) this.gap = true;
+    this.queued = [...unanswered, ...this.queued];
     this.inflight = [];
     for (;;) {
       if (this.closing && this.failure) return;
@@ -439,8 +442,8 @@ export class KafkaPartitionProducer implements PartitionSink {
       this.open = undefined;
       this.dropBatch(b, timeout());
     }
-    for (const b of this.inflight)
-      for (const m of b.messages) if (!m.settled && m.deadline !== 0 && m.deadline <= now) this.failMessage(m, timeout());
+    // a batch on the wire times out as a whole, at its earliest deadline: it is never sent again
+    for (const b of this.inflight) if (expired(b)) for (const m of b.messages) this.failMessage(m, timeout());
     this.worker?.failQueued(this, timeout, now);
     if (this.admission.pending === 0 && this.sweepTimer) {
       clearInterval(this.sweepTimer);
