@@ -158,6 +158,16 @@ export async function until(cond: () => boolean, what: string, ms = 5000): Promi
   }
 }
 
+// Every harness producer, closed after its test so no send timer keeps the test process alive.
+const made = new Set<PartitionProducer>();
+
+/** Closes the producers the harnesses of the test that just ran made. */
+export async function closeHarnessProducers(): Promise<void> {
+  const all = [...made];
+  made.clear();
+  await Promise.all(all.map((p) => p.close().catch(() => undefined)));
+}
+
 /** One partition producer over fake connections; every new connection the pool hands out is recorded. */
 export function producerHarness(options: ProducerOptions = {}, lookup?: () => Promise<void>) {
   const conns: FakeConnection[] = [];
@@ -179,6 +189,7 @@ export function producerHarness(options: ProducerOptions = {}, lookup?: () => Pr
   const bodies = new BufferPool();
   const ctx = { pool, lookup: lookupService, config, accessMode: 0, memory, bodies } as unknown as ProducerContext;
   const producer = new PartitionProducer('persistent://public/default/t', 'persistent://public/default/t', 0, ctx);
+  made.add(producer);
   const worker = new Worker('worker_t_0');
   worker.attach(producer);
 

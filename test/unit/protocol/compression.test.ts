@@ -203,8 +203,9 @@ describe('protocol/compression', () => {
 
   describe('registry', () => {
     it('maps configuration names to the protocol numbers', () => {
-      expect(COMPRESSION_NAMES).to.deep.equal(['none', 'lz4', 'zlib', 'snappy', 'zstd']);
-      expect(COMPRESSION_NAMES.map(compressionTypeOf)).to.deep.equal([0, 1, 2, 4, 3]);
+      // gzip is Kafka's name: a configuration value the Pulsar codec registry refuses
+      expect(COMPRESSION_NAMES).to.deep.equal(['none', 'lz4', 'zlib', 'snappy', 'zstd', 'gzip']);
+      expect(COMPRESSION_NAMES.filter((n) => n !== 'gzip').map(compressionTypeOf)).to.deep.equal([0, 1, 2, 4, 3]);
       expect(() => compressionTypeOf('gzip' as never)).to.throw(CompressionError, /none, lz4, zlib, snappy, zstd/);
       expect(() => compressionTypeOf('toString' as never)).to.throw(CompressionError);
     });
