@@ -308,7 +308,11 @@ export class KafkaPartitionProducer implements PartitionSink {
       if (!e.retriable && !sequenceTrouble) {
         // refused for good (too large, invalid, not authorized): this batch fails, later ones renumber
         this.dropBatch(b, err);
-        if (this.ctx.identity) this.gap = true;
+        if (this.ctx.identity) {
+          this.gap = true;
+          // renumber under a new epoch before anything later goes: under the old numbers the broker refuses it out of order
+          this.recover(err);
+        }
       } else {
         if (sequenceTrouble) this.sequenceError(b, code);
         this.recover(err);

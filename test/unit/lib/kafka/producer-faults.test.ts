@@ -185,7 +185,7 @@ describe('Kafka producer faults on the scripted broker', function () {
     expect(a.initProducerIds).to.have.length(1);
   });
 
-  it('MESSAGE_TOO_LARGE fails exactly that batch with a typed error naming it; later sends succeed after an epoch bump', async () => {
+  it('defect: MESSAGE_TOO_LARGE fails exactly that batch (typed error naming it); the next batch went out under the old numbers and was refused out of order before the epoch bump', async () => {
     const a = await peer();
     const p = await producer(a, { batchingEnabled: true, batchingFlushMs: 5, batchingMaxMessages: 3 });
     await Promise.all(send(p, values(3, 'ok')));
@@ -200,6 +200,12 @@ describe('Kafka producer faults on the scripted broker', function () {
     expect(ids.map((id) => id.offset)).to.deep.equal([3, 4, 5]);
     expect(stored(a)).to.deep.equal([...values(3, 'ok'), ...values(3, 'later')]);
     expect(a.initProducerIds.map((x) => x.response.producerEpoch)).to.deep.equal([0, 1]);
+    // nothing went under the numbering the refused batch broke
+    expect(a.batches.map((x) => [x.producerEpoch, x.baseSequence, x.answer])).to.deep.equal([
+      [0, 0, 0],
+      [0, 3, 10],
+      [1, 0, 0],
+    ]);
     expect(a.log(T).slice(3).map((r) => [r.producerEpoch, r.sequence])).to.deep.equal([
       [1, 0],
       [1, 1],
