@@ -599,7 +599,8 @@ export class ScriptedKafkaBroker {
       name: t.name,
       partitionResponses: t.partitionData.map((p) => {
         const batches = req.batches.filter((b) => b.topic === t.name && b.partition === p.index);
-        const code = this.cluster.leaderOf(t.name, p.index) === this.nodeId ? 0 : this.cluster.topics.has(t.name) ? NOT_LEADER : UNKNOWN_TOPIC;
+        const code =
+          this.cluster.leaderOf(t.name, p.index) === this.nodeId ? 0 : this.cluster.topics.has(t.name) ? NOT_LEADER : UNKNOWN_TOPIC;
         if (code !== 0 || batches.length === 0) {
           for (const b of batches) b.answer = code;
           return partitionResponse(p.index, code || INVALID_RECORD, -1, null);

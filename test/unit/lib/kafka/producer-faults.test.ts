@@ -18,8 +18,8 @@ const values = (n: number, prefix = 'm') => Array.from({ length: n }, (_, i) => 
 // The whole Client and Producer (real sockets, metadata, idempotent partition producer) against the scripted Kafka peer.
 describe('Kafka producer faults on the scripted broker', function () {
   this.timeout(8000);
-  let peers: ScriptedKafkaBroker[] = [];
-  let clients: Client[] = [];
+  const peers: ScriptedKafkaBroker[] = [];
+  const clients: Client[] = [];
 
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
@@ -206,7 +206,12 @@ describe('Kafka producer faults on the scripted broker', function () {
       [0, 3, 10],
       [1, 0, 0],
     ]);
-    expect(a.log(T).slice(3).map((r) => [r.producerEpoch, r.sequence])).to.deep.equal([
+    expect(
+      a
+        .log(T)
+        .slice(3)
+        .map((r) => [r.producerEpoch, r.sequence]),
+    ).to.deep.equal([
       [1, 0],
       [1, 1],
       [1, 2],
