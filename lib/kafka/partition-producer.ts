@@ -230,7 +230,8 @@ export class KafkaPartitionProducer implements PartitionSink {
   private pump(takeOpen: boolean): void {
     while (!this.recovering && this.inflight.length < this.ctx.maxInFlight) {
       let b = this.queued.shift();
-      if (!b && (takeOpen || this.openDue) && this.open && this.open.messages.length > 0) {
+      // without linger the open batch is due at once: it only gathered while every slot was busy
+      if (!b && (takeOpen || this.openDue || this.ctx.lingerMs === 0) && this.open && this.open.messages.length > 0) {
         b = this.open;
         this.open = undefined;
         this.openDue = false;
@@ -307,7 +308,11 @@ export class KafkaPartitionProducer implements PartitionSink {
       if (!e.retriable && !sequenceTrouble) {
         // refused for good (too large, invalid, not authorized): this batch fails, later ones renumber
         this.dropBatch(b, err);
-        if (this.ctx.identity) this.gap = true;
+        if (this.ctx.identity) {
+          this.gap = true;
+          // renumber under a new epoch before anything later goes: under the old numbers the broker refuses it out of order
+          this.recover(err);
+        }
       } else {
         if (sequenceTrouble) this.sequenceError(b, code);
         this.recover(err);
