@@ -450,6 +450,11 @@ export class KafkaPartitionProducer implements PartitionSink {
     // a batch on the wire times out as a whole, at its earliest deadline: it is never sent again
     for (const b of this.inflight) if (expired(b)) for (const m of b.messages) this.failMessage(m, timeout());
     this.worker?.failQueued(this, timeout, now);
+    // a numbered batch dropped outside a recovery: renumber before anything later goes out
+    if (this.gap && !this.recovering) {
+      this.recover(timeout());
+      if (this.outstanding === 0 && !this.resending) void this.resend();
+    }
     if (this.admission.pending === 0 && this.sweepTimer) {
       clearInterval(this.sweepTimer);
       this.sweepTimer = undefined;
