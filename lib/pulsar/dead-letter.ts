@@ -143,7 +143,7 @@ export class DeadLetterProducer implements SinkLine {
 
   failQueued(sink: PartitionSink, error: () => Error, now?: number): number {
     let earliest = Infinity;
-    for (let i = 0; i < this.line.length; ) {
+    for (let i = 0; i < this.line.length;) {
       const q = this.line[i];
       if (q.sink === sink && (now === undefined || q.msg.deadline <= now)) {
         this.line.splice(i, 1);

@@ -87,7 +87,9 @@ export const pulsarConsumerShape = {
   /** a group of this many acknowledgements is sent at once */
   ackGroupMaxSize: int(1, 100_000).default(1000),
   /** a message handed to the app and not acknowledged within this is redelivered; 0: never (Java's ackTimeout, at least 1 s) */
-  ackTimeoutMs: int(0).refine((v) => v === 0 || v >= 1000, { error: 'expected 0 (off) or an integer >= 1000' }).default(0),
+  ackTimeoutMs: int(0)
+    .refine((v) => v === 0 || v >= 1000, { error: 'expected 0 (off) or an integer >= 1000' })
+    .default(0),
   /** how often the ack timeout is checked (Java's ackTimeoutTickTime) */
   ackTimeoutTickTimeMs: int(100).default(1000),
   negativeAckRedeliveryBackoff: redeliveryBackoff.optional(),

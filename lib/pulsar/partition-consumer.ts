@@ -483,7 +483,8 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
       if (this.deadLetterCandidates.has(key)) this.deadLetter(key, e);
       else ids.push(...e.ids);
     }
-    for (let i = 0; i < ids.length; i += MAX_REDELIVER_IDS) this.conn!.write(redeliverFrame(this.consumerId, ids.slice(i, i + MAX_REDELIVER_IDS)));
+    for (let i = 0; i < ids.length; i += MAX_REDELIVER_IDS)
+      this.conn!.write(redeliverFrame(this.consumerId, ids.slice(i, i + MAX_REDELIVER_IDS)));
   }
 
   // Sends an entry's messages to the dead letter topic, then acknowledges it here; a failed send redelivers it instead.
@@ -492,7 +493,9 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     this.deadLetterCandidates.delete(key);
     const h = msgs[0]?.[ACK];
     // messages of a batch acknowledged one by one are not dead-lettered
-    const live = msgs.filter((m) => !(h?.batch && m.messageId.batchIndex !== undefined && h.batch.ackedIndexes.has(m.messageId.batchIndex)));
+    const live = msgs.filter(
+      (m) => !(h?.batch && m.messageId.batchIndex !== undefined && h.batch.ackedIndexes.has(m.messageId.batchIndex)),
+    );
     this.deadLettering.add(key);
     this.ctx.deadLetter!(this, live).then(
       () => {

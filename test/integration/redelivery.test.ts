@@ -75,7 +75,13 @@ describe('Redelivery and dead letters against a real Pulsar broker', function ()
     const p = await producer({ topics: [topic] });
     await p.produceSync(topic, 'k', 'forgotten');
     await p.produceSync(topic, 'k', 'acked');
-    const c = await consumer({ topics: [topic], subscription: 'at', subscriptionType: 'shared', ackTimeoutMs: 1000, ackTimeoutTickTimeMs: 200 });
+    const c = await consumer({
+      topics: [topic],
+      subscription: 'at',
+      subscriptionType: 'shared',
+      ackTimeoutMs: 1000,
+      ackTimeoutTickTimeMs: 200,
+    });
     const got: Array<{ v: string; count: number; at: number }> = [];
     const t0 = Date.now();
     for await (const m of c) {

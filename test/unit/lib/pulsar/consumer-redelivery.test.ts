@@ -95,7 +95,12 @@ describe('Consumer redelivery: ack timeout, nack backoff, dead letters (scripted
     // it processed the REDELIVER first: the copy comes, with its redelivery count
     const entry = peer.topic(T).entries[0];
     peer.conns[0].write(
-      payloadFrame(CommandType.MESSAGE, { consumerId: peer.consumers[0].id, messageId: id, redeliveryCount: 1 }, entry.metadata, entry.payload),
+      payloadFrame(
+        CommandType.MESSAGE,
+        { consumerId: peer.consumers[0].id, messageId: id, redeliveryCount: 1 },
+        entry.metadata,
+        entry.payload,
+      ),
     );
     peer.publish(T, { value: 'next' });
     expect((await next(c)).value.toString()).to.equal('next');
@@ -189,7 +194,12 @@ describe('Consumer redelivery: ack timeout, nack backoff, dead letters (scripted
     await next(c);
     const entry = peer.topic(T).entries[0];
     peer.conns[0].write(
-      payloadFrame(CommandType.MESSAGE, { consumerId: peer.consumers[0].id, messageId: id, redeliveryCount: 2 }, entry.metadata, entry.payload),
+      payloadFrame(
+        CommandType.MESSAGE,
+        { consumerId: peer.consumers[0].id, messageId: id, redeliveryCount: 2 },
+        entry.metadata,
+        entry.payload,
+      ),
     );
     await time.until(() => peer.acks.length > 0, 5000, 10);
     expect(peer.sends.map((s) => s.topic)).to.deep.equal(['graveyard']);
