@@ -14,7 +14,14 @@ export { SCHEMA_TYPES } from './pulsar/schema';
 export type { SchemaTypeName } from './pulsar/schema';
 export { WORKER_ALLOCATIONS } from './core/config';
 export { ACCESS_MODES, BATCH_BUILDERS, SUBSCRIPTION_TYPES } from './pulsar/options';
-export type { AccessModeName, BatchBuilderName, SubscriptionTypeName, SchemaOption } from './pulsar/options';
+export type {
+  AccessModeName,
+  BatchBuilderName,
+  SubscriptionTypeName,
+  SchemaOption,
+  RedeliveryBackoffOption,
+  DeadLetterPolicyOption,
+} from './pulsar/options';
 export { INITIAL_POSITIONS } from './core/consumer-config';
 export { LOG_LEVELS } from './core/logger';
 export { CHANNELS } from './core/diagnostics';

@@ -106,6 +106,8 @@ export interface ConsumerSession {
   openSource(topic: string, partition: number, partitioned: boolean, hooks: SourceHooks): PartitionSource;
   /** the source a message came from, when this session received it */
   sourceOf(m: Message): PartitionSource | undefined;
+  /** closes what the session opened beside its sources (after them), by `deadline` (epoch ms) */
+  close?(deadline: number): Promise<void>;
 }
 
 /** The admin client of each registered backend, by backend name; each backend adds its own. */

@@ -68,7 +68,7 @@ export function parseOptions<S extends z.ZodRawShape>(
     }
   }
   const fromEnv: Record<string, unknown> = readEnv(keys, env);
-  if (typeof fromEnv.schema === 'string') fromEnv.schema = parseJsonEnv('schema', fromEnv.schema as string);
+  for (const k of JSON_OPTIONS) if (typeof fromEnv[k] === 'string') fromEnv[k] = parseJsonEnv(k, fromEnv[k] as string);
   const definedCode = Object.fromEntries(Object.entries(code).filter(([, v]) => v !== undefined));
   const merged = { ...fromEnv, ...definedCode };
   const res = z.object(shape).strict().safeParse(merged);
@@ -84,6 +84,9 @@ export function parseOptions<S extends z.ZodRawShape>(
   if ('tlsCaFile' in shape) checkSecurity(cfg as unknown as SecuritySettings, (o) => (o in definedCode ? `option ${o}` : envOrigin(o)));
   return cfg as z.infer<z.ZodObject<S>>;
 }
+
+// options whose value is an object: their environment variable holds JSON
+const JSON_OPTIONS = ['schema', 'negativeAckRedeliveryBackoff', 'deadLetterPolicy'];
 
 function parseJsonEnv(option: string, text: string): unknown {
   try {

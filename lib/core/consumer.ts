@@ -277,6 +277,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       for (const w of workers) w.abandon(why);
     }
     await Promise.all([...this.consumers.values()].map((src) => src.close(deadline)));
+    await this.session?.close?.(deadline).catch(() => undefined);
     if (this.ownsClient) await this.client.close();
   }
 }

@@ -18,6 +18,7 @@ import type { Log } from '../core/logger';
 import { envNameOf } from '../core/options';
 import type { Message } from '../core/received-message';
 import { Admin, AdminOptions, adminShape } from './admin';
+import { DeadLetterProducer } from './dead-letter';
 import { isRetryable } from './handler-base';
 import { PulsarConsumerSettings, pulsarClientShape, pulsarConsumerShape, PulsarProducerSettings, pulsarProducerShape } from './options';
 import { PartitionConsumer } from './partition-consumer';
@@ -106,6 +107,24 @@ export class PulsarBackend implements Backend {
     await Promise.all([CompressionType.LZ4, CompressionType.ZLIB, CompressionType.ZSTD, CompressionType.SNAPPY].map((t) => loadCodec(t)));
     const sources = new WeakMap<PartitionConsumer, PulsarSource>();
     const core = this.core;
+    // one dead letter producer per dead letter topic, opened by the first dead letter
+    const deadLetters = new Map<string, DeadLetterProducer>();
+    const policy = cfg.deadLetterPolicy;
+    const host = { core, config: cfg, partitionCount: (t: string) => this.partitionCount(t) };
+    const deadLetter = async (pc: PartitionConsumer, msgs: ReceivedMessage[]): Promise<void> => {
+      // the Java client's default: the topic the partition consumer subscribed to, then -<subscription>-DLQ
+      const topic = policy!.deadLetterTopic ?? `${pc.topicName}-${cfg.subscription}-DLQ`;
+      let producer = deadLetters.get(topic);
+      if (!producer) deadLetters.set(topic, (producer = new DeadLetterProducer(topic, policy!.initialSubscriptionName, host)));
+      const partitioned = pc.topicName !== pc.topic;
+      const realTopic = fullTopicName(pc.topicName);
+      for (const m of msgs) {
+        // the Java client's MessageId text: ledger:entry:partition[:batch], partition -1 when not partitioned
+        const id = m.messageId;
+        const originMessageId = `${id.ledgerId}:${id.entryId}:${partitioned ? id.partition : -1}${id.batchIndex !== undefined ? `:${id.batchIndex}` : ''}`;
+        await producer.send(m, { realTopic, originMessageId });
+      }
+    };
     return {
       openSource(topic: string, partition: number, partitioned: boolean, hooks: SourceHooks): PartitionSource {
         const pc = new PartitionConsumer(partitionTopicName(topic, partition, partitioned), topic, partition, {
@@ -123,6 +142,8 @@ export class PulsarBackend implements Backend {
           endOfTopic: (from) => hooks.endOfTopic(sources.get(from)!),
           failed: (from, err) => hooks.failed(sources.get(from)!, err),
           onStateChange: hooks.onStateChange,
+          deadLetter: policy ? deadLetter : undefined,
+          warn: (message) => core.log.warn(message),
         });
         const src = new PulsarSource(pc);
         sources.set(pc, src);
@@ -131,6 +152,9 @@ export class PulsarBackend implements Backend {
       sourceOf(m: Message): PartitionSource | undefined {
         const owner = entryHandleOf(m)?.owner;
         return owner instanceof PartitionConsumer ? sources.get(owner) : undefined;
+      },
+      async close(deadline: number): Promise<void> {
+        await Promise.all([...deadLetters.values()].map((p) => p.close(deadline)));
       },
     };
   }
@@ -181,11 +205,15 @@ class PulsarSource implements PartitionSource {
   handOver(m: Message): boolean {
     const h = entryHandleOf(m)!;
     this.pc.consumed(h);
-    return this.pc.wanted(h, (m.messageId as MessageId).batchIndex);
+    if (!this.pc.wanted(h, (m.messageId as MessageId).batchIndex)) return false;
+    this.pc.handedOver(h);
+    return true;
   }
 
   consumed(m: Message): void {
-    this.pc.consumed(entryHandleOf(m)!);
+    const h = entryHandleOf(m)!;
+    this.pc.consumed(h);
+    this.pc.handedOver(h);
   }
 
   ack(m: Message): void {
@@ -197,8 +225,14 @@ class PulsarSource implements PartitionSource {
   }
 
   nack(m: Message): void {
-    this.pc.nack(entryHandleOf(m)!);
+    this.pc.nack(entryHandleOf(m)!, m.redeliveryCount);
   }
+}
+
+/** `persistent://public/default/t` for `t`, `persistent://a/b/t` for `a/b/t`; a name with a scheme as it is. */
+function fullTopicName(name: string): string {
+  if (name.includes('://')) return name;
+  return name.split('/').length === 3 ? `persistent://${name}` : `persistent://public/default/${name}`;
 }
 
 /** The Pulsar backend as the registry knows it: pulsar:// and pulsar+ssl:// URLs, and its own options. */

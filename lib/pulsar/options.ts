@@ -24,6 +24,43 @@ export interface SchemaOption {
   properties?: Record<string, string>;
 }
 
+/** Negative-ack redelivery delay growing with the message's redelivery count (the Java client's MultiplierRedeliveryBackoff). */
+export interface RedeliveryBackoffOption {
+  /** delay of a message never redelivered before, ms. @default 1000 */
+  minDelayMs?: number;
+  /** the delay never exceeds this, ms. @default 60000 */
+  maxDelayMs?: number;
+  /** each redelivery multiplies the delay by this (at least 1). @default 2 */
+  multiplier?: number;
+}
+
+/** Where a message goes once it was redelivered maxRedeliverCount times (the Java client's DeadLetterPolicy). */
+export interface DeadLetterPolicyOption {
+  /** redeliveries (nacks, ack timeouts) allowed; the next failure sends the message to the dead letter topic (at least 1) */
+  maxRedeliverCount: number;
+  /** @default '<topic>-<subscription>-DLQ' for each partition's topic, as the Java client names it */
+  deadLetterTopic?: string;
+  /** a subscription the broker creates on the dead letter topic with its producer, so nothing sent there is lost before anyone subscribes */
+  initialSubscriptionName?: string;
+}
+
+const redeliveryBackoff = z
+  .object({
+    minDelayMs: int(0).default(1000),
+    maxDelayMs: int(0).default(60_000),
+    multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).default(2),
+  })
+  .strict()
+  .refine((b) => b.maxDelayMs >= b.minDelayMs, { error: 'maxDelayMs must be at least minDelayMs' });
+
+const deadLetterPolicy = z
+  .object({
+    maxRedeliverCount: int(1),
+    deadLetterTopic: z.string().min(1).optional(),
+    initialSubscriptionName: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const pulsarClientShape = {
   listenerName: z.string().min(1, { error: 'expected a listener name' }).optional(),
 };
@@ -49,6 +86,14 @@ export const pulsarConsumerShape = {
   ackGroupTimeMs: int(0, 60_000).default(100),
   /** a group of this many acknowledgements is sent at once */
   ackGroupMaxSize: int(1, 100_000).default(1000),
+  /** a message handed to the app and not acknowledged within this is redelivered; 0: never (Java's ackTimeout, at least 1 s) */
+  ackTimeoutMs: int(0)
+    .refine((v) => v === 0 || v >= 1000, { error: 'expected 0 (off) or an integer >= 1000' })
+    .default(0),
+  /** how often the ack timeout is checked (Java's ackTimeoutTickTime) */
+  ackTimeoutTickTimeMs: int(100).default(1000),
+  negativeAckRedeliveryBackoff: redeliveryBackoff.optional(),
+  deadLetterPolicy: deadLetterPolicy.optional(),
 };
 
 /** What the Pulsar backend reads of a parsed producer config beyond the shared knobs. */
@@ -74,6 +119,10 @@ export interface PulsarConsumerSettings {
   chunkExpireMs: number;
   ackGroupTimeMs: number;
   ackGroupMaxSize: number;
+  ackTimeoutMs: number;
+  ackTimeoutTickTimeMs: number;
+  negativeAckRedeliveryBackoff?: Required<RedeliveryBackoffOption>;
+  deadLetterPolicy?: DeadLetterPolicyOption;
 }
 
 declare module '../core/receipt' {
@@ -122,5 +171,13 @@ declare module '../core/types' {
     ackGroupTimeMs?: number;
     /** Pulsar: a group of this many acknowledgements is sent at once. @default 1000 */
     ackGroupMaxSize?: number;
+    /** Pulsar: ms after which a message handed over and not acknowledged is redelivered; 0 = off, else at least 1000. @default 0 */
+    ackTimeoutMs?: number;
+    /** Pulsar: how often the ack timeout is checked, ms (at least 100); a message comes again after ackTimeoutMs plus up to one tick. @default 1000 */
+    ackTimeoutTickTimeMs?: number;
+    /** Pulsar: a nacked message comes again after min(maxDelayMs, minDelayMs × multiplier^redeliveryCount) instead of negativeAckRedeliveryDelayMs. */
+    negativeAckRedeliveryBackoff?: RedeliveryBackoffOption;
+    /** Pulsar (Shared and Key_Shared): a message redelivered maxRedeliverCount times is sent to a dead letter topic and acknowledged instead of coming again. */
+    deadLetterPolicy?: DeadLetterPolicyOption;
   }
 }

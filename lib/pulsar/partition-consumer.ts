@@ -19,7 +19,8 @@ import type { ConsumerConfig } from '../core/consumer-config';
 import type { PulsarConsumerSettings } from './options';
 import { BrokerError, ClosedError, CortadoError } from '../core/errors';
 import { HandlerBase, HandlerContext } from './handler-base';
-import { EntryFields, EntryHandle, Message, ReceivedMessage } from './received-message';
+import { ACK, EntryFields, EntryHandle, Message, ReceivedMessage } from './received-message';
+import { idKey, TrackedEntry, UnackedTracker } from './unacked-tracker';
 
 export interface ConsumerContext extends HandlerContext {
   config: ConsumerConfig & PulsarConsumerSettings;
@@ -31,12 +32,21 @@ export interface ConsumerContext extends HandlerContext {
   endOfTopic(pc: PartitionConsumer): void;
   /** the subscription ended for good (a terminal broker error after it had been ready) */
   failed?(pc: PartitionConsumer, err: CortadoError): void;
+  /** sends messages to the dead letter topic; resolves once the broker stored them */
+  deadLetter?(pc: PartitionConsumer, messages: ReceivedMessage[]): Promise<void>;
+  /** told what went wrong where nobody waits for it (a dead letter send that failed) */
+  warn?(message: string): void;
 }
 
 /** No entry may claim to inflate past this: a hostile size must not drive an allocation. */
 const MAX_UNCOMPRESSED = 512 * 1024 * 1024;
 
 const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The Java client's cap on the ids of one REDELIVER_UNACKNOWLEDGED_MESSAGES. */
+const MAX_REDELIVER_IDS = 1000;
+/** Ids asked again after an ack timeout, and those acknowledged meanwhile, remembered at most this many. */
+const MAX_REMEMBERED = 10_000;
 
 /**
  * A Pulsar consumer on one topic-partition: subscribe (on the shared handler lifecycle), flow
@@ -54,8 +64,20 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   private readonly chunks: ChunkAssembler;
   private chunkTimer?: NodeJS.Timeout;
   private readonly acks: AckGroupingTracker;
-  private nackIds: MessageIdData[] = [];
+  /** nacked entries by key: the ids to redeliver and when */
+  private readonly nacked = new Map<string, { ids: MessageIdData[]; due: number }>();
   private nackTimer?: NodeJS.Timeout;
+  private nackTimerAt = Infinity;
+  /** entries handed to the app and not acknowledged (ackTimeoutMs > 0) */
+  private readonly unacked?: UnackedTracker;
+  private ackTimeoutTimer?: NodeJS.Timeout;
+  /** entries asked again after an ack timeout whose copy has not arrived yet */
+  private readonly timedOut = new Set<string>();
+  /** of those, the ones the app acknowledged meanwhile: their copy is dropped */
+  private readonly lateAcked = new Set<string>();
+  /** messages that reached maxRedeliverCount, by entry: the next nack or timeout dead-letters them */
+  private readonly deadLetterCandidates = new Map<string, ReceivedMessage[]>();
+  private readonly deadLettering = new Set<string>();
   private readyWaiters: Array<() => void> = [];
 
   constructor(
@@ -75,6 +97,33 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     this.acks = new AckGroupingTracker({ groupTimeMs: c.ackGroupTimeMs, maxGroupSize: c.ackGroupMaxSize }, (cumulative, ids) =>
       this.writeAcks(cumulative, ids),
     );
+    if (c.ackTimeoutMs > 0) this.unacked = new UnackedTracker(c.ackTimeoutMs, Math.min(c.ackTimeoutTickTimeMs, c.ackTimeoutMs));
+  }
+
+  /** Whether single entries can be redelivered (else the consumer rewinds) and dead-lettered. */
+  private get individualRedelivery(): boolean {
+    return this.ctx.subType === SubType.Shared || this.ctx.subType === SubType.Key_Shared;
+  }
+
+  override async start(): Promise<void> {
+    await super.start();
+    this.armAckTimeout();
+  }
+
+  // Ticks like the Java tracker: one bucket of handed-over entries expires per tick.
+  private armAckTimeout(): void {
+    if (!this.unacked || this.ackTimeoutTimer || this.closingOrClosed()) return;
+    const c = this.ctx.config;
+    this.ackTimeoutTimer = setInterval(() => this.onAckTimeoutTick(), Math.min(c.ackTimeoutTickTimeMs, c.ackTimeoutMs));
+    this.ackTimeoutTimer.unref();
+  }
+
+  private onAckTimeoutTick(): void {
+    const expired = this.unacked!.tick();
+    // without a connection there is nothing to ask: the resubscribe redelivers every unacknowledged message
+    if (expired.length === 0 || !this.conn || this.state !== 'ready') return;
+    for (const e of expired) remember(this.timedOut, idKey(e.entry));
+    this.redeliver(expired);
   }
 
   protected async register(conn: Connection): Promise<void> {
@@ -119,6 +168,9 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     this.permits = 0;
     this.chunks.clear();
     this.armChunkTimer();
+    // everything unacknowledged comes again with its redelivery count: track and judge the new copies
+    this.unacked?.clear();
+    this.deadLetterCandidates.clear();
   }
 
   protected failPending(err: CortadoError): void {
@@ -141,6 +193,11 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   /** The app took (or dropped) a message: its permit goes back to the connection that delivered it. */
   consumed(h: EntryHandle): void {
     if (h.conn === this.connGen) this.returnPermits(1);
+  }
+
+  /** The app got a message of this entry: the ack timeout starts (once per entry). */
+  handedOver(h: EntryHandle): void {
+    if (this.unacked && !this.isStale(h)) this.unacked.add(trackedOf(h));
   }
 
   private returnPermits(n: number): void {
@@ -204,9 +261,34 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
       }
     }
     const last = chunkIds ? chunkIds[chunkIds.length - 1] : entry;
+    if (this.timedOut.size > 0 && this.ackedMeanwhile(last, chunkIds ?? [entry])) return this.returnPermits(batched && !chunkIds ? n : 1);
     if (batched && !chunkIds) return this.deliverBatch(m, md, entry, payload, n);
     const fields = this.entryFields(m, md, { owner: this, conn: this.connGen, epoch: this.consumerEpoch, entry: last, chunkIds });
-    this.ctx.deliver(this, [new ReceivedMessage(fields, last, undefined, md, payload, md.sequenceId)]);
+    const msgs = [new ReceivedMessage(fields, last, undefined, md, payload, md.sequenceId)];
+    if (this.overRedelivered(last, msgs)) return this.returnPermits(1);
+    this.ctx.deliver(this, msgs);
+  }
+
+  // A copy asked for by an ack timeout, of a message the app acknowledged after the ask: dropped, and acked again.
+  private ackedMeanwhile(entry: MessageIdData, ids: MessageIdData[]): boolean {
+    const key = idKey(entry);
+    if (!this.timedOut.delete(key) || !this.lateAcked.delete(key)) return false;
+    this.acks.addIndividual(ids);
+    return true;
+  }
+
+  // As the Java client: at maxRedeliverCount a message is handed over once more and remembered, so its next
+  // nack or ack timeout dead-letters it; past it (a copy after a reconnect) it goes to the dead letter topic at once.
+  private overRedelivered(entry: MessageIdData, msgs: ReceivedMessage[]): boolean {
+    const policy = this.ctx.config.deadLetterPolicy;
+    if (!policy || !this.ctx.deadLetter || !this.individualRedelivery || msgs.length === 0) return false;
+    const count = msgs[0].redeliveryCount;
+    if (count < policy.maxRedeliverCount) return false;
+    const key = idKey(entry);
+    this.deadLetterCandidates.set(key, msgs);
+    if (count === policy.maxRedeliverCount) return false;
+    this.deadLetter(key, trackedOf(msgs[0][ACK]));
+    return true;
   }
 
   private deliverBatch(m: BaseCommand['message'], md: MessageMetadata, entry: MessageIdData, payload: Buffer, n: number): void {
@@ -242,6 +324,7 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
         );
     }
     if (skipped) this.returnPermits(skipped);
+    if (this.overRedelivered(entry, msgs as ReceivedMessage[])) return this.returnPermits(msgs.length);
     if (msgs.length) this.ctx.deliver(this, msgs);
   }
 
@@ -305,9 +388,16 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
 
   /** Acknowledges one message; a batch's entry goes once all of its messages are acknowledged. */
   ack(h: EntryHandle, batchIndex: number | undefined): void {
-    if (h.chunkIds) return this.acks.addIndividual(h.chunkIds);
-    if (h.batch && batchIndex !== undefined && !this.acks.ackBatchIndex(h.entry, h.batch, batchIndex)) return;
-    this.acks.addIndividual([h.entry]);
+    if (h.batch && batchIndex !== undefined && !h.chunkIds && !this.acks.ackBatchIndex(h.entry, h.batch, batchIndex)) return;
+    this.entryAcked(idKey(h.entry));
+    this.acks.addIndividual(h.chunkIds ?? [h.entry]);
+  }
+
+  private entryAcked(key: string): void {
+    this.unacked?.remove(key);
+    this.nacked.delete(key);
+    this.deadLetterCandidates.delete(key);
+    if (this.timedOut.has(key)) remember(this.lateAcked, key);
   }
 
   /** Acknowledges everything up to and including this message's entry. */
@@ -315,6 +405,7 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     let id = h.entry;
     if (h.batch && batchIndex !== undefined && batchIndex < h.batch.size - 1) id = { ledgerId: id.ledgerId, entryId: id.entryId - 1 };
     if (id.entryId < 0) return;
+    this.unacked?.removeUpTo(id);
     this.acks.addCumulative(id);
   }
 
@@ -324,26 +415,100 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     return true;
   }
 
-  /** Negative acknowledgement: the broker redelivers after the configured delay. */
-  nack(h: EntryHandle): void {
-    for (const id of h.chunkIds ?? [h.entry]) this.nackIds.push(id);
-    if (this.nackTimer) return;
-    this.nackTimer = setTimeout(() => {
-      this.nackTimer = undefined;
-      const ids = dedupe(this.nackIds);
-      this.nackIds = [];
-      // while reconnecting there is nothing to ask: the resubscribe redelivers every unacknowledged message
-      if (!this.conn) return;
-      // what was acknowledged meanwhile must not come back with the redelivery
-      this.acks.flush();
-      if (this.ctx.subType === SubType.Shared || this.ctx.subType === SubType.Key_Shared) {
-        this.conn.write(redeliverFrame(this.consumerId, ids));
-      } else {
-        // exclusive and failover subscriptions rewind: everything unacknowledged comes again
-        this.consumerEpoch++;
-        this.conn.write(redeliverFrame(this.consumerId, [], this.consumerEpoch));
-      }
-    }, this.ctx.config.negativeAckRedeliveryDelayMs);
+  /**
+   * Negative acknowledgement: the entry is redelivered after negativeAckRedeliveryDelayMs, or after
+   * the backoff's delay for its redelivery count when negativeAckRedeliveryBackoff is set.
+   */
+  nack(h: EntryHandle, redeliveryCount = 0): void {
+    const key = idKey(h.entry);
+    // a nack is an answer: the ack timeout no longer applies (as in the Java client)
+    this.unacked?.remove(key);
+    const due = Date.now() + this.nackDelay(redeliveryCount);
+    const known = this.nacked.get(key);
+    // the messages of one batch share an entry: the earliest nack of them sets its time
+    if (!known || due < known.due) this.nacked.set(key, { ids: h.chunkIds ?? [h.entry], due });
+    this.armNackTimer();
+  }
+
+  /** min(maxDelayMs, minDelayMs × multiplier^redeliveryCount), as the Java client's MultiplierRedeliveryBackoff. */
+  nackDelay(redeliveryCount: number): number {
+    const b = this.ctx.config.negativeAckRedeliveryBackoff;
+    if (!b) return this.ctx.config.negativeAckRedeliveryDelayMs;
+    if (redeliveryCount <= 0 || b.minDelayMs <= 0) return b.minDelayMs;
+    return Math.min(b.maxDelayMs, Math.floor(b.minDelayMs * Math.pow(b.multiplier, redeliveryCount)));
+  }
+
+  private armNackTimer(): void {
+    let at = Infinity;
+    for (const n of this.nacked.values()) if (n.due < at) at = n.due;
+    if (at === this.nackTimerAt || this.closingOrClosed()) return;
+    if (this.nackTimer) clearTimeout(this.nackTimer);
+    this.nackTimer = undefined;
+    this.nackTimerAt = at;
+    if (at === Infinity) return;
+    this.nackTimer = setTimeout(() => this.onNackTimer(), Math.max(0, at - Date.now()));
+  }
+
+  private onNackTimer(): void {
+    this.nackTimer = undefined;
+    this.nackTimerAt = Infinity;
+    const now = Date.now();
+    const due: TrackedEntry[] = [];
+    for (const [key, n] of this.nacked) {
+      if (n.due > now) continue;
+      this.nacked.delete(key);
+      due.push({ entry: n.ids[n.ids.length - 1], ids: n.ids });
+    }
+    this.armNackTimer();
+    // while reconnecting there is nothing to ask: the resubscribe redelivers every unacknowledged message
+    if (due.length === 0 || !this.conn || this.state !== 'ready') return;
+    this.redeliver(due);
+  }
+
+  // Redelivers entries: one by one on Shared and Key_Shared (dead-lettering those at maxRedeliverCount),
+  // else the consumer rewinds and every unacknowledged message comes again, in order.
+  private redeliver(entries: TrackedEntry[]): void {
+    // what was acknowledged meanwhile must not come back with the redelivery
+    this.acks.flush();
+    if (!this.individualRedelivery) {
+      this.consumerEpoch++;
+      this.unacked?.clear();
+      this.conn!.write(redeliverFrame(this.consumerId, [], this.consumerEpoch));
+      return;
+    }
+    const ids: MessageIdData[] = [];
+    for (const e of entries) {
+      const key = idKey(e.entry);
+      if (this.deadLettering.has(key)) continue;
+      if (this.deadLetterCandidates.has(key)) this.deadLetter(key, e);
+      else ids.push(...e.ids);
+    }
+    for (let i = 0; i < ids.length; i += MAX_REDELIVER_IDS)
+      this.conn!.write(redeliverFrame(this.consumerId, ids.slice(i, i + MAX_REDELIVER_IDS)));
+  }
+
+  // Sends an entry's messages to the dead letter topic, then acknowledges it here; a failed send redelivers it instead.
+  private deadLetter(key: string, e: TrackedEntry): void {
+    const msgs = this.deadLetterCandidates.get(key) ?? [];
+    this.deadLetterCandidates.delete(key);
+    const h = msgs[0]?.[ACK];
+    // messages of a batch acknowledged one by one are not dead-lettered
+    const live = msgs.filter(
+      (m) => !(h?.batch && m.messageId.batchIndex !== undefined && h.batch.ackedIndexes.has(m.messageId.batchIndex)),
+    );
+    this.deadLettering.add(key);
+    this.ctx.deadLetter!(this, live).then(
+      () => {
+        this.deadLettering.delete(key);
+        this.entryAcked(key);
+        this.acks.addIndividual(e.ids);
+      },
+      (err: unknown) => {
+        this.deadLettering.delete(key);
+        this.ctx.warn?.(`sending ${key} of ${this.topicName} to the dead letter topic failed, redelivering it: ${(err as Error).message}`);
+        if (this.conn && this.state === 'ready') this.conn.write(redeliverFrame(this.consumerId, e.ids));
+      },
+    );
   }
 
   onCloseConsumer(): void {
@@ -372,6 +537,9 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   private stopConsumerTimers(): void {
     if (this.nackTimer) clearTimeout(this.nackTimer);
     this.nackTimer = undefined;
+    this.nackTimerAt = Infinity;
+    if (this.ackTimeoutTimer) clearInterval(this.ackTimeoutTimer);
+    this.ackTimeoutTimer = undefined;
     if (this.chunkTimer) clearTimeout(this.chunkTimer);
     this.chunkTimer = undefined;
   }
@@ -420,12 +588,13 @@ function permitsOf(metadata: Uint8Array): number {
   }
 }
 
-function dedupe(ids: MessageIdData[]): MessageIdData[] {
-  const seen = new Set<string>();
-  return ids.filter((id) => {
-    const k = `${id.ledgerId}:${id.entryId}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+function trackedOf(h: EntryHandle): TrackedEntry {
+  return { entry: h.entry, ids: h.chunkIds ?? [h.entry] };
+}
+
+// Adds to a bounded set: past MAX_REMEMBERED the oldest key is forgotten.
+function remember(set: Set<string>, key: string): void {
+  set.delete(key);
+  set.add(key);
+  if (set.size > MAX_REMEMBERED) set.delete(set.values().next().value as string);
 }

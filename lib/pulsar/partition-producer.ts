@@ -44,6 +44,8 @@ export interface ProducerContext {
   onStateChange?: HandlerContext['onStateChange'];
   /** space for uncompressed batch bodies, shared by the producer's partitions */
   bodies: BufferPool;
+  /** a subscription the broker creates on the topic when it registers the producer */
+  initialSubscriptionName?: string;
 }
 
 type PayloadFrame = [Buffer, Uint8Array];
@@ -206,6 +208,7 @@ export class PartitionProducer extends HandlerBase implements ProducerListener, 
             accessMode: this.ctx.accessMode,
             topicEpoch: this.topicEpoch,
             schema: this.ctx.schema,
+            initialSubscriptionName: this.ctx.initialSubscriptionName,
           }),
         `creating a producer on ${this.topicName}`,
       );

@@ -61,6 +61,8 @@ export interface ProducerArgs {
   topicEpoch?: number;
   schema?: SchemaData;
   metadata?: KeyValue[];
+  /** a subscription the broker creates on the topic with the producer (the dead letter producer's) */
+  initialSubscriptionName?: string;
 }
 
 // PRODUCER: topic, producer_id, request_id, producer_name?, schema?, epoch, access mode, topic_epoch?
@@ -78,6 +80,7 @@ export function producerFrame(a: ProducerArgs): Buffer {
       topicEpoch: a.topicEpoch,
       schema: a.schema,
       metadata: a.metadata,
+      initialSubscriptionName: a.initialSubscriptionName,
     },
   });
 }
