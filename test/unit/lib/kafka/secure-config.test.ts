@@ -3,11 +3,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as util from 'util';
-import { parseProducerConfig } from '../../../../lib/core/config';
+import { parseProducerConfig, type ProducerOptions } from '../../../../lib/core/config';
 import { herokuKafkaOptions } from '../../../../lib/kafka/heroku';
 import { saslAuthenticator } from '../../../../lib/kafka/sasl';
 import { createPki, Pki } from '../../../../tools/pki';
 import { configError } from '../../../support/config-error';
+
+const kafkaConfig = (o: ProducerOptions) => parseProducerConfig(o, {}) as unknown as Parameters<typeof saslAuthenticator>[0];
 
 describe('Kafka security options: SASL settings, secrets and Heroku mode', function () {
   this.timeout(20_000);
@@ -58,13 +60,7 @@ describe('Kafka security options: SASL settings, secrets and Heroku mode', funct
       // not a string
       configError(() => parseProducerConfig({ url: 'kafka://127.0.0.1:9092', saslPassword: 12345678 as unknown as string }, {})),
       // a mechanism without a user name
-      configError(() =>
-        saslAuthenticator(
-          parseProducerConfig({ url: 'kafka://127.0.0.1:9092', saslMechanism: 'plain', saslPassword: secret }, {}) as Parameters<
-            typeof saslAuthenticator
-          >[0],
-        ),
-      ),
+      configError(() => saslAuthenticator(kafkaConfig({ url: 'kafka://127.0.0.1:9092', saslMechanism: 'plain', saslPassword: secret }))),
     ];
     for (const e of errs) {
       const shown = `${e.message} ${String(e.value)} ${util.inspect(e)} ${JSON.stringify(e)}`;
