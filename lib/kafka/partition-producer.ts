@@ -230,7 +230,8 @@ export class KafkaPartitionProducer implements PartitionSink {
   private pump(takeOpen: boolean): void {
     while (!this.recovering && this.inflight.length < this.ctx.maxInFlight) {
       let b = this.queued.shift();
-      if (!b && (takeOpen || this.openDue) && this.open && this.open.messages.length > 0) {
+      // without linger the open batch is always due: what gathered while every slot was busy goes next
+      if (!b && (takeOpen || this.openDue || this.ctx.lingerMs === 0) && this.open && this.open.messages.length > 0) {
         b = this.open;
         this.open = undefined;
         this.openDue = false;
