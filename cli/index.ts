@@ -10,7 +10,7 @@ import { produceCommand, type ProduceFlags } from './produce';
 export function program(): Command {
   const root = new Command('cortado')
     .description(
-      'Produce, consume and load-test Apache Pulsar topics with cortado. Unset options fall back to CORTADO_* environment variables.',
+      'Produce, consume and load-test Apache Pulsar topics (and produce to Apache Kafka) with cortado. Unset options fall back to CORTADO_* environment variables.',
     )
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
@@ -22,7 +22,9 @@ export function program(): Command {
     .option('-p, --property <key=value>', 'a message property (repeatable)', property)
     .action((topic: string, f: ProduceFlags) => produceCommand(topic, f));
 
-  withClientOptions(root.command('consume <topic>').description('follow a topic and print key, value and properties of each message'))
+  withClientOptions(
+    root.command('consume <topic>').description('follow a topic and print key, value and properties of each message (Pulsar only for now)'),
+  )
     .option('-s, --subscription <name>', 'subscription name', 'cortado-cli')
     .option('-t, --subscription-type <type>', 'exclusive|shared|failover|key_shared')
     .option('--position <where>', 'where a new subscription starts: earliest|latest', 'latest')

@@ -26,7 +26,10 @@ export function collect(value: string, previous: string[] = []): string[] {
 /** The connection options every command takes; unset ones fall back to CORTADO_* in the environment. */
 export function withClientOptions(cmd: Command): Command {
   return cmd
-    .option('--url <url>', 'service URL, pulsar://host:port (default: CORTADO_URL or pulsar://127.0.0.1:6650)')
+    .option(
+      '--url <url>',
+      'service URL: pulsar://, pulsar+ssl://, kafka:// or kafka+ssl://host:port (default: CORTADO_URL or pulsar://127.0.0.1:6650)',
+    )
     .option('--auth-token <token>', 'token for the token auth method (default: CORTADO_AUTH_TOKEN)');
 }
 

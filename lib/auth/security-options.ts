@@ -19,7 +19,7 @@ export const securityShape = {
 };
 
 /** Options whose values are secrets: never echoed in errors or logs. */
-export const SECRET_OPTIONS = new Set(['authToken', 'tlsKey', 'authTokenSupplier']);
+export const SECRET_OPTIONS = new Set(['authToken', 'tlsKey', 'authTokenSupplier', 'saslPassword']);
 
 /** Every security setting, as the client reads them after validation. */
 export interface SecuritySettings {

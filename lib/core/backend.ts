@@ -131,6 +131,13 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** Options a backend derives from the environment's own variables (a platform's), and where they came from. */
+export interface DerivedOptions {
+  options: Record<string, unknown>;
+  /** names the source in messages, e.g. `SOME_URL (someMode)` */
+  origin: string;
+}
+
 /** How a backend is known to the façade: its URL schemes, its own options, and how to open it. */
 export interface BackendFactory {
   readonly name: string;
@@ -142,6 +149,11 @@ export interface BackendFactory {
   readonly options: { client: z.ZodRawShape; producer: z.ZodRawShape; consumer: z.ZodRawShape };
   /** throws a ConfigError for a URL this backend cannot use */
   checkUrl(url: string): void;
+  /**
+   * Options derived from variables outside CORTADO_* (a hosting platform's), asked before any
+   * backend is picked since they may carry the URL; explicit options win. Undefined when its mode is off.
+   */
+  deriveOptions?(code: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): DerivedOptions | undefined;
   /** checks a parsed producer config beyond single options (combinations, schema) */
   checkProducer?(config: ProducerConfig): void;
   open(config: ClientConfig): Backend;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkSecurity, envOrigin } from '../auth/check-security';
 import { SECRET_OPTIONS, SecuritySettings } from '../auth/security-options';
-import type { BackendFactory } from './backend';
+import type { BackendFactory, DerivedOptions } from './backend';
 import { backendForUrl, defaultUrl, ownerOfOption, registeredBackends, schemeOf } from './backend-registry';
 import { ConfigError } from './errors';
 import { envNameOf, readEnv } from './options';
@@ -20,14 +20,33 @@ export type OptionsKind = 'client' | 'producer' | 'consumer';
 export function parseFor<S extends z.ZodRawShape>(
   kind: OptionsKind,
   shape: S,
-  code: Record<string, unknown> = {},
+  explicit: Record<string, unknown> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): { config: z.infer<z.ZodObject<S>> & Record<string, unknown>; backend: BackendFactory } {
-  const codeUrl = code.url;
+  // a backend's platform variables (its own hook) sit under the code options, and may name the URL
+  let derivedBy: BackendFactory | undefined;
+  let derived: DerivedOptions | undefined;
+  for (const f of registeredBackends()) {
+    derived = f.deriveOptions?.(explicit, env);
+    if (derived) {
+      derivedBy = f;
+      break;
+    }
+  }
+  const codeUrl = explicit.url ?? derived?.options.url;
   const envUrl = env[envNameOf('url')];
   const url = typeof codeUrl === 'string' ? codeUrl : codeUrl === undefined && envUrl ? envUrl : defaultUrl();
-  const origin = typeof codeUrl === 'string' ? 'option url' : codeUrl === undefined && envUrl ? 'CORTADO_URL (option url)' : 'url';
+  const origin =
+    typeof explicit.url === 'string'
+      ? 'option url'
+      : typeof codeUrl === 'string'
+        ? derived!.origin
+        : codeUrl === undefined && envUrl
+          ? 'CORTADO_URL (option url)'
+          : 'url';
   const backend = backendForUrl(url, origin);
+  // derived options only count for the backend that derived them
+  const code = derived && derivedBy === backend ? { ...derived.options, ...defined(explicit) } : explicit;
   const own = { ...backend.options.client, ...(kind === 'client' ? {} : backend.options[kind]) };
   const full = { ...shape, ...own, url: z.string().default(url) } as unknown as S;
   const foreign = (o: string, where: string) => {
@@ -37,7 +56,7 @@ export function parseFor<S extends z.ZodRawShape>(
       `${where} is a ${owner.name} option; the ${backend.name} backend (${schemeOf(url)}://) does not have it`,
       o,
       envNameOf(o),
-      code[o],
+      SECRET_OPTIONS.has(o) ? '[redacted]' : code[o],
     );
   };
   for (const k of Object.keys(code)) if (!(k in full) && code[k] !== undefined) foreign(k, `option ${k}`);
@@ -87,6 +106,10 @@ export function parseOptions<S extends z.ZodRawShape>(
 
 // options whose value is an object: their environment variable holds JSON
 const JSON_OPTIONS = ['schema', 'negativeAckRedeliveryBackoff', 'deadLetterPolicy'];
+
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
 
 function parseJsonEnv(option: string, text: string): unknown {
   try {

@@ -8,6 +8,7 @@ import { envNameOf } from '../core/options';
 import { KafkaAdmin } from './admin';
 import { KafkaAddress, parseKafkaUrl } from './broker-url';
 import { KafkaCluster, METADATA } from './cluster';
+import { herokuKafkaOptions } from './heroku';
 import type { KafkaApi } from './connection';
 import { kafkaClientShape, KafkaClientSettings, kafkaConsumerShape, kafkaProducerShape, KafkaProducerSettings } from './options';
 import { KafkaPartitionProducer, PRODUCE } from './partition-producer';
@@ -131,6 +132,7 @@ export const kafkaBackend: BackendFactory = {
   checkUrl(url: string): void {
     parseKafkaUrl(url);
   },
+  deriveOptions: herokuKafkaOptions,
   checkProducer(config: ProducerConfig): void {
     const cfg = config as KafkaProducerConfig;
     if (KAFKA_COMPRESSION[cfg.compression] === undefined) {

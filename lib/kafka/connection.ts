@@ -14,7 +14,7 @@ import {
 } from '../../protocol/kafka';
 import * as ApiVersions from '../../protocol/kafka/api-versions';
 import { connectionChannel, publish } from '../core/diagnostics';
-import { ClosedError, ConnectionError, CortadoError, ProtocolError, TimeoutError } from '../core/errors';
+import { AuthenticationError, ClosedError, ConnectionError, CortadoError, ProtocolError, TimeoutError, TlsError } from '../core/errors';
 import { Log, SILENT_LOG } from '../core/logger';
 import { kafkaAddressKey, KafkaAddress } from './broker-url';
 import { KafkaVersionError } from './errors';
@@ -25,8 +25,8 @@ export interface KafkaConnectionOptions {
   /** a request without its response by then fails, and the connection with it (responses come in order) */
   requestTimeoutMs: number;
   tls?: tls.ConnectionOptions;
-  /** runs after ApiVersions and before any other request (SASL) */
-  authenticate?: (conn: KafkaConnection) => Promise<void>;
+  /** runs after ApiVersions and before any other request (SASL); resolves with the session lifetime in ms (0: none) */
+  authenticate?: (conn: KafkaConnection) => Promise<number | void>;
   log?: Log;
 }
 
@@ -63,6 +63,11 @@ export class KafkaConnection {
   /** the broker's [min, max] version of each API it offers */
   readonly versions = new Map<number, [number, number]>();
   readonly key: string;
+  /** frames of other requests, held back while a re-authentication runs (KIP-368 forbids them meanwhile) */
+  private held?: Buffer[];
+  private reauthTimer?: NodeJS.Timeout;
+  /** how many times this connection re-authenticated before its SASL session expired */
+  reauthentications = 0;
 
   private constructor(
     readonly address: KafkaAddress,
@@ -80,7 +85,7 @@ export class KafkaConnection {
     await conn.open();
     try {
       await conn.negotiate(required);
-      if (options.authenticate) await options.authenticate(conn);
+      if (options.authenticate) conn.scheduleReauthentication(await options.authenticate(conn));
     } catch (err) {
       conn.close(err instanceof CortadoError ? err : new ConnectionError(String(err)));
       throw err;
@@ -100,6 +105,44 @@ export class KafkaConnection {
   onClose(fn: (err: CortadoError) => void): void {
     if (this.closedWith) fn(this.closedWith);
     else this.closeListeners.push(fn);
+  }
+
+  // KIP-368: a SASL session with a lifetime is renewed on the same connection at a random point
+  // between 85% and 95% of it, as the Java client does, so no request ever meets an expired session
+  private scheduleReauthentication(lifetimeMs: number | void): void {
+    if (!lifetimeMs || lifetimeMs <= 0 || this.closedWith) return;
+    const delay = lifetimeMs * (0.85 + Math.random() * 0.1);
+    this.reauthTimer = setTimeout(() => void this.reauthenticate(), delay);
+    this.reauthTimer.unref();
+  }
+
+  private async reauthenticate(): Promise<void> {
+    this.reauthTimer = undefined;
+    if (this.closedWith || !this.options.authenticate) return;
+    this.held = [];
+    let lifetime: number | void;
+    try {
+      lifetime = await this.options.authenticate(this);
+    } catch (err) {
+      this.held = undefined;
+      this.close(
+        err instanceof CortadoError ? err : new AuthenticationError(`re-authenticating to kafka://${this.key} failed: ${String(err)}`),
+      );
+      return;
+    }
+    this.reauthentications++;
+    const held = this.held;
+    this.held = undefined;
+    if (this.closedWith) return;
+    for (const frame of held) this.socket!.write(frame);
+    this.options.log?.debug(`kafka://${this.key}: re-authenticated (session lifetime ${lifetime ?? 0} ms)`);
+    this.scheduleReauthentication(lifetime);
+  }
+
+  /** Writes a request's frame, or holds it back while a re-authentication runs (its own SASL requests pass). */
+  private write(apiKey: number, frame: Buffer): void {
+    if (this.held && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) this.held.push(frame);
+    else this.socket!.write(frame);
   }
 
   private open(): Promise<void> {
@@ -123,9 +166,11 @@ export class KafkaConnection {
         resolve();
       });
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.on('error', (e) => {
+      socket.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        const err = new ConnectionError(`kafka://${this.key}: ${e.message}`, { cause: e });
+        const err =
+          (this.address.tls ? tlsFailure(this.key, e, this.options.tls) : undefined) ??
+          new ConnectionError(`kafka://${this.key}: ${e.message}`, { cause: e });
         log.debug(`connection to kafka://${this.key} failed: ${e.message}`);
         reject(err);
         this.close(err);
@@ -190,7 +235,8 @@ export class KafkaConnection {
   send0<Req>(api: KafkaApi<Req, unknown>, req: Req): Promise<undefined> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const correlationId = this.nextCorrelation++ & 0x7fffffff;
-    this.socket!.write(
+    this.write(
+      api.apiKey,
       encodeRequest(
         { apiKey: api.apiKey, apiVersion: api.version, correlationId, clientId: this.options.clientId, flexible: api.flexible },
         (w) => api.encode(w, req),
@@ -231,7 +277,7 @@ export class KafkaConnection {
         }, timeoutMs);
       }
       this.pending.set(correlationId, p);
-      this.socket!.write(frame);
+      this.write(o.apiKey, frame);
     });
   }
 
@@ -270,6 +316,8 @@ export class KafkaConnection {
   close(err: CortadoError = new ClosedError('the client is closed')): void {
     if (this.closedWith) return;
     this.closedWith = err;
+    if (this.reauthTimer) clearTimeout(this.reauthTimer);
+    this.held = undefined;
     for (const p of this.pending.values()) {
       if (p.timer) clearTimeout(p.timer);
       p.reject(err);
@@ -279,4 +327,42 @@ export class KafkaConnection {
     publish(connectionChannel, () => ({ event: 'close' as const, broker: `kafka://${this.key}`, error: err }));
     for (const fn of this.closeListeners.splice(0)) fn(err);
   }
+}
+
+// OpenSSL's verify codes for a broker certificate that does not chain to the CA or names another host
+const UNTRUSTED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A TLS failure that retrying cannot fix, as a typed error: the broker's certificate is not trusted
+ * (TlsError), or the broker refused ours or its absence (AuthenticationError); undefined for others.
+ */
+function tlsFailure(key: string, e: NodeJS.ErrnoException, options: tls.ConnectionOptions | undefined): CortadoError | undefined {
+  const code = e.code ?? '';
+  if (UNTRUSTED.has(code)) {
+    const err = new TlsError(
+      `TLS: the certificate of kafka+ssl://${key} is not trusted (${code}: ${e.message}); set tlsCaFile or tlsCa to the CA that signed it` +
+        (code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? ', or connect by a host name the certificate lists' : ''),
+    );
+    (err as { cause?: unknown }).cause = e;
+    return err;
+  }
+  // the broker's alert when it wants a client certificate and got none or one it does not trust
+  if (/ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|HANDSHAKE_FAILURE|CERTIFICATE_UNKNOWN|ACCESS_DENIED)/.test(code)) {
+    const why = options?.cert
+      ? 'it did not accept the client certificate (tlsCert/tlsCertFile)'
+      : 'it requires a client certificate: set tlsCertFile and tlsKeyFile (or tlsCert and tlsKey)';
+    return new AuthenticationError(`TLS: kafka+ssl://${key} refused the handshake (${code}): ${why}`, false, { cause: e });
+  }
+  return undefined;
 }

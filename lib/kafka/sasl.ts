@@ -41,7 +41,7 @@ const WIRE_NAMES: Record<SaslMechanismName, string> = {
 };
 
 /** The SASL exchange the settings ask for, run on every new connection; undefined without a mechanism. */
-export function saslAuthenticator(cfg: ClientConfig & KafkaClientSettings): ((conn: KafkaConnection) => Promise<void>) | undefined {
+export function saslAuthenticator(cfg: ClientConfig & KafkaClientSettings): ((conn: KafkaConnection) => Promise<number>) | undefined {
   const mech = cfg.saslMechanism;
   if (!mech) return undefined;
   const user = cfg.saslUsername;
@@ -62,8 +62,11 @@ export function saslAuthenticator(cfg: ClientConfig & KafkaClientSettings): ((co
         `kafka://${conn.key} does not offer SASL ${WIRE_NAMES[mech]}; it offers ${hs.mechanisms.join(', ') || 'none'}`,
       );
     }
+    // the last SaslAuthenticate answer's session lifetime (KIP-368); 0 when the broker sets none
+    let lifetimeMs = 0;
     const step = async (bytes: Buffer): Promise<Buffer> => {
       const res = await conn.request(AUTHENTICATE, { authBytes: bytes });
+      lifetimeMs = Number(res.sessionLifetimeMs);
       if (res.errorCode !== 0)
         throw new AuthenticationError(
           `kafka://${conn.key} refused SASL ${WIRE_NAMES[mech]}: ${res.errorMessage ?? `error ${res.errorCode}`}`,
@@ -76,6 +79,7 @@ export function saslAuthenticator(cfg: ClientConfig & KafkaClientSettings): ((co
       // RFC 7628 initial response: gs2 header, then auth=Bearer <token>, framed by ^A
       await step(Buffer.from(`n,,\u0001auth=Bearer ${token}\u0001\u0001`, 'utf8'));
     } else await scram(mech === 'scram-sha-256' ? 'sha256' : 'sha512', user!, password!, step);
+    return lifetimeMs;
   };
 }
 

@@ -116,6 +116,17 @@ describe('Kafka producer against a real Kafka broker', function () {
     });
   }
 
+  it('regression: without batching, records sent while every request slot was busy waited forever (sendTimeoutMs)', async () => {
+    const topic = topicName('k-unbatched');
+    await admin.createPartitionedTopic(topic, 2);
+    const p = await producer({ topics: [topic], sendTimeoutMs: 20_000 });
+    const ids = (await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => p.produceSync(topic, `user-${i % 50}`, `v${i}`)),
+    )) as RecordMetadata[];
+    expect(new Set(ids.map((x) => `${x.partition}@${x.offset}`)).size).to.equal(1000);
+    expect(await javaConsume(broker, topic, 1000, 60_000)).to.have.length(1000);
+  });
+
   it('sends a value of 900 KB and reads it back byte for byte', async () => {
     const topic = topicName('k-large');
     await admin.createPartitionedTopic(topic, 1);
