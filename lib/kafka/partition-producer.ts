@@ -226,11 +226,12 @@ export class KafkaPartitionProducer implements PartitionSink {
     this.pump(true);
   }
 
-  // Sends batches while fewer than maxInFlight wait for answers; the open batch only when `takeOpen`.
+  // Sends batches while fewer than maxInFlight wait for answers; the open batch only when `takeOpen`
+  // (or always without linger: no timer will come for it, so a freed slot must take it).
   private pump(takeOpen: boolean): void {
     while (!this.recovering && this.inflight.length < this.ctx.maxInFlight) {
       let b = this.queued.shift();
-      if (!b && (takeOpen || this.openDue) && this.open && this.open.messages.length > 0) {
+      if (!b && (takeOpen || this.openDue || this.ctx.lingerMs === 0) && this.open && this.open.messages.length > 0) {
         b = this.open;
         this.open = undefined;
         this.openDue = false;
