@@ -151,7 +151,7 @@ function targetsCell(s: KafkaScenarioRounds): string {
     .map((t) => {
       const r = ratioVsJava(s.rounds, 'cortado', METRICS[t.metric]);
       const ok = Number.isFinite(r) && (t.atLeast !== undefined ? r >= t.atLeast : r <= t.atMost!);
-      return `${t.label} ${t.atLeast !== undefined ? `≥ ${t.atLeast}` : `≤ ${t.atMost}`} ${Number.isFinite(r) ? (ok ? '✓' : '✗') : '—'}`;
+      return `${t.label} ${t.atLeast !== undefined ? `≥ ${t.atLeast.toFixed(1)}` : `≤ ${t.atMost!.toFixed(1)}`} ${Number.isFinite(r) ? (ok ? '✓' : '✗') : '—'}`;
     })
     .join(', ');
 }
