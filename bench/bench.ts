@@ -1,4 +1,3 @@
-import { spawn, spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { createPartitionedTopic } from '../tools/admin';
@@ -7,19 +6,19 @@ import type { PulsarBroker } from '../tools/pulsar-standalone';
 import { startBrokerWithProgress } from '../cli/broker';
 import { waitWith } from '../cli/progress';
 import { JavaDriver, javaTaskArgs, prepareJavaDriver } from './java-driver';
-import { DriverTask, parseResult, RunResult } from './run-result';
+import { envInt, javaVersion, runChild, withLoad } from './harness';
+import { kafkaBench } from './kafka-bench';
+import { DriverTask, RunResult } from './run-result';
 import { formatTable, Round, ScenarioRounds } from './table';
 
 // npm run bench: cortado and the Java client side by side on one broker, each scenario run by
 // each side in its own child process, rounds interleaved (cortado, Java, cortado, Java, ...).
 // BENCH_ROUNDS (default 5), BENCH_MESSAGES (base count, default 50000), --quick (1 round of 5000), BENCH_ONLY=<text>,
 // BENCH_JAVA=0 (cortado only), BENCH_JAVA_OPTS (extra JVM flags); CORTADO_URL and
-// CORTADO_ADMIN_URL name an existing broker instead of starting one.
+// CORTADO_ADMIN_URL name an existing broker instead of starting one. --backend kafka: bench/kafka-bench.ts.
 
 const SIZE = 1024;
 const PARTITIONS = 4;
-// no single run may take longer than this, whatever the machine's load
-const RUN_TIMEOUT_MS = 15 * 60_000;
 
 interface Scenario {
   name: string;
@@ -43,60 +42,6 @@ const SCENARIOS: Scenario[] = [
 
 const CORTADO_DRIVER = path.join(__dirname, 'cortado-driver.js');
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return v;
-}
-
-/** Runs one driver to its end and returns its RESULT line. */
-function runChild(label: string, command: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)));
-    const killer = () => child.kill('SIGKILL');
-    process.on('exit', killer);
-    const timer = setTimeout(killer, RUN_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      process.removeListener('exit', killer);
-      if (code !== 0) {
-        reject(new Error(`${label} exited ${code ?? signal}:\n${out.slice(-1500)}\n${err}`));
-        return;
-      }
-      try {
-        resolve(parseResult(out));
-      } catch (e) {
-        reject(new Error(`${label}: ${(e as Error).message}\n${err}`));
-      }
-    });
-  });
-}
-
-/** Samples the 1-minute load average every second while `work` runs; returns its result and the mean load. */
-async function withLoad<T>(work: () => Promise<T>): Promise<{ value: T; load: number }> {
-  const samples = [os.loadavg()[0]];
-  const timer = setInterval(() => samples.push(os.loadavg()[0]), 1000);
-  try {
-    const value = await work();
-    samples.push(os.loadavg()[0]);
-    return { value, load: samples.reduce((a, b) => a + b, 0) / samples.length };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-// java -version writes to stderr
-function javaVersion(): string {
-  return spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0] ?? '';
-}
-
 interface Broker {
   url: string;
   adminUrl: string;
@@ -117,9 +62,20 @@ async function broker(): Promise<Broker> {
   return { url: b.serviceUrl, adminUrl: b.adminUrl, home: b.home, stop: () => b.stop() };
 }
 
+/** The value of --backend (or --backend=NAME); pulsar when absent. */
+function backendArg(): string {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf('--backend');
+  const eq = argv.find((a) => a.startsWith('--backend='));
+  const name = eq ? eq.slice('--backend='.length) : i >= 0 ? argv[i + 1] : 'pulsar';
+  if (name !== 'pulsar' && name !== 'kafka') throw new Error(`--backend must be pulsar or kafka, got ${JSON.stringify(name)}`);
+  return name;
+}
+
 async function main(): Promise<void> {
   // --quick (npm run bench:quick): one short round, to check that everything runs
   const quick = process.argv.includes('--quick');
+  if (backendArg() === 'kafka') return kafkaBench(quick);
   const rounds = envInt('BENCH_ROUNDS', quick ? 1 : 5);
   const base = envInt('BENCH_MESSAGES', quick ? 5_000 : 50_000);
   const only = process.env.BENCH_ONLY;

@@ -3,6 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir } from '../tools/distribution';
+import type { KafkaDistribution } from '../tools/kafka-distribution';
 import type { DriverTask } from './run-result';
 
 // Compiles bench/java/CortadoBench.java against the client jars of the server distribution into
@@ -56,5 +57,49 @@ export function prepareJavaDriver(home: string | undefined): JavaDriver | { skip
 }
 
 export function javaTaskArgs(t: DriverTask): string[] {
-  return Object.entries(t).map(([k, v]) => `${k}=${v}`);
+  return javaArgsOf(t);
+}
+
+const KAFKA_SOURCE = path.join(__dirname, '..', '..', 'bench', 'java', 'KafkaBench.java');
+
+/**
+ * bench/java/KafkaBench.java compiled against the kafka-clients jars of the Kafka distribution
+ * (tools/kafka-distribution.ts) into the cache, or the reason Java cannot run here.
+ */
+export function prepareKafkaJavaDriver(dist: KafkaDistribution): JavaDriver | { skip: string } {
+  if (!runs('java', '-version')) return { skip: 'java is not on PATH' };
+  if (!runs('javac', '-version')) return { skip: 'javac is not on PATH (a JDK is needed to compile bench/java/KafkaBench.java)' };
+  const source = fs.readFileSync(KAFKA_SOURCE);
+  const hash = crypto.createHash('sha256').update(source).update(dist.home).digest('hex').slice(0, 16);
+  const classes = path.join(cacheDir(), 'bench-java-kafka', hash);
+  if (!fs.existsSync(path.join(classes, 'KafkaBench.class'))) {
+    // compile beside and rename, so an interrupted compile is never taken for a good one
+    const tmp = `${classes}.tmp-${process.pid}`;
+    fs.mkdirSync(tmp, { recursive: true });
+    try {
+      execFileSync('javac', ['-nowarn', '-cp', dist.classpath, '-d', tmp, KAFKA_SOURCE], { stdio: ['ignore', 'inherit', 'inherit'] });
+      fs.rmSync(classes, { recursive: true, force: true });
+      fs.renameSync(tmp, classes);
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      return { skip: `javac failed: ${(e as Error).message}` };
+    }
+  }
+  const opts = (process.env.BENCH_JAVA_OPTS ?? '').split(/\s+/).filter(Boolean);
+  // the tools' log4j2 file sends warnings to stderr and keeps stdout for the result line
+  return {
+    command: 'java',
+    baseArgs: [
+      ...opts,
+      `-Dlog4j2.configurationFile=${dist.toolsLog4j}`,
+      '-cp',
+      `${classes}${path.delimiter}${dist.classpath}`,
+      'KafkaBench',
+    ],
+  };
+}
+
+/** key=value arguments of any task object, as the Java drivers read them. */
+export function javaArgsOf(t: object): string[] {
+  return Object.entries(t).map(([k, v]) => `${k}=${String(v)}`);
 }

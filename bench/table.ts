@@ -87,3 +87,86 @@ export function formatTable(scenarios: ScenarioRounds[]): string {
   }
   return lines.join('\n');
 }
+
+// ---- the Kafka table: cortado, Java and kafkajs, with the targets cortado is held to ----
+
+export interface KafkaRound {
+  cortado: RunResult;
+  java?: RunResult;
+  /** absent when kafkajs cannot run the scenario (no LZ4 or ZSTD codec) */
+  kafkajs?: RunResult;
+  load: number;
+}
+
+export interface KafkaScenarioRounds {
+  name: string;
+  /** latency targets hold for this row (sequential produceSync) */
+  latencyTargets: boolean;
+  /** why kafkajs has no figures in this row, if it has none */
+  kafkajsNa?: string;
+  rounds: KafkaRound[];
+}
+
+/** Median of the per-round ratios side ÷ Java of one metric. */
+function ratioVsJava(rounds: KafkaRound[], side: 'cortado' | 'kafkajs', metric: Metric): number {
+  return median(
+    rounds.map((r) => {
+      const s = r[side];
+      const a = s ? metric(s) : null;
+      const b = r.java ? metric(r.java) : null;
+      return a === null || b === null || b === 0 ? NaN : a / b;
+    }),
+  );
+}
+
+const ratioText = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—');
+
+function kafkaCell(s: KafkaScenarioRounds, metric: Metric): string {
+  const m = (side: 'cortado' | 'java' | 'kafkajs') =>
+    fmt(
+      median(
+        s.rounds.map((r) => {
+          const x = r[side];
+          return x ? metric(x) : NaN;
+        }),
+      ),
+    );
+  const js = s.kafkajsNa ? 'n/a' : m('kafkajs');
+  const c = ratioText(ratioVsJava(s.rounds, 'cortado', metric));
+  const k = s.kafkajsNa ? '' : `; ${ratioText(ratioVsJava(s.rounds, 'kafkajs', metric))}`;
+  return `${m('cortado')} / ${m('java')} / ${js} (**${c}**${k})`;
+}
+
+/** The targets (cortado ÷ Java), each with ✓ when this row's median ratio meets it. */
+export const KAFKA_TARGETS: Array<{ label: string; metric: keyof typeof METRICS; atLeast?: number; atMost?: number; latency?: boolean }> = [
+  { label: 'msg/s', metric: 'msgPerSec', atLeast: 1.2 },
+  { label: 'CPU', metric: 'cpuPer100k', atMost: 0.7 },
+  { label: 'RSS', metric: 'rssMb', atMost: 0.6 },
+  { label: 'p50', metric: 'p50Ms', atMost: 1.0, latency: true },
+  { label: 'p99', metric: 'p99Ms', atMost: 1.0, latency: true },
+];
+
+function targetsCell(s: KafkaScenarioRounds): string {
+  return KAFKA_TARGETS.filter((t) => !t.latency || s.latencyTargets)
+    .map((t) => {
+      const r = ratioVsJava(s.rounds, 'cortado', METRICS[t.metric]);
+      const ok = Number.isFinite(r) && (t.atLeast !== undefined ? r >= t.atLeast : r <= t.atMost!);
+      return `${t.label} ${t.atLeast !== undefined ? `≥ ${t.atLeast.toFixed(1)}` : `≤ ${t.atMost!.toFixed(1)}`} ${Number.isFinite(r) ? (ok ? '✓' : '✗') : '—'}`;
+    })
+    .join(', ');
+}
+
+export const KAFKA_TABLE_HEADER =
+  '| scenario | msg/s cortado / Java / kafkajs (÷ Java) | p50 ms | p99 ms | CPU s per 100k msgs | peak RSS MB | targets, cortado ÷ Java | load per round |';
+
+/** One markdown table: each cell "cortado / Java / kafkajs (**cortado ÷ Java**; kafkajs ÷ Java)", medians over rounds. */
+export function formatKafkaTable(scenarios: KafkaScenarioRounds[]): string {
+  const lines = [KAFKA_TABLE_HEADER, '|---|---|---|---|---|---|---|---|'];
+  for (const s of scenarios) {
+    const loads = s.rounds.map((r) => r.load.toFixed(1)).join(', ');
+    lines.push(
+      `| ${s.name} | ${kafkaCell(s, METRICS.msgPerSec)} | ${kafkaCell(s, METRICS.p50Ms)} | ${kafkaCell(s, METRICS.p99Ms)} | ${kafkaCell(s, METRICS.cpuPer100k)} | ${kafkaCell(s, METRICS.rssMb)} | ${targetsCell(s)} | ${loads} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -226,7 +226,8 @@ export class KafkaPartitionProducer implements PartitionSink {
     this.pump(true);
   }
 
-  // Sends batches while fewer than maxInFlight wait for answers; the open batch only when `takeOpen`.
+  // Sends batches while fewer than maxInFlight wait for answers; the open batch only when `takeOpen`
+  // (or always without linger: no timer will come for it, so a freed slot must take it).
   private pump(takeOpen: boolean): void {
     while (!this.recovering && this.inflight.length < this.ctx.maxInFlight) {
       let b = this.queued.shift();

@@ -108,6 +108,22 @@ function writeRecords(w: Writer, records: RecordInput[], baseTimestamp: number):
   }
 }
 
+// Fixed fields of one record at their widest: length, attributes, timestamp and offset deltas, key,
+// value and header-count lengths.
+const RECORD_OVERHEAD_MAX = 5 + 1 + 10 + 5 + 5 + 5 + 5;
+
+/** At least the bytes writeRecords takes, so a batch is written into one buffer instead of growing by copies. */
+function recordsBound(records: RecordInput[]): number {
+  let n = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    n += RECORD_OVERHEAD_MAX + (r.key ? r.key.length : 0) + (r.value ? r.value.length : 0);
+    // a UTF-16 code unit takes at most 3 UTF-8 bytes
+    if (r.headers) for (const [k, v] of r.headers) n += 10 + 3 * k.length + (v ? v.length : 0);
+  }
+  return n;
+}
+
 /** One magic-2 record batch, base offset 0 (the broker assigns offsets), ready for a Produce request. */
 export function encodeRecordBatch(b: RecordBatchInput, codec?: KafkaCodec): Buffer {
   const { records } = b;
@@ -121,7 +137,7 @@ export function encodeRecordBatch(b: RecordBatchInput, codec?: KafkaCodec): Buff
   for (const r of records) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
   const attributes = COMPRESSION_ATTRIBUTE[b.compression] | (b.transactional ? TRANSACTIONAL : 0);
 
-  const w = new Writer(RECORDS_AT + 64 * records.length);
+  const w = new Writer(RECORDS_AT + (b.compression === 'none' ? recordsBound(records) : 64 * records.length));
   w.int64(0);
   const length = w.reserveInt32();
   w.int32(-1).int8(MAGIC);
@@ -137,7 +153,7 @@ export function encodeRecordBatch(b: RecordBatchInput, codec?: KafkaCodec): Buff
   if (b.compression === 'none') {
     writeRecords(w, records, baseTimestamp);
   } else {
-    const plain = new Writer(64 * records.length);
+    const plain = new Writer(recordsBound(records));
     writeRecords(plain, records, baseTimestamp);
     w.raw(codec!.compress(plain.finish()));
   }

@@ -27,7 +27,8 @@ export class Writer {
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
+    // a large write (a record batch into a request) gets its size plus room for the fields after it, not the next power of two
+    if (size < this.pos + n) size = this.pos + n + 1024;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;

@@ -193,6 +193,17 @@ describe('Kafka producer against a real Kafka broker', function () {
     expect([...parts].sort()).to.deep.equal([0, 1, 2, 3]);
   });
 
+  it('without batching, sends made while 5 requests are in flight go when a slot frees, not at their timeout', async () => {
+    const topic = topicName('k-nolinger');
+    await admin.createPartitionedTopic(topic, 1);
+    const p = await producer({ topics: [topic], sendTimeoutMs: 20_000 });
+    const t0 = Date.now();
+    // far more sends than request slots: the last ones wait in the open batch for an answer
+    const ids = (await Promise.all(Array.from({ length: 200 }, (_, i) => p.produce(topic, `k${i}`, `v${i}`)))) as RecordMetadata[];
+    expect(Date.now() - t0).to.be.below(10_000);
+    expect(ids.map((r) => r.offset)).to.deep.equal(ids.map((_, i) => ids[0].offset + i));
+  });
+
   it('idempotence: sockets cut mid-stream lose, duplicate and reorder nothing', async () => {
     const topic = topicName('k-cut');
     await admin.createPartitionedTopic(topic, 2);

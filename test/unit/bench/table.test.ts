@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parseResult, percentile, type RunResult } from '../../../bench/run-result';
-import { fmt, formatTable, median, METRICS, summarize, type Round } from '../../../bench/table';
+import { fmt, formatKafkaTable, formatTable, median, METRICS, summarize, type Round } from '../../../bench/table';
 
 function run(
   messages: number,
@@ -58,6 +58,33 @@ describe('bench table', () => {
       '| produce | 50000 / 25000 (**2.00**) | 1.50 / 3.00 (**0.50**) | 9.00 / 9.00 (**1.00**) | 5.00 / 10.0 (**0.50**) | 80.0 / 200 (**0.40**) | 1.3 |',
     );
     expect(lines[3]).to.equal('| consume | 100000 / — | — | — | 3.00 / — | 90.0 / — | 2.0, 3.0 |');
+  });
+
+  it('formats the Kafka table with three clients, n/a where kafkajs cannot run, and each target met or missed', () => {
+    const table = formatKafkaTable([
+      {
+        name: 'sequential',
+        latencyTargets: true,
+        rounds: [{ cortado: run(1000, 1, 1, 60, 1, 2), java: run(1000, 2, 2, 120, 2, 2), kafkajs: run(1000, 4, 4, 90, 4, 8), load: 1.2 }],
+      },
+      {
+        name: 'batched + LZ4',
+        latencyTargets: false,
+        kafkajsNa: 'no codec',
+        rounds: [{ cortado: run(1000, 1, 1, 100, 5, 9), java: run(1000, 1, 1, 100, 5, 9), load: 0.8 }],
+      },
+    ]);
+    const lines = table.split('\n');
+    expect(lines).to.have.length(4);
+    expect(lines[2]).to.equal(
+      '| sequential | 1000 / 500 / 250 (**2.00**; 0.50) | 1.00 / 2.00 / 4.00 (**0.50**; 2.00) | 2.00 / 2.00 / 8.00 (**1.00**; 4.00) | ' +
+        '100 / 200 / 400 (**0.50**; 2.00) | 60.0 / 120 / 90.0 (**0.50**; 0.75) | ' +
+        'msg/s ≥ 1.2 ✓, CPU ≤ 0.7 ✓, RSS ≤ 0.6 ✓, p50 ≤ 1.0 ✓, p99 ≤ 1.0 ✓ | 1.2 |',
+    );
+    expect(lines[3]).to.equal(
+      '| batched + LZ4 | 1000 / 1000 / n/a (**1.00**) | 5.00 / 5.00 / n/a (**1.00**) | 9.00 / 9.00 / n/a (**1.00**) | ' +
+        '100 / 100 / n/a (**1.00**) | 100 / 100 / n/a (**1.00**) | msg/s ≥ 1.2 ✗, CPU ≤ 0.7 ✗, RSS ≤ 0.6 ✗ | 0.8 |',
+    );
   });
 
   it('fmt keeps about three significant digits', () => {

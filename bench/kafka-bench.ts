@@ -1,0 +1,153 @@
+import * as os from 'os';
+import * as path from 'path';
+import { Client, KafkaAdmin } from '../lib';
+import { waitWith } from '../cli/progress';
+import { startKafka } from '../tools/kafka-broker';
+import { ensureKafka, KAFKA_VERSION } from '../tools/kafka-distribution';
+import { envInt, javaVersion, runChild, withLoad } from './harness';
+import { javaArgsOf, JavaDriver, prepareKafkaJavaDriver } from './java-driver';
+import type { KafkaTask } from './kafka-task';
+import type { RunResult } from './run-result';
+import { formatKafkaTable, KafkaRound, KafkaScenarioRounds } from './table';
+
+// npm run bench -- --backend kafka: cortado, the Java KafkaProducer and kafkajs side by side on one
+// Kafka broker, producing only; each scenario run by each side in its own child process, rounds
+// interleaved (cortado, Java, kafkajs, cortado, ...). The same options as the Pulsar bench
+// (BENCH_ROUNDS, BENCH_MESSAGES, --quick, BENCH_ONLY, BENCH_JAVA=0, BENCH_JAVA_OPTS), plus
+// BENCH_KAFKAJS=0 and BENCH_KAFKAJS_MAX (kafkajs's measured messages per run at most, default
+// 20000, quick 2000); CORTADO_URL=kafka://host:port names an existing broker instead of starting one.
+
+const SIZE = 1024;
+const PARTITIONS = 4;
+const BATCH_BYTES = 128 * 1024;
+
+interface KafkaScenario {
+  name: string;
+  /** multiple of BENCH_MESSAGES */
+  share: number;
+  inFlight: number;
+  lingerMs: number;
+  compression: KafkaTask['compression'];
+}
+
+const SCENARIOS: KafkaScenario[] = [
+  { name: 'sequential produceSync', share: 0.1, inFlight: 1, lingerMs: 0, compression: 'none' },
+  { name: 'async, 1,000 in flight, linger 0', share: 1, inFlight: 1000, lingerMs: 0, compression: 'none' },
+  { name: 'async, batched (linger 10 ms, 128 KiB)', share: 4, inFlight: 1000, lingerMs: 10, compression: 'none' },
+  { name: 'batched + LZ4', share: 4, inFlight: 1000, lingerMs: 10, compression: 'lz4' },
+  { name: 'batched + ZSTD', share: 4, inFlight: 1000, lingerMs: 10, compression: 'zstd' },
+];
+
+const CORTADO_DRIVER = path.join(__dirname, 'kafka-driver.js');
+const KAFKAJS_DRIVER = path.join(__dirname, 'kafkajs-driver.js');
+
+/** kafkajs's share of a scenario: at most `max` measured messages, the warm-up scaled alike. */
+function kafkajsCounts(messages: number, warmup: number, max: number): { messages: number; warmup: number } {
+  if (messages <= max) return { messages, warmup };
+  return { messages: max, warmup: Math.max(100, Math.round((warmup * max) / messages)) };
+}
+
+interface Broker {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function broker(): Promise<Broker> {
+  const url = process.env.CORTADO_URL;
+  if (url) {
+    if (!url.startsWith('kafka://')) throw new Error(`--backend kafka needs CORTADO_URL=kafka://host:port, got ${url}`);
+    return { url, stop: async () => undefined };
+  }
+  const b = await startKafka();
+  return { url: b.bootstrap, stop: () => b.stop() };
+}
+
+async function prepareJava(): Promise<JavaDriver | { skip: string }> {
+  if (process.env.BENCH_JAVA === '0') return { skip: 'BENCH_JAVA=0' };
+  try {
+    return prepareKafkaJavaDriver(await ensureKafka());
+  } catch (e) {
+    return { skip: (e as Error).message };
+  }
+}
+
+export async function kafkaBench(quick: boolean): Promise<void> {
+  const rounds = envInt('BENCH_ROUNDS', quick ? 1 : 5);
+  const base = envInt('BENCH_MESSAGES', quick ? 5_000 : 50_000);
+  const only = process.env.BENCH_ONLY;
+  const withKafkajs = process.env.BENCH_KAFKAJS !== '0';
+  const kafkajsMax = envInt('BENCH_KAFKAJS_MAX', quick ? 2_000 : 20_000);
+  const scenarios = SCENARIOS.filter((s) => !only || s.name.includes(only));
+  const results: KafkaScenarioRounds[] = scenarios.map((s) => ({
+    name: s.name,
+    latencyTargets: s.inFlight === 1,
+    kafkajsNa: !withKafkajs ? 'BENCH_KAFKAJS=0' : s.compression !== 'none' ? `kafkajs ships no ${s.compression} codec` : undefined,
+    rounds: [] as KafkaRound[],
+  }));
+  const b = await broker();
+  const client = new Client({ url: b.url }, {});
+  const admin = client.admin() as KafkaAdmin;
+  const stamp = Date.now().toString(36);
+  let java: JavaDriver | undefined;
+  try {
+    const prepared = await prepareJava();
+    if ('skip' in prepared) console.log(`Java side skipped: ${prepared.skip}`);
+    else java = prepared;
+    for (let round = 1; round <= rounds; round++) {
+      for (const [i, s] of scenarios.entries()) {
+        const messages = Math.max(100, Math.round(base * s.share));
+        const warmup = s.inFlight === 1 ? Math.min(500, messages) : Math.max(100, Math.round(messages / 10));
+        const task = async (side: string): Promise<KafkaTask> => {
+          const topic = `bench-${stamp}-${i}-${side}-${round}`;
+          await admin.createPartitionedTopic(topic, PARTITIONS);
+          return {
+            url: b.url,
+            topic,
+            messages,
+            warmup,
+            inFlight: s.inFlight,
+            lingerMs: s.lingerMs,
+            batchBytes: BATCH_BYTES,
+            compression: s.compression,
+            size: SIZE,
+          };
+        };
+        const ct = await task('cortado');
+        const jt = java ? await task('java') : undefined;
+        // kafkajs sends one request at a time per broker: fewer messages keep its runs to tens of seconds
+        const kt = results[i].kafkajsNa ? undefined : { ...(await task('kafkajs')), ...kafkajsCounts(messages, warmup, kafkajsMax) };
+        const label = (side: string) => `round ${round}/${rounds} ${side}: ${s.name}`;
+        const { value, load } = await withLoad(async () => {
+          const cortado = await waitWith(
+            label('cortado'),
+            runChild(`cortado: ${s.name}`, process.execPath, [CORTADO_DRIVER, JSON.stringify(ct)]),
+          );
+          const j =
+            java && jt
+              ? await waitWith(label('java'), runChild(`java: ${s.name}`, java.command, [...java.baseArgs, ...javaArgsOf(jt)]))
+              : undefined;
+          const k = kt
+            ? await waitWith(label('kafkajs'), runChild(`kafkajs: ${s.name}`, process.execPath, [KAFKAJS_DRIVER, JSON.stringify(kt)]))
+            : undefined;
+          return { cortado, java: j, kafkajs: k };
+        });
+        results[i].rounds.push({ ...value, load });
+        const rate = (r?: RunResult) => (r ? `${Math.round(r.messages / r.seconds)} msg/s` : '—');
+        console.error(
+          `[bench] round ${round}/${rounds} ${s.name}: cortado ${rate(value.cortado)}, java ${rate(value.java)}, kafkajs ${rate(value.kafkajs)}, load ${load.toFixed(2)}`,
+        );
+      }
+    }
+  } finally {
+    await client.close().catch(() => undefined);
+    await b.stop();
+  }
+  const cpus = os.cpus();
+  console.log(
+    `\nmachine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ${java ? javaVersion() : 'no Java'}; Kafka ${KAFKA_VERSION} (${process.env.CORTADO_URL ? 'CORTADO_URL' : 'one KRaft node started by the bench'})`,
+  );
+  console.log(
+    `${SIZE}-byte keyed values, ${PARTITIONS} partitions, acks=all, idempotent, ${rounds} interleaved round(s), base ${base} messages; kafkajs at most ${kafkajsMax} measured messages per run; cells: cortado / Java / kafkajs (**median of per-round cortado ÷ Java**; kafkajs ÷ Java)\n`,
+  );
+  console.log(formatKafkaTable(results));
+}
