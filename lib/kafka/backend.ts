@@ -1,7 +1,8 @@
 import { loadKafkaCodec, KafkaCompression } from '../../protocol/kafka';
 import { tlsOptionsOf } from '../auth';
 import type { Backend, BackendFactory, ConsumerSession, PartitionSink, ProducerSession, SinkHooks } from '../core/backend';
-import type { ClientConfig, ConsumerConfig, ProducerConfig } from '../core/config';
+import type { ClientConfig, ProducerConfig } from '../core/config';
+import type { ConsumerConfig } from '../core/shapes';
 import { ConfigError } from '../core/errors';
 import { createLog, Log } from '../core/logger';
 import { envNameOf } from '../core/options';

@@ -1,6 +1,6 @@
 import { DecodedRecord, KafkaCodec, KafkaCompression, loadKafkaCodec } from '../../protocol/kafka';
 import type { ConsumerSession, GroupHooks, PartitionSource } from '../core/backend';
-import type { ConsumerConfig } from '../core/config';
+import type { ConsumerConfig } from '../core/shapes';
 import { InvalidArgumentError, ProtocolError } from '../core/errors';
 import type { Log } from '../core/logger';
 import type { Message } from '../core/received-message';

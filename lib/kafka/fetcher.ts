@@ -89,7 +89,9 @@ export class Fetcher {
 
   private async refreshThenKick(delay: number): Promise<void> {
     await sleep(delay);
-    await this.cluster.refresh().catch((err: unknown) => this.settings.log.warn(`Kafka metadata refresh failed: ${(err as Error).message}`));
+    await this.cluster
+      .refresh()
+      .catch((err: unknown) => this.settings.log.warn(`Kafka metadata refresh failed: ${(err as Error).message}`));
     this.kick();
   }
 
@@ -106,7 +108,12 @@ export class Fetcher {
         const res = await conn.request(LIST_OFFSETS, {
           replicaId: -1,
           isolationLevel: 0,
-          topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: policy === 'earliest' ? EARLIEST : LATEST }] }],
+          topics: [
+            {
+              name: topic,
+              partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp: policy === 'earliest' ? EARLIEST : LATEST }],
+            },
+          ],
         });
         const p = res.topics[0]?.partitions[0];
         if (!p) throw kafkaError(3, `ListOffsets of ${topic}-${partition}`);

@@ -180,7 +180,10 @@ export class GroupCoordinator {
     if (this.closed) throw new ClosedError('the consumer is closed');
     if (!this.coordinator) {
       const conn = await this.cluster.anyConnection();
-      const res = await conn.request(FIND_COORDINATOR, { keyType: FindCoordinator.KEY_TYPE_GROUP, coordinatorKeys: [this.settings.groupId] });
+      const res = await conn.request(FIND_COORDINATOR, {
+        keyType: FindCoordinator.KEY_TYPE_GROUP,
+        coordinatorKeys: [this.settings.groupId],
+      });
       const c = res.coordinators[0];
       if (!c) throw new Rejoin(COORDINATOR_NOT_AVAILABLE, 'FindCoordinator answered no coordinator');
       if (c.errorCode !== 0) this.fail(c.errorCode, 'FindCoordinator', c.errorMessage);
@@ -248,7 +251,10 @@ export class GroupCoordinator {
       assignments,
     });
     if (sync.errorCode !== 0) this.fail(sync.errorCode, 'SyncGroup', null);
-    const mine = sync.assignment && sync.assignment.length > 0 ? ConsumerProtocol.decodeConsumerProtocolAssignment(new Reader(sync.assignment)) : undefined;
+    const mine =
+      sync.assignment && sync.assignment.length > 0
+        ? ConsumerProtocol.decodeConsumerProtocolAssignment(new Reader(sync.assignment))
+        : undefined;
     const partitions: TopicPartition[] = [];
     for (const a of mine?.assignedPartitions ?? []) for (const p of a.partitions) partitions.push({ topic: a.topic, partition: p });
     s.log.info(
@@ -260,7 +266,10 @@ export class GroupCoordinator {
 
   // The leader's part: every member's subscription, the partition counts, and the range assignment.
   private async assign(members: JoinGroup.JoinGroupResponseMember[]): Promise<Array<{ memberId: string; assignment: Buffer }>> {
-    const subs = members.map((m) => ({ memberId: m.memberId, topics: ConsumerProtocol.decodeConsumerProtocolSubscription(new Reader(m.metadata)).topics }));
+    const subs = members.map((m) => ({
+      memberId: m.memberId,
+      topics: ConsumerProtocol.decodeConsumerProtocolSubscription(new Reader(m.metadata)).topics,
+    }));
     const counts = new Map<string, number>();
     for (const topic of new Set(subs.flatMap((m) => m.topics))) counts.set(topic, Math.max(1, await this.cluster.partitionCount(topic)));
     const plan = rangeAssign(subs, counts);
@@ -325,7 +334,10 @@ export class GroupCoordinator {
   /** Commits `offsets` (the next offset to read of each partition) under the current generation. */
   async commit(offsets: Array<TopicPartition & { offset: number }>): Promise<void> {
     if (offsets.length === 0 || this.generationId < 0) return;
-    const byTopic = new Map<string, Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string }>>();
+    const byTopic = new Map<
+      string,
+      Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string }>
+    >();
     for (const o of offsets) {
       const list = byTopic.get(o.topic) ?? [];
       list.push({ partitionIndex: o.partition, committedOffset: BigInt(o.offset), committedLeaderEpoch: -1, committedMetadata: '' });
@@ -342,7 +354,8 @@ export class GroupCoordinator {
     for (const t of res.topics) {
       for (const p of t.partitions) {
         if (p.errorCode === 0) continue;
-        if (p.errorCode === REBALANCE_IN_PROGRESS || p.errorCode === ILLEGAL_GENERATION || p.errorCode === UNKNOWN_MEMBER_ID) this.requestRejoin();
+        if (p.errorCode === REBALANCE_IN_PROGRESS || p.errorCode === ILLEGAL_GENERATION || p.errorCode === UNKNOWN_MEMBER_ID)
+          this.requestRejoin();
         this.fail(p.errorCode, `OffsetCommit of ${t.name}-${p.partitionIndex}`);
       }
     }
