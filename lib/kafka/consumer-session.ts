@@ -175,6 +175,8 @@ export class KafkaConsumerSession implements ConsumerSession {
   /** one commit at a time, so an older commit point never lands after a newer one */
   private committing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** between giving partitions up and taking the next ones: the generation is moving, so no timed commits */
+  private rebalancing = false;
 
   private constructor(
     private readonly cluster: KafkaCluster,
@@ -241,12 +243,16 @@ export class KafkaConsumerSession implements ConsumerSession {
       { assigned: (parts) => this.assigned(parts), revoke: () => this.revokeAll() },
     );
     await this.group.start();
-    this.commitTimer = setInterval(() => void this.commit().catch(() => undefined), c.offsetCommitIntervalMs);
+    this.commitTimer = setInterval(() => {
+      if (!this.rebalancing)
+        void this.commit().catch((err: unknown) => this.log.warn(`committing offsets failed: ${(err as Error).message}`));
+    }, c.offsetCommitIntervalMs);
     this.commitTimer.unref();
   }
 
   // Starts each assigned partition at its committed offset, else at subscriptionInitialPosition.
   private async assigned(parts: TopicPartition[]): Promise<void> {
+    this.rebalancing = false;
     if (parts.length === 0 || this.closed) return;
     const committed = await this.group!.committed(parts);
     for (const p of parts) {
@@ -262,6 +268,7 @@ export class KafkaConsumerSession implements ConsumerSession {
 
   // Before a rejoin: the app finishes with every partition, what it acknowledged is committed, and they go.
   private async revokeAll(): Promise<void> {
+    this.rebalancing = true;
     const all = [...this.sources.values()];
     if (all.length === 0) return;
     for (const src of all) this.fetcher.remove(src);
@@ -293,12 +300,12 @@ export class KafkaConsumerSession implements ConsumerSession {
   }
 
   /** Commits what was acknowledged, then leaves the group so its partitions move at once. */
-  async close(): Promise<void> {
+  async close(deadline = 0): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.commitTimer);
     this.fetcher.close();
     await this.commit().catch((err: unknown) => this.log.warn(`committing offsets on close failed: ${(err as Error).message}`));
-    await this.group?.close();
+    await this.group?.close(deadline);
   }
 }

@@ -148,12 +148,13 @@ export class GroupCoordinator {
     let backoff = 100;
     while (!this.closed) {
       try {
+        // eager protocol: whatever was owned (a rebalance, or a lost generation) is given up before joining
+        await this.member.revoke();
+        if (this.closed) return;
         await this.joinAndSync();
         backoff = 100;
         joined();
         await this.heartbeatUntilRejoin();
-        if (this.closed) return;
-        await this.member.revoke();
       } catch (err) {
         if (this.closed) return;
         if (err instanceof Rejoin) {
@@ -368,11 +369,15 @@ export class GroupCoordinator {
   }
 
   /** Stops heartbeating and leaves the group, so its partitions move at once rather than after the session timeout. */
-  async close(): Promise<void> {
+  async close(deadline = 0): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.wake?.();
-    await this.loop;
+    // a JoinGroup in flight may take the rebalance timeout: wait for the loop only until the deadline
+    let timer: NodeJS.Timeout | undefined;
+    const bound = deadline > 0 ? Math.max(0, deadline - Date.now()) : this.settings.requestTimeoutMs;
+    await Promise.race([this.loop, new Promise<void>((r) => (timer = setTimeout(r, bound)))]);
+    clearTimeout(timer);
     if (!this.memberId || !this.coordinator) return;
     try {
       const conn = await this.cluster.connectionTo({ host: this.coordinator.host, port: this.coordinator.port, tls: false });
