@@ -32,6 +32,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly consumers = new Map<string, PartitionSource>();
   /** sources a group took away: acks and nacks of their messages are moot */
   private readonly revokedSources = new WeakSet<PartitionSource>();
+  /** sources being revoked: no more deliveries, while their running handlers finish */
+  private readonly stopping = new WeakSet<PartitionSource>();
   /** per partitioned topic: the count last seen and the partitions subscribed (a non-partitioned topic is absent) */
   private readonly partitioned = new Map<string, { count: number; open: Set<number> }>();
   private refreshTimer?: NodeJS.Timeout;
@@ -181,18 +183,23 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     for (let i = this.inbox.length - 1; i >= 0; i--) {
       if (gone.has(this.session!.sourceOf(this.inbox[i])!)) this.inbox.splice(i, 1);
     }
-    for (const src of sources) this.revokedSources.add(src);
+    // dispatch stops now; acks of the handlers still running count until they are waited for
+    for (const src of sources) this.stopping.add(src);
     if (this.workers) {
       const released = sources.map((src) => this.workers!.workerFor(src.topic, src.partition).release(src.topic, src.partition));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(released), new Promise<void>((r) => (timer = setTimeout(r, this.config.handlerTimeoutMs)))]);
       clearTimeout(timer);
     }
-    for (const src of sources) if (this.consumers.get(src.key) === src) this.consumers.delete(src.key);
+    for (const src of sources) {
+      this.stopping.delete(src);
+      this.revokedSources.add(src);
+      if (this.consumers.get(src.key) === src) this.consumers.delete(src.key);
+    }
   }
 
   private deliver(src: PartitionSource, msgs: Message[]): void {
-    if (this.closed || this.revokedSources.has(src)) return;
+    if (this.closed || this.revokedSources.has(src) || this.stopping.has(src)) return;
     if (this.workers) {
       this.workers.workerFor(src.topic, src.partition).push(msgs);
       return;
