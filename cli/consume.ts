@@ -20,7 +20,8 @@ export function idText(id: Receipt): string {
 
 /** One received message as a line: JSON, or `key=… value=… properties=…` for people. */
 export function formatMessage(m: Message, json: boolean): string {
-  const key = m.keyBytes ? m.keyBytes.toString('base64') : m.key;
+  // a Kafka key is always bytes, shown as its UTF-8 text (key); Pulsar's bytes keys as base64
+  const key = m.keyBytes && !(m.messageId instanceof RecordMetadata) ? m.keyBytes.toString('base64') : m.key;
   const value = m.nullValue ? null : m.value.toString('utf8');
   if (json) {
     return JSON.stringify({

@@ -10,7 +10,7 @@ import { produceCommand, type ProduceFlags } from './produce';
 export function program(): Command {
   const root = new Command('cortado')
     .description(
-      'Produce, consume and load-test Apache Pulsar topics (and produce to Apache Kafka) with cortado. Unset options fall back to CORTADO_* environment variables.',
+      'Produce, consume and load-test Apache Pulsar and Apache Kafka topics with cortado. Unset options fall back to CORTADO_* environment variables.',
     )
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
@@ -23,7 +23,9 @@ export function program(): Command {
     .action((topic: string, f: ProduceFlags) => produceCommand(topic, f));
 
   withClientOptions(
-    root.command('consume <topic>').description('follow a topic and print key, value and properties of each message (Pulsar only for now)'),
+    root
+      .command('consume <topic>')
+      .description('follow a topic and print key, value and properties of each message (on Kafka, --subscription is the consumer group)'),
   )
     .option('-s, --subscription <name>', 'subscription name', 'cortado-cli')
     .option('-t, --subscription-type <type>', 'exclusive|shared|failover|key_shared')

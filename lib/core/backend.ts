@@ -101,8 +101,28 @@ export interface SourceHooks {
   onStateChange(change: HandlerStateEvent): void;
 }
 
+/**
+ * What a consumer hands a backend whose partitions a group assigns (Kafka): the source hooks,
+ * plus word of partitions given to it and taken from it.
+ */
+export interface GroupHooks extends Omit<SourceHooks, 'onStateChange'> {
+  onStateChange(source: PartitionSource, change: HandlerStateEvent): void;
+  /** `source` was assigned to this consumer; the backend starts it */
+  assigned(source: PartitionSource): void;
+  /**
+   * `sources` are being taken away: dispatch for them stops and their running handlers get up to
+   * handlerTimeoutMs; resolves then, so the backend can commit and give them up.
+   */
+  revoked(sources: PartitionSource[]): Promise<void>;
+}
+
 /** A consumer's side of a backend. */
 export interface ConsumerSession {
+  /**
+   * Joins the group that assigns the partitions of `topics` (used instead of openSource when
+   * present); resolves once the first assignment was handed over.
+   */
+  subscribe?(topics: string[], hooks: GroupHooks): Promise<void>;
   openSource(topic: string, partition: number, partitioned: boolean, hooks: SourceHooks): PartitionSource;
   /** the source a message came from, when this session received it */
   sourceOf(m: Message): PartitionSource | undefined;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'events';
-import type { ConsumerSession, PartitionSource } from './backend';
+import type { ConsumerSession, GroupHooks, PartitionSource } from './backend';
 import { ClientSession, SessionConfig } from './client-session';
 import { backendOf } from './config';
 import { ConsumerConfig, parseConsumerConfig } from './consumer-config';
@@ -30,6 +30,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly ownsClient: boolean;
   private session?: ConsumerSession;
   private readonly consumers = new Map<string, PartitionSource>();
+  /** sources a group took away: acks and nacks of their messages are moot */
+  private readonly revokedSources = new WeakSet<PartitionSource>();
+  /** sources being revoked: no more deliveries, while their running handlers finish */
+  private readonly stopping = new WeakSet<PartitionSource>();
   /** per partitioned topic: the count last seen and the partitions subscribed (a non-partitioned topic is absent) */
   private readonly partitioned = new Map<string, { count: number; open: Set<number> }>();
   private refreshTimer?: NodeJS.Timeout;
@@ -74,7 +78,8 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     if (this.config.topics.length === 0) throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option');
     try {
       this.session = await this.client.backend.consumerSession(this.config);
-      for (const topic of this.config.topics) await this.subscribeTopic(topic);
+      if (this.session.subscribe) await this.session.subscribe(this.config.topics, this.groupHooks());
+      else for (const topic of this.config.topics) await this.subscribeTopic(topic);
     } catch (err) {
       await this.close();
       throw err;
@@ -156,8 +161,45 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     }
   }
 
+  // The hooks of a backend whose group assigns the partitions: sources come and go with rebalances.
+  private groupHooks(): GroupHooks {
+    return {
+      deliver: (src, msgs) => this.deliver(src, msgs),
+      skip: (src, reason) => this.emit('skip', reason, src.topic, src.partition),
+      endOfTopic: (src) => this.emit('endOfTopic', src.topic, src.partition),
+      failed: (src, err) => this.emit('partitionFailed', err, src.topic, src.partition),
+      onStateChange: (src, change) => partitionEvents(this, src.topic, src.partition)(change),
+      assigned: (src) => {
+        this.revokedSources.delete(src);
+        this.consumers.set(src.key, src);
+      },
+      revoked: (sources) => this.revoke(sources),
+    };
+  }
+
+  // Stops dispatch for `sources`, waits (up to handlerTimeoutMs) for their running handlers, then forgets them.
+  private async revoke(sources: PartitionSource[]): Promise<void> {
+    const gone = new Set(sources);
+    for (let i = this.inbox.length - 1; i >= 0; i--) {
+      if (gone.has(this.session!.sourceOf(this.inbox[i])!)) this.inbox.splice(i, 1);
+    }
+    // dispatch stops now; acks of the handlers still running count until they are waited for
+    for (const src of sources) this.stopping.add(src);
+    if (this.workers) {
+      const released = sources.map((src) => this.workers!.workerFor(src.topic, src.partition).release(src.topic, src.partition));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(released), new Promise<void>((r) => (timer = setTimeout(r, this.config.handlerTimeoutMs)))]);
+      clearTimeout(timer);
+    }
+    for (const src of sources) {
+      this.stopping.delete(src);
+      this.revokedSources.add(src);
+      if (this.consumers.get(src.key) === src) this.consumers.delete(src.key);
+    }
+  }
+
   private deliver(src: PartitionSource, msgs: Message[]): void {
-    if (this.closed) return;
+    if (this.closed || this.revokedSources.has(src) || this.stopping.has(src)) return;
     if (this.workers) {
       this.workers.workerFor(src.topic, src.partition).push(msgs);
       return;
@@ -225,19 +267,21 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   }
 
   ack(message: Message): void {
-    this.sourceOf(message).ack(message);
+    this.sourceOf(message)?.ack(message);
   }
 
   ackCumulative(message: Message): void {
-    this.sourceOf(message).ackCumulative(message);
+    this.sourceOf(message)?.ackCumulative(message);
   }
 
   nack(message: Message): void {
-    this.sourceOf(message).nack(message);
+    this.sourceOf(message)?.nack(message);
   }
 
-  private sourceOf(message: Message): PartitionSource {
+  // undefined for a message of a partition the group took away (another member has it now)
+  private sourceOf(message: Message): PartitionSource | undefined {
     const src = message && this.session ? this.session.sourceOf(message) : undefined;
+    if (src && this.revokedSources.has(src)) return undefined;
     if (!src || this.consumers.get(src.key) !== src) throw new InvalidArgumentError('that message was not received by this consumer');
     return src;
   }

@@ -22,6 +22,9 @@ export interface HandlerHost {
 }
 
 interface Running {
+  /** the batch's topic-partition */
+  topic: string;
+  partition: number;
   abort: AbortController;
   /** close() gave up on it: its outcome no longer counts */
   abandoned: boolean;
@@ -42,6 +45,8 @@ export class HandlerWorker {
   private stopped = false;
   private current?: Running;
   private idleWaiters: Array<() => void> = [];
+  /** told after each batch settles (release() waits on them) */
+  private batchWaiters: Array<() => void> = [];
 
   constructor(
     readonly name: string,
@@ -74,6 +79,17 @@ export class HandlerWorker {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  /**
+   * Drops the queued messages of one topic-partition (its partition was revoked) and resolves once
+   * no handler of this worker runs over that partition.
+   */
+  async release(topic: string, partition: number): Promise<void> {
+    this.queue = this.queue.filter((m) => m.topic !== topic || m.partition !== partition);
+    while (this.running && this.current && this.current.topic === topic && this.current.partition === partition) {
+      await new Promise<void>((r) => this.batchWaiters.push(r));
+    }
+  }
+
   /** Gives up on the running handler: its signal aborts with `reason` and its outcome is ignored. */
   abandon(reason: Error): void {
     const cur = this.current;
@@ -92,6 +108,8 @@ export class HandlerWorker {
           if (this.stopped || this.queue.length === 0) break;
           const batch = this.host.fresh(this.takeRun());
           if (batch.length > 0) await this.handle(batch);
+          this.current = undefined;
+          for (const w of this.batchWaiters.splice(0)) w();
         } finally {
           this.host.release();
         }
@@ -100,6 +118,7 @@ export class HandlerWorker {
       this.running = false;
       this.current = undefined;
       for (const w of this.idleWaiters.splice(0)) w();
+      for (const w of this.batchWaiters.splice(0)) w();
     }
   }
 
@@ -120,7 +139,7 @@ export class HandlerWorker {
   private async handle(batch: Message[]): Promise<void> {
     let wake!: () => void;
     const woken = new Promise<'woken'>((r) => (wake = () => r('woken')));
-    const cur: Running = { abort: new AbortController(), abandoned: false, wake };
+    const cur: Running = { topic: batch[0].topic, partition: batch[0].partition, abort: new AbortController(), abandoned: false, wake };
     this.current = cur;
     const settled = Promise.resolve()
       .then(() => this.host.handler(batch, cur.abort.signal))

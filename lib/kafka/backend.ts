@@ -2,6 +2,7 @@ import { loadKafkaCodec, KafkaCompression } from '../../protocol/kafka';
 import { tlsOptionsOf } from '../auth';
 import type { Backend, BackendFactory, ConsumerSession, PartitionSink, ProducerSession, SinkHooks } from '../core/backend';
 import type { ClientConfig, ProducerConfig } from '../core/config';
+import type { ConsumerConfig } from '../core/shapes';
 import { ConfigError } from '../core/errors';
 import { createLog, Log } from '../core/logger';
 import { envNameOf } from '../core/options';
@@ -9,6 +10,7 @@ import { KafkaAdmin } from './admin';
 import { KafkaAddress, parseKafkaUrl } from './broker-url';
 import { KafkaCluster, METADATA } from './cluster';
 import { herokuKafkaOptions } from './heroku';
+import { KafkaConsumerConfig, KafkaConsumerSession } from './consumer-session';
 import type { KafkaApi } from './connection';
 import { kafkaClientShape, KafkaClientSettings, kafkaConsumerShape, kafkaProducerShape, KafkaProducerSettings } from './options';
 import { KafkaPartitionProducer, PRODUCE } from './partition-producer';
@@ -103,15 +105,8 @@ export class KafkaBackend implements Backend {
     };
   }
 
-  consumerSession(): Promise<ConsumerSession> {
-    return Promise.reject(
-      new ConfigError(
-        'consuming from Kafka is not built yet (the group consumer is the next step); use a pulsar:// URL to consume',
-        'url',
-        envNameOf('url'),
-        this.config.url,
-      ),
-    );
+  consumerSession(config: ConsumerConfig): Promise<ConsumerSession> {
+    return KafkaConsumerSession.open(this.cluster, config as KafkaConsumerConfig, this.log);
   }
 
   admin(): KafkaAdmin {

@@ -25,7 +25,16 @@ export const kafkaProducerShape = {
   retryBackoffMs: int(0).default(100),
 };
 
-export const kafkaConsumerShape = {};
+export const kafkaConsumerShape = {
+  sessionTimeoutMs: int(1).default(45_000),
+  heartbeatIntervalMs: int(1).default(3000),
+  rebalanceTimeoutMs: int(1).default(60_000),
+  offsetCommitIntervalMs: int(1).default(5000),
+  maxBytes: int(1).default(50 * 1024 * 1024),
+  maxPartitionBytes: int(1).default(1024 * 1024),
+  minBytes: int(1).default(1),
+  maxWaitMs: int(0).default(500),
+};
 
 export interface KafkaClientSettings {
   clientId: string;
@@ -40,6 +49,17 @@ export interface KafkaProducerSettings extends KafkaClientSettings {
   idempotence: boolean;
   maxInFlightRequests: number;
   retryBackoffMs: number;
+}
+
+export interface KafkaConsumerSettings extends KafkaClientSettings {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  offsetCommitIntervalMs: number;
+  maxBytes: number;
+  maxPartitionBytes: number;
+  minBytes: number;
+  maxWaitMs: number;
 }
 
 declare module '../core/receipt' {
@@ -71,5 +91,24 @@ declare module '../core/types' {
     maxInFlightRequests?: number;
     /** Kafka: ms between retries of a retriable error, after a metadata refresh. @default 100 */
     retryBackoffMs?: number;
+  }
+
+  interface ConsumerOptions {
+    /** Kafka: ms without a heartbeat after which the group coordinator drops this member. @default 45000 */
+    sessionTimeoutMs?: number;
+    /** Kafka: ms between heartbeats to the group coordinator. @default 3000 */
+    heartbeatIntervalMs?: number;
+    /** Kafka: ms the coordinator waits for every member to rejoin during a rebalance. @default 60000 */
+    rebalanceTimeoutMs?: number;
+    /** Kafka: ms between commits of the acknowledged offsets (also committed on revocation and close). @default 5000 */
+    offsetCommitIntervalMs?: number;
+    /** Kafka: the most bytes one fetch response may carry. @default 52428800 */
+    maxBytes?: number;
+    /** Kafka: the most bytes one fetch returns per partition (a larger first batch still comes). @default 1048576 */
+    maxPartitionBytes?: number;
+    /** Kafka: bytes a fetch waits for (up to maxWaitMs) before the broker answers. @default 1 */
+    minBytes?: number;
+    /** Kafka: ms a fetch waits at most for minBytes. @default 500 */
+    maxWaitMs?: number;
   }
 }

@@ -43,6 +43,18 @@ export * as CreatePartitions from './create-partitions';
 export * as DeleteTopics from './delete-topics';
 export * as SaslHandshake from './sasl-handshake';
 export * as SaslAuthenticate from './sasl-authenticate';
+export * as Fetch from './fetch';
+export * as ListOffsets from './list-offsets';
+export * as FindCoordinator from './find-coordinator';
+export * as JoinGroup from './join-group';
+export * as SyncGroup from './sync-group';
+export * as Heartbeat from './heartbeat';
+export * as LeaveGroup from './leave-group';
+export * as OffsetCommit from './offset-commit';
+export * as OffsetFetch from './offset-fetch';
+export * as ListGroups from './list-groups';
+export * as DescribeGroups from './describe-groups';
+export * as ConsumerProtocol from './consumer-protocol';
 
 export {
   encodeApiVersionsRequest,
@@ -120,3 +132,103 @@ export {
   type SaslAuthenticateRequest,
   type SaslAuthenticateResponse,
 } from './sasl-authenticate';
+export {
+  encodeFetchRequest,
+  decodeFetchResponse,
+  type IsolationLevel,
+  type FetchRequest,
+  type FetchTopic,
+  type FetchPartition,
+  type ForgottenTopic,
+  type FetchResponse,
+  type FetchableTopicResponse,
+  type FetchPartitionData,
+  type FetchAbortedTransaction,
+  type FetchLeaderIdAndEpoch,
+} from './fetch';
+export {
+  encodeListOffsetsRequest,
+  decodeListOffsetsResponse,
+  type ListOffsetsRequest,
+  type ListOffsetsTopic,
+  type ListOffsetsPartition,
+  type ListOffsetsResponse,
+  type ListOffsetsTopicResponse,
+  type ListOffsetsPartitionResponse,
+} from './list-offsets';
+export {
+  encodeFindCoordinatorRequest,
+  decodeFindCoordinatorResponse,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+  type Coordinator,
+} from './find-coordinator';
+export {
+  encodeJoinGroupRequest,
+  decodeJoinGroupResponse,
+  type JoinGroupRequest,
+  type JoinGroupRequestProtocol,
+  type JoinGroupResponse,
+  type JoinGroupResponseMember,
+} from './join-group';
+export {
+  encodeSyncGroupRequest,
+  decodeSyncGroupResponse,
+  type SyncGroupRequest,
+  type SyncGroupRequestAssignment,
+  type SyncGroupResponse,
+} from './sync-group';
+export { encodeHeartbeatRequest, decodeHeartbeatResponse, type HeartbeatRequest, type HeartbeatResponse } from './heartbeat';
+export {
+  encodeLeaveGroupRequest,
+  decodeLeaveGroupResponse,
+  type LeaveGroupRequest,
+  type MemberIdentity,
+  type LeaveGroupResponse,
+  type LeaveGroupMemberResponse,
+} from './leave-group';
+export {
+  encodeOffsetCommitRequest,
+  decodeOffsetCommitResponse,
+  type OffsetCommitRequest,
+  type OffsetCommitRequestTopic,
+  type OffsetCommitRequestPartition,
+  type OffsetCommitResponse,
+  type OffsetCommitResponseTopic,
+  type OffsetCommitResponsePartition,
+} from './offset-commit';
+export {
+  encodeOffsetFetchRequest,
+  decodeOffsetFetchResponse,
+  type OffsetFetchRequest,
+  type OffsetFetchRequestGroup,
+  type OffsetFetchRequestTopics,
+  type OffsetFetchResponse,
+  type OffsetFetchResponseGroup,
+  type OffsetFetchResponseTopics,
+  type OffsetFetchResponsePartitions,
+} from './offset-fetch';
+export {
+  encodeListGroupsRequest,
+  decodeListGroupsResponse,
+  type ListGroupsRequest,
+  type ListGroupsResponse,
+  type ListedGroup,
+} from './list-groups';
+export {
+  encodeDescribeGroupsRequest,
+  decodeDescribeGroupsResponse,
+  type DescribeGroupsRequest,
+  type DescribeGroupsResponse,
+  type DescribedGroup,
+  type DescribedGroupMember,
+} from './describe-groups';
+export {
+  encodeConsumerProtocolSubscription,
+  decodeConsumerProtocolSubscription,
+  encodeConsumerProtocolAssignment,
+  decodeConsumerProtocolAssignment,
+  type ConsumerProtocolSubscription,
+  type ConsumerProtocolAssignment,
+  type ConsumerProtocolTopicPartitions,
+} from './consumer-protocol';

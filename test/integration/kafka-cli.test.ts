@@ -65,9 +65,21 @@ describe('cortado command against Kafka', function () {
     expect(await javaConsume(broker, topic, 2000, 60_000)).to.have.length(2000);
   });
 
-  it('consume from a kafka:// URL fails with the typed error that Kafka consuming is not built yet, exit code 1', async () => {
-    const ran = await cortado(['consume', topicName('kcli-consume'), '--url', broker.bootstrap, '-n', '1'], {});
-    expect(ran.code).to.equal(1);
-    expect(ran.stderr).to.match(/^cortado: CONFIG: consuming from Kafka is not built yet/);
+  it('consume from a kafka:// URL reads through its consumer group from --position earliest, and the group resumes after its commit', async () => {
+    const topic = topicName('kcli-consume');
+    const sent = await cortado(['produce', topic, '--url', broker.bootstrap, '-k', 'order-9', '-p', 'a=b', '-m', 'one', '-m', 'two'], {});
+    expect(sent.code, sent.stderr).to.equal(0);
+    const args = ['consume', topic, '--url', broker.bootstrap, '-s', `cli-${RUN}`, '--position', 'earliest'];
+    const ran = await cortado([...args, '-n', '2'], {});
+    expect(ran.code, ran.stderr).to.equal(0);
+    expect(ran.stdout.trim().split('\n')).to.deep.equal([
+      '[0 @0] key="order-9" value="one" properties={"a":"b"}',
+      '[0 @1] key="order-9" value="two" properties={"a":"b"}',
+    ]);
+    await cortado(['produce', topic, '--url', broker.bootstrap, '-m', 'three'], {});
+    const again = await cortado([...args, '-n', '1', '--json'], {});
+    expect(again.code, again.stderr).to.equal(0);
+    const m = JSON.parse(again.stdout.trim()) as { value: string; messageId: { offset: number }; key: string | null };
+    expect([m.value, m.messageId.offset, m.key]).to.deep.equal(['three', 2, null]);
   });
 });

@@ -54,6 +54,31 @@ describe('lib/handler-worker', () => {
     ]);
   });
 
+  it('release() drops the queued messages of a revoked partition and waits for its running batch', async () => {
+    const settled: Array<[string, string[]]> = [];
+    const seen: string[][] = [];
+    let finish!: () => void;
+    const w = new HandlerWorker(
+      'w',
+      host((ms) => {
+        seen.push(ms.map((m) => m.value.toString()));
+        if (ms[0].value.toString() === '1') return new Promise<void>((r) => (finish = r));
+      }, settled),
+    );
+    w.push([msg('a', 0, 1), msg('b', 0, 2), msg('a', 0, 3)]);
+    await clock.tickAsync(1);
+    let released = false;
+    const done = w.release('a', 0).then(() => (released = true));
+    await clock.tickAsync(10);
+    expect(released).to.equal(false);
+    finish();
+    await done;
+    await clock.runAllAsync();
+    // 3 was queued for the revoked partition and never handed over; b's batch still ran
+    expect(seen).to.deep.equal([['1'], ['2']]);
+    expect(settled.map((s) => s[1][0])).to.deep.equal(['1', '2']);
+  });
+
   it('nacks a handler that never resolves once the handler timeout passes', async () => {
     const settled: Array<[string, string[]]> = [];
     const w = new HandlerWorker(

@@ -110,6 +110,14 @@ const CONSUMER_KEYS = {
   deadLetterPolicy: true,
   closeTimeoutMs: true,
   partitionsRefreshIntervalMs: true,
+  sessionTimeoutMs: true,
+  heartbeatIntervalMs: true,
+  rebalanceTimeoutMs: true,
+  offsetCommitIntervalMs: true,
+  maxBytes: true,
+  maxPartitionBytes: true,
+  minBytes: true,
+  maxWaitMs: true,
   handleMessages: true,
 } as const satisfies Record<keyof ConsumerOptions, true>;
 

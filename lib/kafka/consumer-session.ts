@@ -1,0 +1,311 @@
+import { DecodedRecord, KafkaCodec, KafkaCompression, loadKafkaCodec } from '../../protocol/kafka';
+import type { ConsumerSession, GroupHooks, PartitionSource } from '../core/backend';
+import type { ConsumerConfig } from '../core/shapes';
+import { InvalidArgumentError, ProtocolError } from '../core/errors';
+import type { Log } from '../core/logger';
+import type { Message } from '../core/received-message';
+import type { KafkaCluster } from './cluster';
+import { Fetcher, FetchTarget } from './fetcher';
+import { GroupCoordinator, TopicPartition } from './group-coordinator';
+import type { KafkaConsumerSettings } from './options';
+import { RecordMetadata } from './record-metadata';
+
+export type KafkaConsumerConfig = ConsumerConfig & KafkaConsumerSettings;
+
+// records fetched but not yet handed to the app, per partition, before its fetching pauses
+const MAX_BUFFERED = 1000;
+
+/** A Kafka record in the public Message shape (the Java client's ConsumerRecord, in Kaffe's words). */
+export function recordToMessage(topic: string, partition: number, r: DecodedRecord): Message {
+  const properties: Record<string, string> = {};
+  for (const [k, v] of r.headers) properties[k] = v ? v.toString('utf8') : '';
+  // copies, so a kept message does not pin the whole fetch response
+  const key = r.key ? Buffer.from(r.key) : undefined;
+  return {
+    topic,
+    partition,
+    messageId: new RecordMetadata(topic, partition, Number(r.offset), r.timestamp),
+    key: key?.toString('utf8'),
+    keyBytes: key,
+    value: r.value ? Buffer.from(r.value) : Buffer.alloc(0),
+    nullValue: r.value === null,
+    properties,
+    eventTime: r.timestamp,
+    publishTime: r.timestamp,
+    producerName: '',
+    sequenceId: -1,
+    redeliveryCount: 0,
+  };
+}
+
+interface Delivered {
+  source: KafkaPartitionSource;
+  /** the source's seek count when it was delivered: a later seek makes it stale */
+  epoch: number;
+}
+
+/**
+ * One assigned partition: hands fetched records over, tracks which offsets the app acknowledged
+ * (the commit point is the first one it has not), and seeks back on a nack, since Kafka cannot
+ * redeliver a single record.
+ */
+export class KafkaPartitionSource implements PartitionSource, FetchTarget {
+  readonly key: string;
+  readonly reachedEnd = false;
+  position = -1;
+  /** the offset last committed (or found committed) */
+  committed = -1;
+  private epoch = 0;
+  private buffered = 0;
+  private paused = false;
+  private closed = false;
+  private pauseTimer?: NodeJS.Timeout;
+  /** offsets handed over in order and not yet passed by the commit point */
+  private readonly outstanding: number[] = [];
+  private readonly acked = new Set<number>();
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly session: KafkaConsumerSession,
+    private readonly hooks: GroupHooks,
+    private readonly nackDelayMs: number,
+  ) {
+    this.key = `${topic}-${partition}`;
+  }
+
+  get fetchable(): boolean {
+    return !this.closed && !this.paused && this.buffered < MAX_BUFFERED;
+  }
+
+  /** The offset to commit: the first one handed over and not acknowledged, else the next to fetch. */
+  get commitPoint(): number {
+    return this.outstanding.length > 0 ? this.outstanding[0] : this.position;
+  }
+
+  receive(records: DecodedRecord[], next: number): void {
+    if (this.closed) return;
+    this.position = next;
+    if (records.length === 0) return;
+    const msgs = records.map((r) => recordToMessage(this.topic, this.partition, r));
+    for (const m of msgs) {
+      this.session.track(m, { source: this, epoch: this.epoch });
+      this.outstanding.push((m.messageId as RecordMetadata).offset);
+    }
+    this.buffered += msgs.length;
+    this.hooks.deliver(this, msgs);
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.pauseTimer);
+    this.session.fetcher.remove(this);
+    return Promise.resolve();
+  }
+
+  private current(m: Message): boolean {
+    return !this.closed && this.session.deliveryOf(m)?.epoch === this.epoch;
+  }
+
+  handOver(m: Message): boolean {
+    if (!this.current(m)) return false;
+    this.consumed(m);
+    return true;
+  }
+
+  consumed(m: Message): void {
+    if (!this.current(m)) return;
+    const wasFull = this.buffered >= MAX_BUFFERED;
+    this.buffered--;
+    if (wasFull) this.session.fetcher.kick();
+  }
+
+  ack(m: Message): void {
+    if (!this.current(m)) return;
+    this.acked.add((m.messageId as RecordMetadata).offset);
+    this.advance();
+  }
+
+  ackCumulative(m: Message): void {
+    if (!this.current(m)) return;
+    const upTo = (m.messageId as RecordMetadata).offset;
+    for (const o of this.outstanding) if (o <= upTo) this.acked.add(o);
+    this.advance();
+  }
+
+  private advance(): void {
+    while (this.outstanding.length > 0 && this.acked.has(this.outstanding[0])) this.acked.delete(this.outstanding.shift()!);
+  }
+
+  // Seeks back to the nacked record after the nack delay: what came after it comes again too.
+  nack(m: Message): void {
+    if (this.closed) return;
+    const offset = (m.messageId as RecordMetadata).offset;
+    const at = this.outstanding.indexOf(offset);
+    // a record already acknowledged, or already dropped by an earlier seek, has nothing to redo
+    if (at < 0 || this.acked.has(offset)) return;
+    for (const o of this.outstanding.splice(at)) this.acked.delete(o);
+    this.epoch++;
+    this.buffered = 0;
+    this.position = offset;
+    this.paused = true;
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => {
+      this.paused = false;
+      this.session.fetcher.kick();
+    }, this.nackDelayMs);
+  }
+}
+
+/**
+ * A Kafka consumer's side: a member of the consumer group named by `subscription`, a fetcher over
+ * the partitions the group assigns it, and offset commits of what the app acknowledged.
+ */
+export class KafkaConsumerSession implements ConsumerSession {
+  readonly fetcher: Fetcher;
+  private group?: GroupCoordinator;
+  private hooks?: GroupHooks;
+  private readonly sources = new Map<string, KafkaPartitionSource>();
+  private readonly delivered = new WeakMap<Message, Delivered>();
+  private commitTimer?: NodeJS.Timeout;
+  /** one commit at a time, so an older commit point never lands after a newer one */
+  private committing: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** between giving partitions up and taking the next ones: the generation is moving, so no timed commits */
+  private rebalancing = false;
+
+  private constructor(
+    private readonly cluster: KafkaCluster,
+    private readonly config: KafkaConsumerConfig,
+    private readonly log: Log,
+    codecs: Map<KafkaCompression, KafkaCodec>,
+  ) {
+    this.fetcher = new Fetcher(
+      cluster,
+      {
+        maxWaitMs: config.maxWaitMs,
+        minBytes: config.minBytes,
+        maxBytes: config.maxBytes,
+        maxPartitionBytes: config.maxPartitionBytes,
+        requestTimeoutMs: config.operationTimeoutMs,
+        initialPosition: config.subscriptionInitialPosition,
+        log,
+      },
+      (type) => {
+        const c = codecs.get(type);
+        if (!c) throw new ProtocolError(`the ${type} codec is not available to decode a record batch`);
+        return c;
+      },
+    );
+  }
+
+  static async open(cluster: KafkaCluster, config: KafkaConsumerConfig, log: Log): Promise<KafkaConsumerSession> {
+    // every codec is ready before the first fetch, whatever the producers chose
+    const codecs = new Map<KafkaCompression, KafkaCodec>();
+    for (const c of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+      try {
+        codecs.set(c, await loadKafkaCodec(c));
+      } catch (err) {
+        log.warn(`the Kafka ${c} codec could not be loaded: ${(err as Error).message}`);
+      }
+    }
+    return new KafkaConsumerSession(cluster, config, log, codecs);
+  }
+
+  track(m: Message, d: Delivered): void {
+    this.delivered.set(m, d);
+  }
+
+  deliveryOf(m: Message): Delivered | undefined {
+    return this.delivered.get(m);
+  }
+
+  async subscribe(topics: string[], hooks: GroupHooks): Promise<void> {
+    this.hooks = hooks;
+    // a topic that does not exist (and is not auto-created) fails here, before joining
+    for (const t of topics) await this.cluster.partitionCount(t);
+    const c = this.config;
+    this.group = new GroupCoordinator(
+      this.cluster,
+      {
+        groupId: c.subscription,
+        topics,
+        sessionTimeoutMs: c.sessionTimeoutMs,
+        rebalanceTimeoutMs: c.rebalanceTimeoutMs,
+        heartbeatIntervalMs: c.heartbeatIntervalMs,
+        requestTimeoutMs: c.operationTimeoutMs,
+        log: this.log,
+      },
+      { assigned: (parts) => this.assigned(parts), revoke: () => this.revokeAll() },
+    );
+    await this.group.start();
+    this.commitTimer = setInterval(() => {
+      if (!this.rebalancing)
+        void this.commit().catch((err: unknown) => this.log.warn(`committing offsets failed: ${(err as Error).message}`));
+    }, c.offsetCommitIntervalMs);
+    this.commitTimer.unref();
+  }
+
+  // Starts each assigned partition at its committed offset, else at subscriptionInitialPosition.
+  private async assigned(parts: TopicPartition[]): Promise<void> {
+    this.rebalancing = false;
+    if (parts.length === 0 || this.closed) return;
+    const committed = await this.group!.committed(parts);
+    for (const p of parts) {
+      const src = new KafkaPartitionSource(p.topic, p.partition, this, this.hooks!, this.config.negativeAckRedeliveryDelayMs);
+      const at = committed.get(src.key) ?? -1;
+      src.committed = at;
+      src.position = at >= 0 ? at : await this.fetcher.offsetFor(p.topic, p.partition);
+      this.sources.set(src.key, src);
+      this.hooks!.assigned(src);
+    }
+    for (const src of this.sources.values()) this.fetcher.add(src);
+  }
+
+  // Before a rejoin: the app finishes with every partition, what it acknowledged is committed, and they go.
+  private async revokeAll(): Promise<void> {
+    this.rebalancing = true;
+    const all = [...this.sources.values()];
+    if (all.length === 0) return;
+    for (const src of all) this.fetcher.remove(src);
+    await this.hooks!.revoked(all);
+    await this.commit().catch((err: unknown) => this.log.warn(`committing offsets before the rebalance failed: ${(err as Error).message}`));
+    for (const src of all) await src.close();
+    this.sources.clear();
+  }
+
+  /** Commits every partition's commit point that moved since its last commit. */
+  commit(): Promise<void> {
+    const run = this.committing.then(async () => {
+      const moved = [...this.sources.values()].filter((s) => s.position >= 0 && s.commitPoint > s.committed);
+      if (moved.length === 0 || !this.group) return;
+      const offsets = moved.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.commitPoint }));
+      await this.group.commit(offsets);
+      for (const [i, s] of moved.entries()) s.committed = offsets[i].offset;
+    });
+    this.committing = run.catch(() => undefined);
+    return run;
+  }
+
+  openSource(): PartitionSource {
+    throw new InvalidArgumentError('a Kafka consumer gets its partitions from its consumer group (subscribe), not one by one');
+  }
+
+  sourceOf(m: Message): PartitionSource | undefined {
+    return this.delivered.get(m)?.source;
+  }
+
+  /** Commits what was acknowledged, then leaves the group so its partitions move at once. */
+  async close(deadline = 0): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.commitTimer);
+    this.fetcher.close();
+    await this.commit().catch((err: unknown) => this.log.warn(`committing offsets on close failed: ${(err as Error).message}`));
+    await this.group?.close(deadline);
+  }
+}
