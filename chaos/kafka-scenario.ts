@@ -126,7 +126,14 @@ async function inflict(
 }
 
 /** Reads every partition to its end with the Java consumer and counts it against the ledger. */
-async function readBack(broker: KafkaBroker, topic: string, run: string, keys: number, ledger: Ledger, timeoutMs: number): Promise<Verdict> {
+async function readBack(
+  broker: KafkaBroker,
+  topic: string,
+  run: string,
+  keys: number,
+  ledger: Ledger,
+  timeoutMs: number,
+): Promise<Verdict> {
   const { records, endOffsets } = await javaConsumeToEnd(broker, topic, timeoutMs);
   const tally = new Tally(run, keys, ledger);
   // the log's record count by its end offsets (no transactions: offsets are dense)
@@ -144,7 +151,8 @@ export async function runKafkaScenario(broker: KafkaBroker, s: KafkaScenarioSpec
     config: replicated ? { 'min.insync.replicas': '2' } : {},
   });
   const leaders = new Map<number, number[]>();
-  for (const p of await describeTopic(broker, topic)) if (p.leader !== null) leaders.set(p.leader, [...(leaders.get(p.leader) ?? []), p.partition]);
+  for (const p of await describeTopic(broker, topic))
+    if (p.leader !== null) leaders.set(p.leader, [...(leaders.get(p.leader) ?? []), p.partition]);
   const producer = new Producer<RecordMetadata>(
     { url: broker.bootstrap, topics: [topic], sendTimeoutMs: s.sendTimeoutMs, ...KAFKA_MODES[s.mode], ...extra },
     // only the log level comes from the environment (CORTADO_LOG_LEVEL=debug shows every resend)

@@ -250,7 +250,11 @@ export async function javaConsumeToEnd(
   })) as Array<Record<string, unknown>>;
   const last = raw.pop() as { endOffsets?: number[] } | undefined;
   if (!last?.endOffsets) throw new Error(`KafkaTool consume-to-end printed no end offsets for ${topic}`);
-  const records = (raw as Array<Omit<JavaRecord, 'key' | 'value' | 'headers'> & { key: string | null; value: string | null; headers: Array<[string, string | null]> }>).map((r) => ({
+  const records = (
+    raw as Array<
+      Omit<JavaRecord, 'key' | 'value' | 'headers'> & { key: string | null; value: string | null; headers: Array<[string, string | null]> }
+    >
+  ).map((r) => ({
     ...r,
     key: fromB64(r.key),
     value: fromB64(r.value),
