@@ -23,6 +23,8 @@ const HELP = `npm run chaos -- [options]
   --payload-bytes N     (100)
   --partitions N        (pulsar 4, kafka 6)
   --kills N             SIGKILL + restart per kill scenario (3)
+  --leader-kill-pace-s N  kafka leader-kill: spread the hand-over over at least this long (60),
+                        so the restarted node takes its leaderships back while sending
   --storm-ms MS         unload storm length (120000)
   --unload-every-ms MS  (500)
   --freeze-ms MS        SIGSTOP length (60000)
@@ -49,6 +51,7 @@ const { values: a } = parseArgs({
     'payload-bytes': { type: 'string', default: '100' },
     partitions: { type: 'string' },
     kills: { type: 'string', default: '3' },
+    'leader-kill-pace-s': { type: 'string', default: '60' },
     'storm-ms': { type: 'string', default: '120000' },
     'unload-every-ms': { type: 'string', default: '500' },
     'freeze-ms': { type: 'string', default: '60000' },
@@ -276,7 +279,7 @@ async function mainKafka(): Promise<number> {
         nodes: name === 'kill' ? 1 : 3,
         log,
         // the restarted node takes its preferred leaderships back soon, one more leader move under load
-        config: name === 'kill' ? {} : { 'leader.imbalance.check.interval.seconds': '10' },
+        config: name === 'kill' ? {} : { 'leader.imbalance.check.interval.seconds': '5' },
       });
       for (const mode of modes) {
         const faults = kafkaFaultsOf(name, num('messages'), rnd);
@@ -298,7 +301,7 @@ async function mainKafka(): Promise<number> {
               keys: num('keys'),
               inFlight: num('in-flight'),
               payloadBytes: num('payload-bytes'),
-              minDurationMs: 0,
+              minDurationMs: name === 'leader-kill' ? num('leader-kill-pace-s') * 1000 : 0,
               stallMs: num('send-timeout-ms') * 2 + 60_000,
               maxMs: num('max-scenario-min') * 60_000,
             },
