@@ -165,6 +165,13 @@ export async function runKafkaScenario(broker: KafkaBroker, s: KafkaScenarioSpec
     inflict(s.faults, broker, leaders, s.partitions, ledger, s.recoveryWaitMs, s.log),
   ]);
   const neverSettled = await ledger.drain(s.settleMs);
+  if (replicated) {
+    // shows whether the restarted node took its leaderships back while the workload ran
+    const now = await describeTopic(broker, topic).catch(() => []);
+    s.log(
+      `  leaders now: ${now.map((p) => `${p.partition}→${p.leader}`).join(' ')} (at the start: ${[...leaders].map(([n, ps]) => `${n}: ${ps.join(',')}`).join('; ')})`,
+    );
+  }
   s.log(`  ${ledger.handed} handed over, ${ledger.resolved} resolved, ${neverSettled} never settled; closing the producer`);
   const closeHung = !(await within(producer.close(), 30_000));
   const verdict = await readBack(broker, topic, s.run, s.workload.keys, ledger, s.readTimeoutMs);
