@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -29,6 +30,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -129,9 +131,16 @@ public final class KafkaTool {
       // a topic created a moment ago may have no leader yet: wait until every partition has one
       long deadline = System.currentTimeMillis() + 30_000;
       for (;;) {
-        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        boolean led = d.partitions().size() == partitions;
-        for (TopicPartitionInfo p : d.partitions()) led &= p.leader() != null && !p.leader().isEmpty();
+        boolean led;
+        try {
+          TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+          led = d.partitions().size() == partitions;
+          for (TopicPartitionInfo p : d.partitions()) led &= p.leader() != null && !p.leader().isEmpty();
+        } catch (ExecutionException e) {
+          // a broker that has not yet seen the new topic's metadata (one just restarted) answers unknown
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
+          led = false;
+        }
         if (led) break;
         if (System.currentTimeMillis() > deadline) {
           System.err.println("topic " + topic + " has partitions without a leader after 30 s");
