@@ -12,7 +12,8 @@ export type Fault =
 
 /** What one fault did and how the producer came back from it. */
 export interface FaultOutcome {
-  kind: Fault['kind'];
+  /** leader-kill: the Kafka run's SIGKILL of one node of a cluster */
+  kind: Fault['kind'] | 'leader-kill';
   /** messages handed over when it began */
   at: number;
   /** how long the broker was gone (kill: until the admin API answered again) */

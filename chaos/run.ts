@@ -1,8 +1,10 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { parseArgs } from 'util';
+import { KafkaBroker, startKafka } from '../tools/kafka-broker';
 import { RestartableBroker, startRestartablePulsar } from '../tools/restartable-standalone';
 import { Fault, random } from './faults';
+import { KAFKA_MODES, KafkaFault, KafkaMode, runKafkaScenario } from './kafka-scenario';
 import { memoryViolations, MemoryResult, MemorySpec, runMemory } from './memory';
 import { Mode, MODES, runScenario, ScenarioResult, violations } from './scenario';
 import { examples, memoryTable, scenarioTable } from './table';
@@ -11,14 +13,18 @@ import { examples, memoryTable, scenarioTable } from './table';
 // frozen; prints the tables and exits non-zero when a must-be-zero count is not zero.
 
 const HELP = `npm run chaos -- [options]
-  --scenarios LIST      kill,unload,freeze,memory (default all)
-  --modes LIST          unbatched,batched,batched+lz4 (default all)
+  --backend NAME        pulsar (default) or kafka
+  --scenarios LIST      pulsar: kill,unload,freeze,memory (default all)
+                        kafka: kill (one node), leader-kill (3 nodes) (default both)
+  --modes LIST          unbatched,batched,batched+lz4 (default all); kafka also batched+zstd
   --messages N          keyed messages per scenario (100000)
   --keys N              distinct keys (1000)
   --in-flight N         unsettled sends at most (1000)
   --payload-bytes N     (100)
-  --partitions N        (4)
+  --partitions N        (pulsar 4, kafka 6)
   --kills N             SIGKILL + restart per kill scenario (3)
+  --leader-kill-pace-s N  kafka leader-kill: spread the hand-over over at least this long (60),
+                        so the restarted node takes its leaderships back while sending
   --storm-ms MS         unload storm length (120000)
   --unload-every-ms MS  (500)
   --freeze-ms MS        SIGSTOP length (60000)
@@ -35,14 +41,17 @@ const HELP = `npm run chaos -- [options]
 
 const { values: a } = parseArgs({
   options: {
-    scenarios: { type: 'string', default: 'kill,unload,freeze,memory' },
-    modes: { type: 'string', default: Object.keys(MODES).join(',') },
+    backend: { type: 'string', default: 'pulsar' },
+    // the defaults of these three depend on the backend
+    scenarios: { type: 'string' },
+    modes: { type: 'string' },
     messages: { type: 'string', default: '100000' },
     keys: { type: 'string', default: '1000' },
     'in-flight': { type: 'string', default: '1000' },
     'payload-bytes': { type: 'string', default: '100' },
-    partitions: { type: 'string', default: '4' },
+    partitions: { type: 'string' },
     kills: { type: 'string', default: '3' },
+    'leader-kill-pace-s': { type: 'string', default: '60' },
     'storm-ms': { type: 'string', default: '120000' },
     'unload-every-ms': { type: 'string', default: '500' },
     'freeze-ms': { type: 'string', default: '60000' },
@@ -69,8 +78,8 @@ function num(name: keyof typeof a): number {
   return v;
 }
 
-function list<T extends string>(name: 'scenarios' | 'modes', allowed: readonly T[]): T[] {
-  const l = String(a[name]).split(',').filter(Boolean);
+function list<T extends string>(name: 'scenarios' | 'modes', allowed: readonly T[], fallback: readonly T[]): T[] {
+  const l = a[name] === undefined ? [...fallback] : String(a[name]).split(',').filter(Boolean);
   const bad = l.filter((x) => !allowed.includes(x as T));
   if (bad.length) {
     console.error(`--${name}: ${bad.join(', ')} not known; allowed: ${allowed.join(', ')}`);
@@ -81,6 +90,13 @@ function list<T extends string>(name: 'scenarios' | 'modes', allowed: readonly T
 
 const log = (line: string) => console.log(line);
 const SCENARIOS = ['kill', 'unload', 'freeze', 'memory'] as const;
+const KAFKA_SCENARIOS = ['kill', 'leader-kill'] as const;
+const kafka = a.backend === 'kafka';
+if (!kafka && a.backend !== 'pulsar') {
+  console.error(`--backend must be pulsar or kafka, got ${JSON.stringify(a.backend)}`);
+  process.exit(2);
+}
+const partitionCount = () => (a.partitions === undefined ? (kafka ? 6 : 4) : num('partitions'));
 
 /** The faults of a scenario, at random points of the workload drawn from `rnd`. */
 function faultsOf(name: string, messages: number, rnd: () => number): { faults: Fault[]; minDurationMs: number } {
@@ -105,8 +121,9 @@ async function main(): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const scenarios = list('scenarios', SCENARIOS);
-  const modes = list('modes', Object.keys(MODES) as Mode[]);
+  if (kafka) return mainKafka();
+  const scenarios = list('scenarios', SCENARIOS, SCENARIOS);
+  const modes = list('modes', Object.keys(MODES) as Mode[], Object.keys(MODES) as Mode[]);
   const seed = a.seed !== undefined ? num('seed') : crypto.randomInt(2 ** 31);
   const run = crypto.randomBytes(3).toString('hex');
   const rnd = random(seed);
@@ -157,7 +174,7 @@ async function main(): Promise<number> {
             name,
             mode,
             faults,
-            partitions: num('partitions'),
+            partitions: partitionCount(),
             sendTimeoutMs: num('send-timeout-ms'),
             run,
             settleMs: num('send-timeout-ms') + 60_000,
@@ -189,7 +206,7 @@ async function main(): Promise<number> {
         sendTimeoutMs: num('memory-send-timeout-ms'),
         memoryLimitBytes: limit,
         slackBytes: num('rss-slack-mb') * 2 ** 20,
-        partitions: num('partitions'),
+        partitions: partitionCount(),
         run,
         log,
       };
@@ -210,6 +227,96 @@ async function main(): Promise<number> {
         ),
       ),
     );
+  }
+  report();
+  return failures.length ? 1 : 0;
+}
+
+/** Kafka faults at random points of the workload drawn from `rnd`. */
+function kafkaFaultsOf(name: string, messages: number, rnd: () => number): KafkaFault[] {
+  const at = (lo: number, hi: number) => Math.floor(messages * (lo + (hi - lo) * rnd()));
+  if (name === 'kill') {
+    const k = num('kills');
+    return Array.from({ length: k }, (_, i) => ({ kind: 'kill', at: at((0.05 + i * 0.9) / k, (0.05 + (i + 1) * 0.9) / k) }));
+  }
+  return [{ kind: 'leader-kill', at: at(0.15, 0.35), restartAt: at(0.55, 0.75) }];
+}
+
+/** npm run chaos -- --backend kafka: a single node killed and restarted, then a 3-node cluster losing its busiest leader. */
+async function mainKafka(): Promise<number> {
+  const scenarios = list('scenarios', KAFKA_SCENARIOS, KAFKA_SCENARIOS);
+  const modes = list('modes', Object.keys(KAFKA_MODES) as KafkaMode[], ['unbatched', 'batched', 'batched+lz4']);
+  const seed = a.seed !== undefined ? num('seed') : crypto.randomInt(2 ** 31);
+  const run = crypto.randomBytes(3).toString('hex');
+  const rnd = random(seed);
+  const rows: ScenarioResult[] = [];
+  const failures: string[] = [];
+  let broker: KafkaBroker | undefined;
+  const report = () => {
+    if (rows.length) console.log(`\n${scenarioTable(rows)}\n`);
+    const ex = examples(rows);
+    if (ex) console.log(`first offenders (key/seq):\n${ex}\n`);
+    if (a.json) fs.writeFileSync(a.json, JSON.stringify({ backend: 'kafka', seed, run, rows, failures }, null, 2));
+    console.log(failures.length ? `FAILED:\n  ${failures.join('\n  ')}` : 'every must-be-zero count is zero');
+    console.log(`seed ${seed} (rerun with --backend kafka --seed ${seed})`);
+  };
+  // the whole run stops by itself; the brokers' process groups die with this process
+  const giveUp = (why: string) => {
+    failures.push(why);
+    report();
+    process.exit(3);
+  };
+  const deadline = setTimeout(() => giveUp(`the run passed its ${num('deadline-min')} min deadline`), num('deadline-min') * 60_000);
+  deadline.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => giveUp(`stopped by ${sig}`));
+  log(`kafka chaos run ${run}, seed ${seed}`);
+  try {
+    for (const name of scenarios) {
+      // one broker per scenario, and only one at a time: a 3-node cluster is heavy on 2 cores
+      await broker?.stop();
+      broker = undefined;
+      broker = await startKafka({
+        nodes: name === 'kill' ? 1 : 3,
+        log,
+        // the restarted node takes its preferred leaderships back soon, one more leader move under load
+        config: name === 'kill' ? {} : { 'leader.imbalance.check.interval.seconds': '5' },
+      });
+      for (const mode of modes) {
+        const faults = kafkaFaultsOf(name, num('messages'), rnd);
+        log(`\n${name} / ${mode}: ${num('messages')} messages, faults ${JSON.stringify(faults)}`);
+        try {
+          const r = await runKafkaScenario(broker, {
+            name,
+            mode,
+            faults,
+            partitions: partitionCount(),
+            sendTimeoutMs: num('send-timeout-ms'),
+            run,
+            settleMs: num('send-timeout-ms') + 60_000,
+            readTimeoutMs: 300_000,
+            recoveryWaitMs: num('send-timeout-ms') + 60_000,
+            log,
+            workload: {
+              messages: num('messages'),
+              keys: num('keys'),
+              inFlight: num('in-flight'),
+              payloadBytes: num('payload-bytes'),
+              minDurationMs: name === 'leader-kill' ? num('leader-kill-pace-s') * 1000 : 0,
+              stallMs: num('send-timeout-ms') * 2 + 60_000,
+              maxMs: num('max-scenario-min') * 60_000,
+            },
+          });
+          rows.push(r);
+          failures.push(...violations(r).map((v) => `${name}/${mode}: ${v}`));
+          log(`  done in ${(r.ms / 1000).toFixed(0)} s: ${violations(r).join(', ') || 'clean'}\n${scenarioTable([r])}`);
+        } catch (err) {
+          failures.push(`${name}/${mode}: ${(err as Error).stack ?? err}`);
+          log(`  error: ${(err as Error).message}`);
+        }
+      }
+    }
+  } finally {
+    await broker?.stop();
   }
   report();
   return failures.length ? 1 : 0;

@@ -32,7 +32,8 @@ export interface ScenarioSpec {
 
 export interface ScenarioResult {
   name: string;
-  mode: Mode;
+  /** a Pulsar Mode, or a Kafka one (chaos/kafka-scenario.ts) */
+  mode: string;
   topic: string;
   handed: number;
   resolved: number;

@@ -48,6 +48,8 @@ export class Ledger {
   stalled = false;
   /** the hand-over stopped at WorkloadOptions.maxMs */
   cutShort = false;
+  /** called with each resolved send's receipt (the Kafka run times recovery per partition) */
+  onResolved?: (i: number, receipt: unknown) => void;
   private wake?: () => void;
   private readonly watchers: Array<{ at: number; go: () => void }> = [];
 
@@ -55,12 +57,13 @@ export class Ledger {
     this.state = new Uint8Array(size);
   }
 
-  settle(i: number, err?: unknown): void {
+  settle(i: number, err?: unknown, receipt?: unknown): void {
     if (this.state[i] !== PENDING) return;
     this.settled++;
     if (err === undefined) {
       this.state[i] = RESOLVED;
       this.resolved++;
+      this.onResolved?.(i, receipt);
     } else {
       this.state[i] = REJECTED;
       const e = err as { code?: string; serverError?: string; name?: string };
@@ -129,7 +132,7 @@ export async function drive(producer: Producer, topic: string, run: string, o: W
     const key = i % o.keys;
     const seq = Math.floor(i / o.keys);
     producer.produce(topic, keyName(key), payloadOf(run, key, seq, o.payloadBytes)).then(
-      () => ledger.settle(i),
+      (receipt: unknown) => ledger.settle(i, undefined, receipt),
       (err: unknown) => ledger.settle(i, err),
     );
     ledger.handed++;

@@ -234,6 +234,35 @@ export async function javaConsume(
   return raw.map((r) => ({ ...r, key: fromB64(r.key), value: fromB64(r.value), headers: r.headers.map(([k, v]) => [k, fromB64(v)]) }));
 }
 
+/**
+ * Reads every partition from its beginning to its end offset as of the call (no group, nothing
+ * committed), in one JVM; throws if some partition was not read to its end within `timeoutMs`.
+ */
+export async function javaConsumeToEnd(
+  t: Target,
+  topic: string,
+  timeoutMs: number,
+  o: JavaCallOptions = {},
+): Promise<{ records: JavaRecord[]; endOffsets: number[] }> {
+  const raw = (await runTool(['consume-to-end', bootstrapFor(t, o), topic, String(timeoutMs)], {
+    ...o,
+    timeoutMs: o.timeoutMs ?? timeoutMs + 60_000,
+  })) as Array<Record<string, unknown>>;
+  const last = raw.pop() as { endOffsets?: number[] } | undefined;
+  if (!last?.endOffsets) throw new Error(`KafkaTool consume-to-end printed no end offsets for ${topic}`);
+  const records = (
+    raw as Array<
+      Omit<JavaRecord, 'key' | 'value' | 'headers'> & { key: string | null; value: string | null; headers: Array<[string, string | null]> }
+    >
+  ).map((r) => ({
+    ...r,
+    key: fromB64(r.key),
+    value: fromB64(r.value),
+    headers: r.headers.map(([k, v]) => [k, fromB64(v)] as [string, Buffer | null]),
+  }));
+  return { records, endOffsets: last.endOffsets };
+}
+
 /** Produces the records in order with acks=all and idempotence; resolves with each one's partition and offset. */
 export async function javaProduce(
   t: Target,

@@ -202,8 +202,11 @@ export class KafkaPartitionProducer implements PartitionSink {
     b.messages.push(msg);
     b.bytes += msg.size;
     if (msg.deadline !== 0) this.armSweep();
-    if (this.ctx.lingerMs === 0) this.pump(true);
-    else {
+    if (this.ctx.lingerMs === 0) {
+      // no linger: a batch left open while every request slot is busy goes on the next answer
+      this.openDue = true;
+      this.pump(true);
+    } else {
       if (this.queued.length > 0) this.pump(false);
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = undefined;

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -29,6 +30,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -42,6 +44,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * KafkaTool [--config client.properties] create-topic   BOOTSTRAP TOPIC PARTITIONS REPLICATION [key=value...]
  * KafkaTool [--config client.properties] describe-topic BOOTSTRAP TOPIC
  * KafkaTool [--config client.properties] consume        BOOTSTRAP TOPIC COUNT TIMEOUT_MS
+ * KafkaTool [--config client.properties] consume-to-end BOOTSTRAP TOPIC TIMEOUT_MS   (last line: {"endOffsets":[...]})
  * KafkaTool [--config client.properties] produce        BOOTSTRAP TOPIC   (stdin: {"key","value","partition"?,"headers"?,"timestamp"?} per line)
  * KafkaTool [--config client.properties] partition-for  BOOTSTRAP TOPIC KEY...
  * </pre>
@@ -76,6 +79,10 @@ public final class KafkaTool {
         if (a.size() != 5) usage();
         code = consume(base, topic, Integer.parseInt(a.get(3)), Long.parseLong(a.get(4)));
         break;
+      case "consume-to-end":
+        if (a.size() != 4) usage();
+        code = consumeToEnd(base, topic, Long.parseLong(a.get(3)));
+        break;
       case "produce":
         code = produce(base, topic);
         break;
@@ -92,7 +99,7 @@ public final class KafkaTool {
   }
 
   private static void usage() {
-    System.err.println("usage: KafkaTool [--config FILE] create-topic|describe-topic|consume|produce|partition-for BOOTSTRAP TOPIC ...");
+    System.err.println("usage: KafkaTool [--config FILE] create-topic|describe-topic|consume|consume-to-end|produce|partition-for BOOTSTRAP TOPIC ...");
     System.exit(64);
   }
 
@@ -124,9 +131,16 @@ public final class KafkaTool {
       // a topic created a moment ago may have no leader yet: wait until every partition has one
       long deadline = System.currentTimeMillis() + 30_000;
       for (;;) {
-        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        boolean led = d.partitions().size() == partitions;
-        for (TopicPartitionInfo p : d.partitions()) led &= p.leader() != null && !p.leader().isEmpty();
+        boolean led;
+        try {
+          TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+          led = d.partitions().size() == partitions;
+          for (TopicPartitionInfo p : d.partitions()) led &= p.leader() != null && !p.leader().isEmpty();
+        } catch (ExecutionException e) {
+          // a broker that has not yet seen the new topic's metadata (one just restarted) answers unknown
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
+          led = false;
+        }
         if (led) break;
         if (System.currentTimeMillis() > deadline) {
           System.err.println("topic " + topic + " has partitions without a leader after 30 s");
@@ -205,6 +219,62 @@ public final class KafkaTool {
     if (got < count) {
       System.err.println("consumed " + got + " of " + count + " records from " + topic + " in " + timeoutMs + " ms");
       return 2;
+    }
+    return 0;
+  }
+
+  private static void print(ConsumerRecord<byte[], byte[]> r) throws Exception {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("partition", r.partition());
+    o.put("offset", r.offset());
+    o.put("key", b64(r.key()));
+    o.put("value", b64(r.value()));
+    ArrayNode hs = JSON.createArrayNode();
+    for (Header h : r.headers()) hs.addArray().add(h.key()).add(b64(h.value()));
+    o.set("headers", hs);
+    o.put("timestamp", r.timestamp());
+    o.put("timestampType", r.timestampType().name);
+    OUT.println(JSON.writeValueAsString(o));
+  }
+
+  /** Every record from each partition's beginning up to its end offset as of the start (a chaos run's read-back). */
+  private static int consumeToEnd(Properties base, String topic, long timeoutMs) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    Properties p = new Properties();
+    p.putAll(base);
+    p.put("enable.auto.commit", "false");
+    p.put("auto.offset.reset", "earliest");
+    p.put("max.poll.records", "5000");
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<PartitionInfo> parts = List.of();
+      while (parts.isEmpty() && System.currentTimeMillis() < deadline) {
+        parts = c.partitionsFor(topic, Duration.ofMillis(Math.max(1, Math.min(5000, deadline - System.currentTimeMillis()))));
+        if (parts.isEmpty()) Thread.sleep(100);
+      }
+      List<TopicPartition> tps = new ArrayList<>();
+      for (PartitionInfo pi : parts) tps.add(new TopicPartition(topic, pi.partition()));
+      tps.sort((x, y) -> Integer.compare(x.partition(), y.partition()));
+      c.assign(tps);
+      c.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis())));
+      List<TopicPartition> open = new ArrayList<>();
+      for (TopicPartition tp : tps) if (c.position(tp) < end.get(tp)) open.add(tp);
+      while (!open.isEmpty() && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+          if (r.offset() < end.get(new TopicPartition(topic, r.partition()))) print(r);
+        }
+        OUT.flush();
+        open.removeIf(tp -> c.position(tp) >= end.get(tp));
+      }
+      ObjectNode o = JSON.createObjectNode();
+      ArrayNode ends = o.putArray("endOffsets");
+      for (TopicPartition tp : tps) ends.add(end.get(tp));
+      OUT.println(JSON.writeValueAsString(o));
+      OUT.flush();
+      if (!open.isEmpty()) {
+        System.err.println("partitions " + open + " of " + topic + " not read to their end offsets in " + timeoutMs + " ms");
+        return 2;
+      }
     }
     return 0;
   }
