@@ -80,7 +80,9 @@ describe('Kafka consumer group against a real Kafka broker', function () {
       },
     });
     await c.start();
-    await until('every record', () => got.length >= sent.length);
+    await until('every record', () => got.length >= sent.length).catch((e: Error) => {
+      throw new Error(`${e.message}: ${got.length} of ${sent.length} handled, ${owned(c)} partitions owned`);
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(got).to.have.length(sent.length);
     got.forEach((m, i) => {
