@@ -123,6 +123,11 @@ async function diagnose(producer: Producer, adminUrl: string, topic: string, p: 
   }
 }
 
+/** A fault's outcome before anything was measured. */
+export function newOutcome(kind: FaultOutcome['kind'], at: number): FaultOutcome {
+  return { kind, at, downMs: 0, unloadErrors: 0, unloads: 0, recoveryMs: undefined, probeFailures: [], probeRetries: 0 };
+}
+
 /** Runs each fault when the workload reaches its point, then probes every partition. */
 export async function inflict(
   faults: Fault[],
@@ -136,16 +141,7 @@ export async function inflict(
   const outcomes: FaultOutcome[] = [];
   for (const f of faults) {
     await ledger.reached(f.at);
-    const out: FaultOutcome = {
-      kind: f.kind,
-      at: ledger.handed,
-      downMs: 0,
-      unloadErrors: 0,
-      unloads: 0,
-      recoveryMs: undefined,
-      probeFailures: [],
-      probeRetries: 0,
-    };
+    const out = newOutcome(f.kind, ledger.handed);
     outcomes.push(out);
     const t0 = Date.now();
     if (f.kind === 'kill') {

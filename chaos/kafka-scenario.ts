@@ -1,9 +1,9 @@
 import { Producer, ProducerOptions, RecordMetadata } from '../lib';
 import type { KafkaBroker } from '../tools/kafka-broker';
 import { createTopic, describeTopic, javaConsumeToEnd } from '../tools/kafka-java';
-import type { FaultOutcome } from './faults';
+import { FaultOutcome, newOutcome } from './faults';
 import { Tally, Verdict } from './readback';
-import type { ScenarioResult } from './scenario';
+import { resultOf, type ScenarioResult } from './scenario';
 import { drive, Ledger, WorkloadOptions } from './workload';
 
 // One scenario of the Kafka chaos run: the keyed workload through the public Producer over
@@ -82,16 +82,7 @@ async function inflict(
   const outcomes: FaultOutcome[] = [];
   for (const f of faults) {
     await ledger.reached(f.at);
-    const out: FaultOutcome = {
-      kind: f.kind,
-      at: ledger.handed,
-      downMs: 0,
-      unloadErrors: 0,
-      unloads: 0,
-      recoveryMs: undefined,
-      probeFailures: [],
-      probeRetries: 0,
-    };
+    const out = newOutcome(f.kind, ledger.handed);
     outcomes.push(out);
     if (f.kind === 'kill') {
       const all = new Set(Array.from({ length: partitions }, (_, p) => p));
@@ -175,19 +166,5 @@ export async function runKafkaScenario(broker: KafkaBroker, s: KafkaScenarioSpec
   s.log(`  ${ledger.handed} handed over, ${ledger.resolved} resolved, ${neverSettled} never settled; closing the producer`);
   const closeHung = !(await within(producer.close(), 30_000));
   const verdict = await readBack(broker, topic, s.run, s.workload.keys, ledger, s.readTimeoutMs);
-  return {
-    name: s.name,
-    mode: s.mode,
-    topic,
-    handed: ledger.handed,
-    resolved: ledger.resolved,
-    rejectedBy: Object.fromEntries(ledger.rejectedBy),
-    neverSettled,
-    stalled: ledger.stalled,
-    cutShort: ledger.cutShort,
-    closeHung,
-    faults,
-    verdict,
-    ms: Date.now() - t0,
-  };
+  return resultOf(s, topic, ledger, { neverSettled, closeHung, faults, verdict, ms: Date.now() - t0 });
 }

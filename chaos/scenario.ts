@@ -81,6 +81,16 @@ export async function runScenario(broker: RestartableBroker, s: ScenarioSpec, ex
     idleMs: s.readIdleMs,
     deadlineMs: 300_000,
   });
+  return resultOf(s, topic, ledger, { neverSettled, closeHung, faults, verdict, ms: Date.now() - t0 });
+}
+
+/** A scenario's row: what the ledger counted, plus what the run measured. */
+export function resultOf(
+  s: { name: string; mode: string },
+  topic: string,
+  ledger: Ledger,
+  measured: Pick<ScenarioResult, 'neverSettled' | 'closeHung' | 'faults' | 'verdict' | 'ms'>,
+): ScenarioResult {
   return {
     name: s.name,
     mode: s.mode,
@@ -88,13 +98,9 @@ export async function runScenario(broker: RestartableBroker, s: ScenarioSpec, ex
     handed: ledger.handed,
     resolved: ledger.resolved,
     rejectedBy: Object.fromEntries(ledger.rejectedBy),
-    neverSettled,
     stalled: ledger.stalled,
     cutShort: ledger.cutShort,
-    closeHung,
-    faults,
-    verdict,
-    ms: Date.now() - t0,
+    ...measured,
   };
 }
 

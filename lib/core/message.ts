@@ -61,6 +61,8 @@ export interface OutgoingMessage {
   nullValue: boolean;
   partitionKey?: string;
   partitionKeyB64: boolean;
+  /** the routing key as the app gave it when it is bytes (a wire that carries key bytes takes these as they are) */
+  keyBytes?: Uint8Array;
   orderingKey?: Uint8Array;
   properties?: KeyValue[];
   eventTime?: number;
@@ -125,6 +127,7 @@ export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions 
     nullValue: value === null || value === undefined,
     partitionKey,
     partitionKeyB64: routingKey instanceof Uint8Array,
+    keyBytes: routingKey instanceof Uint8Array ? routingKey : undefined,
     orderingKey: undefined,
     properties: undefined,
     eventTime: undefined,

@@ -9,6 +9,7 @@ import {
   kafkaErrorOf,
   ProduceResponse,
   RecordInput,
+  restampRecordBatch,
 } from '../../protocol/kafka';
 import { Admission } from '../core/admission';
 import type { PartitionSink, SinkHooks, SinkLine } from '../core/backend';
@@ -248,7 +249,7 @@ export class KafkaPartitionProducer implements PartitionSink {
   private recordsOf(b: Batch): RecordInput[] {
     const now = Date.now();
     return b.messages.map((m) => ({
-      key: m.partitionKey === undefined ? null : Buffer.from(m.partitionKey, m.partitionKeyB64 ? 'base64' : 'utf8'),
+      key: m.keyBytes ?? (m.partitionKey === undefined ? null : Buffer.from(m.partitionKey, 'utf8')),
       value: m.nullValue ? null : m.payload,
       headers: m.properties?.map((p) => [p.key, Buffer.from(p.value, 'utf8')] as [string, Uint8Array]),
       timestamp: m.eventTime ?? now,
@@ -261,18 +262,23 @@ export class KafkaPartitionProducer implements PartitionSink {
     if (id && (b.baseSequence < 0 || b.generation !== id.generation)) {
       b.baseSequence = id.takeSequence(this.topicName, b.messages.length);
       b.generation = id.generation;
-      b.encoded = undefined;
+      // numbered again after an epoch bump: the bytes stay, only the header and its CRC change
+      if (b.encoded) restampRecordBatch(b.encoded, id.producerId, id.epoch, b.baseSequence);
     }
-    b.encoded ??= encodeRecordBatch(
-      {
-        records: this.recordsOf(b),
-        compression: c.compression,
-        producerId: id ? id.producerId : -1n,
-        producerEpoch: id ? id.epoch : -1,
-        baseSequence: id ? b.baseSequence : -1,
-      },
-      c.codec,
-    );
+    if (!b.encoded) {
+      b.encoded = encodeRecordBatch(
+        {
+          records: this.recordsOf(b),
+          compression: c.compression,
+          producerId: id ? id.producerId : -1n,
+          producerEpoch: id ? id.epoch : -1,
+          baseSequence: id ? b.baseSequence : -1,
+        },
+        c.codec,
+      );
+      // the batch holds the one copy of the payloads now
+      for (const m of b.messages) m.payload = EMPTY;
+    }
     this.inflight.push(b);
     this.outstanding++;
     const leader = c.cluster.leaderOf(this.topic, this.partition);
@@ -348,7 +354,6 @@ export class KafkaPartitionProducer implements PartitionSink {
       const m = b.messages[k];
       const ts = logAppendTime >= 0 ? logAppendTime : (m.eventTime ?? Date.now());
       this.resolveMessage(m, new RecordMetadata(this.topic, this.partition, baseOffset >= 0 ? baseOffset + k : -1, ts));
-      m.payload = EMPTY;
     }
     b.encoded = undefined;
   }

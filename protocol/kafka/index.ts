@@ -16,6 +16,7 @@ export {
 } from './frame';
 export {
   encodeRecordBatch,
+  restampRecordBatch,
   decodeRecordBatches,
   type RecordInput,
   type RecordBatchInput,

@@ -254,3 +254,19 @@ export function decodeRecordBatches(buf: Uint8Array, codecs: (type: KafkaCompres
   }
   return out;
 }
+
+const PRODUCER_ID_AT = 43;
+const PRODUCER_EPOCH_AT = 51;
+const BASE_SEQUENCE_AT = 53;
+
+/**
+ * Writes a new producer id, epoch and base sequence into an encoded batch and its CRC, in place:
+ * a batch numbered again after an epoch bump is not encoded (nor compressed) a second time.
+ */
+export function restampRecordBatch(batch: Buffer, producerId: bigint, producerEpoch: number, baseSequence: number): void {
+  if (batch.length < RECORDS_AT) throw new KafkaProtocolError(`a record batch of ${batch.length} bytes is too short to restamp`);
+  batch.writeBigInt64BE(producerId, PRODUCER_ID_AT);
+  batch.writeInt16BE(producerEpoch, PRODUCER_EPOCH_AT);
+  batch.writeInt32BE(baseSequence, BASE_SEQUENCE_AT);
+  batch.writeUInt32BE(crc32c(batch, ATTRIBUTES_AT, batch.length), CRC_AT);
+}

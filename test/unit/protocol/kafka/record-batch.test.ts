@@ -9,6 +9,7 @@ import {
   KafkaProtocolError,
   loadKafkaCodec,
   type RecordInput,
+  restampRecordBatch,
 } from '../../../../protocol/kafka';
 
 const ALL: KafkaCompression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
@@ -106,6 +107,22 @@ describe('kafka record batch', () => {
     const [batch] = decodeRecordBatches(b, codecOf);
     expect(batch.timestampType).to.equal('logAppend');
     expect(batch.records.map((r) => r.timestamp)).to.deep.equal([1_700_000_000_005, 1_700_000_000_005, 1_700_000_000_005]);
+  });
+
+  it('restamps producer id, epoch and base sequence in place with a valid CRC, records untouched, for every codec', () => {
+    for (const compression of ALL) {
+      const b = encodeRecordBatch(
+        { records: RECORDS, compression, producerId: 7n, producerEpoch: 0, baseSequence: 40 },
+        compression === 'none' ? undefined : codecOf(compression),
+      );
+      restampRecordBatch(b, 123456789012n, 3, 0);
+      const [batch] = decodeRecordBatches(b, codecOf);
+      expect([batch.producerId, batch.producerEpoch, batch.baseSequence], compression).to.deep.equal([123456789012n, 3, 0]);
+      expect(
+        plain(batch.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp }))),
+        compression,
+      ).to.deep.equal(plain(RECORDS));
+    }
   });
 
   it('detects a corrupted byte through the CRC', () => {
