@@ -6,7 +6,7 @@ import {
   decodeApiVersionsResponseV0,
   encodeApiVersionsRequest,
   encodeApiVersionsRequestV0,
-  encodeRequest,
+  encodeRequestParts,
   Reader,
   readResponseHeader,
   ResponseFramer,
@@ -64,7 +64,7 @@ export class KafkaConnection {
   readonly versions = new Map<number, [number, number]>();
   readonly key: string;
   /** frames of other requests, held back while a re-authentication runs (KIP-368 forbids them meanwhile) */
-  private held?: Buffer[];
+  private held?: Buffer[][];
   private reauthTimer?: NodeJS.Timeout;
   /** how many times this connection re-authenticated before its SASL session expired */
   reauthentications = 0;
@@ -134,15 +134,27 @@ export class KafkaConnection {
     const held = this.held;
     this.held = undefined;
     if (this.closedWith) return;
-    for (const frame of held) this.socket!.write(frame);
+    for (const frame of held) this.writeFrame(frame);
     this.options.log?.debug(`kafka://${this.key}: re-authenticated (session lifetime ${lifetime ?? 0} ms)`);
     this.scheduleReauthentication(lifetime);
   }
 
   /** Writes a request's frame, or holds it back while a re-authentication runs (its own SASL requests pass). */
-  private write(apiKey: number, frame: Buffer): void {
+  private write(apiKey: number, frame: Buffer[]): void {
     if (this.held && apiKey !== ApiKey.SaslHandshake && apiKey !== ApiKey.SaslAuthenticate) this.held.push(frame);
-    else this.socket!.write(frame);
+    else this.writeFrame(frame);
+  }
+
+  // a frame's pieces (a Produce's batches are not copied into it) go out in one writev
+  private writeFrame(frame: Buffer[]): void {
+    const socket = this.socket!;
+    if (frame.length === 1) {
+      socket.write(frame[0]);
+      return;
+    }
+    socket.cork();
+    for (const piece of frame) socket.write(piece);
+    socket.uncork();
   }
 
   private open(): Promise<void> {
@@ -237,7 +249,7 @@ export class KafkaConnection {
     const correlationId = this.nextCorrelation++ & 0x7fffffff;
     this.write(
       api.apiKey,
-      encodeRequest(
+      encodeRequestParts(
         { apiKey: api.apiKey, apiVersion: api.version, correlationId, clientId: this.options.clientId, flexible: api.flexible },
         (w) => api.encode(w, req),
       ),
@@ -256,7 +268,7 @@ export class KafkaConnection {
   }): Promise<Res> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const correlationId = this.nextCorrelation++ & 0x7fffffff;
-    const frame = encodeRequest(
+    const frame = encodeRequestParts(
       { apiKey: o.apiKey, apiVersion: o.version, correlationId, clientId: this.options.clientId, flexible: o.flexible },
       o.encode,
     );

@@ -168,6 +168,8 @@ export class KafkaPartitionProducer implements PartitionSink {
     if (this.flushWaiters.length > 0) this.checkFlushed();
   }
 
+  private readonly giveBack = (space: Buffer): void => this.hooks.bodies.give(space);
+
   private resolveMessage(msg: OutgoingMessage, id: RecordMetadata): void {
     if (this.admission.settle(msg)) msg.resolve(id);
   }
@@ -275,6 +277,8 @@ export class KafkaPartitionProducer implements PartitionSink {
           baseSequence: id ? b.baseSequence : -1,
         },
         c.codec,
+        this.hooks.bodies.take,
+        this.giveBack,
       );
       // the batch holds the one copy of the payloads now
       for (const m of b.messages) m.payload = EMPTY;
@@ -355,6 +359,8 @@ export class KafkaPartitionProducer implements PartitionSink {
       const ts = logAppendTime >= 0 ? logAppendTime : (m.eventTime ?? Date.now());
       this.resolveMessage(m, new RecordMetadata(this.topic, this.partition, baseOffset >= 0 ? baseOffset + k : -1, ts));
     }
+    // answered, so the socket wrote it: its space serves a later batch (a dropped one may still sit in the socket's queue)
+    if (b.encoded && this.ctx.acks !== 0) this.hooks.bodies.give(b.encoded);
     b.encoded = undefined;
   }
 

@@ -21,13 +21,22 @@ export const DEFAULT_MAX_RESPONSE_SIZE = 100 * 1024 * 1024;
 //            [TaggedFields when flexible (header v2)] Body
 /** A whole request frame, size prefix included. ClientId keeps its int16 length even in header v2. */
 export function encodeRequest(header: RequestHeader, body: (w: Writer) => void): Buffer {
+  return requestWriter(header, body).finish();
+}
+
+/** encodeRequest as pieces to write in order: buffers the body appended by reference (a Produce's batches) are not copied. */
+export function encodeRequestParts(header: RequestHeader, body: (w: Writer) => void): Buffer[] {
+  return requestWriter(header, body).finishParts();
+}
+
+function requestWriter(header: RequestHeader, body: (w: Writer) => void): Writer {
   const w = new Writer();
   const size = w.reserveInt32();
   w.int16(header.apiKey).int16(header.apiVersion).int32(header.correlationId).string(header.clientId);
   if (header.flexible) w.emptyTaggedFields();
   body(w);
   w.patchInt32(size, w.length - 4);
-  return w.finish();
+  return w;
 }
 
 /**

@@ -8,6 +8,7 @@ export { ApiKey, apiKeyName, type ApiKeyName } from './api-keys';
 export { kafkaErrorOf, type KafkaErrorCode } from './error-codes';
 export {
   encodeRequest,
+  encodeRequestParts,
   readResponseHeader,
   responseHeaderFlexible,
   ResponseFramer,

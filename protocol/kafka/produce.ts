@@ -55,6 +55,7 @@ export interface ProduceResponse {
 // ProduceRequest v9 => TransactionalId:compact_nullable_string Acks:int16 TimeoutMs:int32
 //   TopicData:compact[Name:compact_string PartitionData:compact[Index:int32 Records:compact_nullable_bytes TaggedFields]
 //   TaggedFields] TaggedFields
+// the record batches go by reference: the request frame does not copy them
 export function encodeProduceRequest(w: Writer, req: ProduceRequest): void {
   w.compactString(req.transactionalId)
     .int16(req.acks)
@@ -62,7 +63,7 @@ export function encodeProduceRequest(w: Writer, req: ProduceRequest): void {
     .compactArray(req.topicData, (w, t) =>
       w
         .compactString(t.name)
-        .compactArray(t.partitionData, (w, p) => w.int32(p.index).compactBytes(p.records).emptyTaggedFields())
+        .compactArray(t.partitionData, (w, p) => w.int32(p.index).compactBytesRef(p.records).emptyTaggedFields())
         .emptyTaggedFields(),
     )
     .emptyTaggedFields();

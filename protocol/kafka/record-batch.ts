@@ -124,8 +124,16 @@ function recordsBound(records: RecordInput[]): number {
   return n;
 }
 
-/** One magic-2 record batch, base offset 0 (the broker assigns offsets), ready for a Produce request. */
-export function encodeRecordBatch(b: RecordBatchInput, codec?: KafkaCodec): Buffer {
+/**
+ * One magic-2 record batch, base offset 0 (the broker assigns offsets), ready for a Produce request.
+ * `take` gives its buffer (a pool's); without compression the records are written straight into it.
+ */
+export function encodeRecordBatch(
+  b: RecordBatchInput,
+  codec?: KafkaCodec,
+  take?: (size: number) => Buffer,
+  give?: (b: Buffer) => void,
+): Buffer {
   const { records } = b;
   if (records.length === 0) throw new KafkaProtocolError('a record batch needs at least one record');
   for (const r of records) {
@@ -137,7 +145,14 @@ export function encodeRecordBatch(b: RecordBatchInput, codec?: KafkaCodec): Buff
   for (const r of records) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
   const attributes = COMPRESSION_ATTRIBUTE[b.compression] | (b.transactional ? TRANSACTIONAL : 0);
 
-  const w = new Writer(RECORDS_AT + (b.compression === 'none' ? recordsBound(records) : 64 * records.length));
+  let compressed: Uint8Array | undefined;
+  if (b.compression !== 'none') {
+    const plain = new Writer(recordsBound(records), take);
+    writeRecords(plain, records, baseTimestamp);
+    compressed = codec!.compress(plain.finish());
+    give?.(plain.finish());
+  }
+  const w = new Writer(RECORDS_AT + (compressed ? compressed.length : recordsBound(records)), take);
   w.int64(0);
   const length = w.reserveInt32();
   w.int32(-1).int8(MAGIC);
@@ -150,13 +165,8 @@ export function encodeRecordBatch(b: RecordBatchInput, codec?: KafkaCodec): Buff
     .int16(b.producerEpoch)
     .int32(b.baseSequence)
     .int32(records.length);
-  if (b.compression === 'none') {
-    writeRecords(w, records, baseTimestamp);
-  } else {
-    const plain = new Writer(recordsBound(records));
-    writeRecords(plain, records, baseTimestamp);
-    w.raw(codec!.compress(plain.finish()));
-  }
+  if (compressed) w.raw(compressed);
+  else writeRecords(w, records, baseTimestamp);
   w.patchInt32(length, w.length - LOG_OVERHEAD);
   const out = w.finish();
   out.writeUInt32BE(crc32c(out, ATTRIBUTES_AT, out.length), CRC_AT);

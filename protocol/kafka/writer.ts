@@ -1,6 +1,8 @@
 // Kafka's primitive types (the protocol guide's "Protocol Primitive Types"), written big-endian into one growing buffer.
 
 const INITIAL = 256;
+// smaller pieces are cheaper to copy than to hand the socket as a separate buffer
+const REF_MIN = 4096;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MASK = 2n ** 64n - 1n;
@@ -15,13 +17,17 @@ function toInt64(n: bigint | number): bigint {
 export class Writer {
   private buf: Buffer;
   private pos = 0;
+  /** pieces before `buf`, in order: written bytes and buffers appended by reference (ref) */
+  private parts?: Buffer[];
+  private before = 0;
 
-  constructor(initialSize = INITIAL) {
-    this.buf = Buffer.allocUnsafe(Math.max(16, initialSize));
+  /** `take` gives the first buffer (a pool's); growth beyond it allocates. */
+  constructor(initialSize = INITIAL, take: (size: number) => Buffer = Buffer.allocUnsafe) {
+    this.buf = take(Math.max(16, initialSize));
   }
 
   get length(): number {
-    return this.pos;
+    return this.before + this.pos;
   }
 
   private ensure(n: number): void {
@@ -141,6 +147,22 @@ export class Writer {
     return this.uvarint(b.length + 1).raw(b);
   }
 
+  /** compactBytes, appending the bytes by reference (ref). */
+  compactBytesRef(b: Buffer | null): this {
+    if (b === null) return this.uvarint(0);
+    return this.uvarint(b.length + 1).ref(b);
+  }
+
+  /** Appends `b` without copying it (small ones are copied): it must stay unchanged until the parts are written. */
+  ref(b: Buffer): this {
+    if (b.length < REF_MIN) return this.raw(b);
+    (this.parts ??= []).push(this.buf.subarray(0, this.pos), b);
+    this.before += this.pos + b.length;
+    this.buf = this.buf.subarray(this.pos);
+    this.pos = 0;
+    return this;
+  }
+
   raw(b: Uint8Array): this {
     this.ensure(b.length);
     this.buf.set(b, this.pos);
@@ -184,13 +206,27 @@ export class Writer {
 
   /** Fills a reserved int32; a uint32 such as a CRC is stored as the same four bytes. */
   patchInt32(at: number, value: number): this {
-    if (at < 0 || at + 4 > this.pos) throw new RangeError(`no reserved int32 at ${at}`);
-    this.buf.writeInt32BE(value | 0, at);
-    return this;
+    if (at < 0 || at + 4 > this.length) throw new RangeError(`no reserved int32 at ${at}`);
+    let start = 0;
+    // reserved fields lie in written pieces, never in a referenced buffer
+    for (const piece of [...(this.parts ?? []), this.buf]) {
+      if (at + 4 <= start + piece.length) {
+        piece.writeInt32BE(value | 0, at - start);
+        return this;
+      }
+      start += piece.length;
+    }
+    throw new RangeError(`no reserved int32 at ${at}`);
   }
 
   /** The bytes written: a view of the writer's memory, so write nothing more afterwards. */
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    return this.parts ? Buffer.concat(this.finishParts()) : this.buf.subarray(0, this.pos);
+  }
+
+  /** The bytes written as pieces to write in order, referenced buffers among them, not copied. */
+  finishParts(): Buffer[] {
+    const last = this.buf.subarray(0, this.pos);
+    return this.parts ? [...this.parts, last].filter((p) => p.length > 0) : [last];
   }
 }

@@ -244,4 +244,22 @@ describe('Kafka producer faults on the scripted broker', function () {
     expect(a.connections).to.equal(2);
     expect(a.initProducerIds).to.have.length(1);
   });
+
+  it('defect: every Produce request took fresh record batch space; settled batches now hand it back and later batches reuse it', async () => {
+    const a = await peer();
+    const p = await producer(a, { batchingEnabled: false, maxInFlightRequests: 1 });
+    // the producer's pool of batch space, watched: which memory each batch of 32 KiB values is written into
+    const pool = (p as unknown as { bodies: { take(size: number): Buffer } }).bodies;
+    const take = pool.take.bind(pool);
+    const spaces = new Set<ArrayBufferLike>();
+    (pool as { take(size: number): Buffer }).take = (size: number) => {
+      const b = take(size);
+      spaces.add(b.buffer);
+      return b;
+    };
+    const vs = Array.from({ length: 12 }, (_, i) => String.fromCharCode(97 + i).repeat(32 * 1024));
+    for (const v of vs) await p.produce(T, 'k', v);
+    expect(stored(a)).to.deep.equal(vs);
+    expect(spaces.size).to.equal(1);
+  });
 });

@@ -3,6 +3,7 @@ import {
   ApiKey,
   apiKeyName,
   encodeRequest,
+  encodeRequestParts,
   KafkaProtocolError,
   Reader,
   readResponseHeader,
@@ -83,5 +84,13 @@ describe('kafka frame', () => {
     const [payload] = new ResponseFramer().push(req);
     const r = new Reader(payload);
     expect([r.int16(), r.int16(), r.int32(), r.string()]).to.deep.equal([0, 9, 5, 'x']);
+  });
+
+  it('encodeRequestParts is encodeRequest in pieces, a referenced body buffer among them', () => {
+    const header = { apiKey: ApiKey.Produce, apiVersion: 9, correlationId: 7, clientId: 'c', flexible: true };
+    const records = Buffer.alloc(10_000, 1);
+    const parts = encodeRequestParts(header, (w) => w.int16(1).compactBytesRef(records).emptyTaggedFields());
+    expect(parts).to.include(records);
+    expect(Buffer.concat(parts).equals(encodeRequest(header, (w) => w.int16(1).compactBytes(records).emptyTaggedFields()))).to.equal(true);
   });
 });

@@ -145,4 +145,25 @@ describe('kafka Writer/Reader', () => {
     const r = new Reader(new Uint8Array([9, 0, 7]), 1);
     expect(r.int16()).to.equal(7);
   });
+
+  it('ref appends a large buffer without copying it; the pieces joined equal a plain write, and patches reach the first piece', () => {
+    const big = Buffer.alloc(5000, 7);
+    const w = new Writer();
+    const size = w.reserveInt32();
+    w.int16(3).compactBytesRef(big).int32(9).compactBytesRef(Buffer.from('tiny'));
+    w.patchInt32(size, w.length - 4);
+    const parts = w.finishParts();
+    expect(parts).to.have.length(3);
+    expect(parts[1]).to.equal(big);
+    const plain = new Writer().int32(0).int16(3).compactBytes(big).int32(9).compactBytes(Buffer.from('tiny'));
+    plain.patchInt32(0, plain.length - 4);
+    expect(Buffer.concat(parts).equals(plain.finish())).to.equal(true);
+    expect(w.finish().equals(plain.finish())).to.equal(true);
+  });
+
+  it('takes its first buffer from the given allocator', () => {
+    const space = Buffer.alloc(64);
+    const w = new Writer(64, () => space).int32(5);
+    expect(w.finish().buffer).to.equal(space.buffer);
+  });
 });
