@@ -177,4 +177,8 @@ export interface BackendFactory {
   /** checks a parsed producer config beyond single options (combinations, schema) */
   checkProducer?(config: ProducerConfig): void;
   open(config: ClientConfig): Backend;
+  /** the standalone admin client (`new Admin(options)`) for this backend's URLs, with its own connections */
+  openAdmin?(options: Record<string, unknown>, env: NodeJS.ProcessEnv): AnyAdmin;
+  /** whether `x` is this backend's admin client (`x instanceof Admin`) */
+  isAdmin?(x: unknown): boolean;
 }

@@ -23,28 +23,7 @@ export function parseFor<S extends z.ZodRawShape>(
   explicit: Record<string, unknown> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): { config: z.infer<z.ZodObject<S>> & Record<string, unknown>; backend: BackendFactory } {
-  // a backend's platform variables (its own hook) sit under the code options, and may name the URL
-  let derivedBy: BackendFactory | undefined;
-  let derived: DerivedOptions | undefined;
-  for (const f of registeredBackends()) {
-    derived = f.deriveOptions?.(explicit, env);
-    if (derived) {
-      derivedBy = f;
-      break;
-    }
-  }
-  const codeUrl = explicit.url ?? derived?.options.url;
-  const envUrl = env[envNameOf('url')];
-  const url = typeof codeUrl === 'string' ? codeUrl : codeUrl === undefined && envUrl ? envUrl : defaultUrl();
-  const origin =
-    typeof explicit.url === 'string'
-      ? 'option url'
-      : typeof codeUrl === 'string'
-        ? derived!.origin
-        : codeUrl === undefined && envUrl
-          ? 'CORTADO_URL (option url)'
-          : 'url';
-  const backend = backendForUrl(url, origin);
+  const { backend, url, derived, derivedBy } = chooseBackend(explicit, env);
   // derived options only count for the backend that derived them
   const code = derived && derivedBy === backend ? { ...derived.options, ...defined(explicit) } : explicit;
   const own = { ...backend.options.client, ...(kind === 'client' ? {} : backend.options[kind]) };
@@ -69,6 +48,35 @@ export function parseFor<S extends z.ZodRawShape>(
   const config = parseOptions(full, code, env);
   backend.checkUrl((config as Record<string, unknown>).url as string);
   return { config, backend };
+}
+
+/** The backend the options' URL names (option url, a platform's variables, CORTADO_URL, else the default), its URL, and any platform options read on the way. */
+export function chooseBackend(
+  explicit: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): { backend: BackendFactory; url: string; derived?: DerivedOptions; derivedBy?: BackendFactory } {
+  // a backend's platform variables (its own hook) sit under the code options, and may name the URL
+  let derivedBy: BackendFactory | undefined;
+  let derived: DerivedOptions | undefined;
+  for (const f of registeredBackends()) {
+    derived = f.deriveOptions?.(explicit, env);
+    if (derived) {
+      derivedBy = f;
+      break;
+    }
+  }
+  const codeUrl = explicit.url ?? derived?.options.url;
+  const envUrl = env[envNameOf('url')];
+  const url = typeof codeUrl === 'string' ? codeUrl : codeUrl === undefined && envUrl ? envUrl : defaultUrl();
+  const origin =
+    typeof explicit.url === 'string'
+      ? 'option url'
+      : typeof codeUrl === 'string'
+        ? derived!.origin
+        : codeUrl === undefined && envUrl
+          ? 'CORTADO_URL (option url)'
+          : 'url';
+  return { backend: backendForUrl(url, origin), url, derived, derivedBy };
 }
 
 /**

@@ -13,11 +13,19 @@ import {
   encodeCreateTopicsRequest,
   encodeDeleteTopicsRequest,
 } from '../../protocol/kafka';
-import { InvalidArgumentError } from '../core/errors';
+import { sleep } from '../core/backoff';
+import { InvalidArgumentError, TimeoutError, TopicError } from '../core/errors';
 import type { KafkaCluster, PartitionInfo } from './cluster';
 import { METADATA } from './cluster';
 import type { KafkaApi } from './connection';
 import { kafkaError } from './errors';
+
+// declared beside the class, so the public types (which reach this file) see it
+declare module '../core/backend' {
+  interface AdminTypes {
+    kafka: KafkaAdmin;
+  }
+}
 
 const CREATE_TOPICS: KafkaApi<Parameters<typeof encodeCreateTopicsRequest>[1], CreateTopicsResponse> = {
   apiKey: ApiKey.CreateTopics,
@@ -40,6 +48,8 @@ const DELETE_TOPICS: KafkaApi<Parameters<typeof encodeDeleteTopicsRequest>[1], D
   encode: encodeDeleteTopicsRequest,
   decode: decodeDeleteTopicsResponse,
 };
+
+const UNKNOWN_TOPIC = 3;
 
 /** A topic as describeTopic tells it: each partition with its leader, replicas and in-sync replicas. */
 export interface KafkaTopicDescription {
@@ -92,7 +102,21 @@ export class KafkaAdmin {
     });
     const r = res.results[0];
     if (r && r.errorCode !== 0) throw kafkaError(r.errorCode, `growing ${topic} to ${partitions} partitions`, r.errorMessage);
+    await this.untilPartitions(topic, partitions);
     await this.cluster.refresh(topic);
+  }
+
+  // the controller answers before the brokers' metadata shows the new partitions: wait for them, as Pulsar's admin call does
+  private async untilPartitions(topic: string, partitions: number): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    while ((await this.describeTopic(topic)).partitions.length < partitions) {
+      if (Date.now() >= deadline) {
+        throw new TimeoutError(
+          `${topic} did not show ${partitions} partitions in the metadata within ${this.timeoutMs} ms (operationTimeoutMs)`,
+        );
+      }
+      await sleep(50);
+    }
   }
 
   async partitionCount(topic: string): Promise<number> {
@@ -107,7 +131,9 @@ export class KafkaAdmin {
       includeTopicAuthorizedOperations: false,
     });
     const t = res.topics.find((x) => x.name === topic);
-    if (!t) throw kafkaError(3, `describing ${topic}`);
+    // a topic that is not there is final for an admin call (a producer would wait for it to appear)
+    if (!t || t.errorCode === UNKNOWN_TOPIC)
+      throw new TopicError(`describing ${topic}: UNKNOWN_TOPIC_OR_PARTITION`, 'UNKNOWN_TOPIC_OR_PARTITION');
     if (t.errorCode !== 0) throw kafkaError(t.errorCode, `describing ${topic}`);
     const partitions = t.partitions
       .map((p) => ({

@@ -1,7 +1,7 @@
 import { loadKafkaCodec, KafkaCompression } from '../../protocol/kafka';
 import { tlsOptionsOf } from '../auth';
 import type { Backend, BackendFactory, ConsumerSession, PartitionSink, ProducerSession, SinkHooks } from '../core/backend';
-import type { ClientConfig, ProducerConfig } from '../core/config';
+import { clientShape, parseFor, type ClientConfig, type ProducerConfig } from '../core/config';
 import type { ConsumerConfig } from '../core/shapes';
 import { ConfigError } from '../core/errors';
 import { createLog, Log } from '../core/logger';
@@ -19,12 +19,6 @@ import { saslAuthenticator } from './sasl';
 
 type KafkaProducerConfig = ProducerConfig & KafkaProducerSettings;
 type KafkaClientConfig = ClientConfig & KafkaClientSettings;
-
-declare module '../core/backend' {
-  interface AdminTypes {
-    kafka: KafkaAdmin;
-  }
-}
 
 // The APIs a producer needs, at the versions we pin: a broker without them is too old.
 const REQUIRED: ReadonlyArray<KafkaApi<unknown, unknown>> = [METADATA, PRODUCE, INIT_PRODUCER_ID] as unknown as ReadonlyArray<
@@ -149,5 +143,21 @@ export const kafkaBackend: BackendFactory = {
   },
   open(config: ClientConfig): Backend {
     return new KafkaBackend(config as KafkaClientConfig);
+  },
+  openAdmin(options: Record<string, unknown>, env: NodeJS.ProcessEnv): KafkaAdmin {
+    if (options.adminUrl !== undefined) {
+      throw new ConfigError(
+        'option adminUrl is the Pulsar admin REST URL; a Kafka Admin talks to the brokers of url (kafka://host:port)',
+        'adminUrl',
+        envNameOf('adminUrl'),
+        options.adminUrl,
+      );
+    }
+    const { config } = parseFor('client', clientShape, options, env);
+    const backend = new KafkaBackend(config as unknown as KafkaClientConfig);
+    return new KafkaAdmin(backend.cluster, config.operationTimeoutMs, true);
+  },
+  isAdmin(x: unknown): boolean {
+    return x instanceof KafkaAdmin;
   },
 };

@@ -11,6 +11,13 @@ import { clientShape, parseOptions } from '../core/config';
 import { ConfigError, ConnectionError, InvalidArgumentError, TimeoutError } from '../core/errors';
 import { envNameOf } from '../core/options';
 
+// declared beside the class, so the public types (which reach this file) see it
+declare module '../core/backend' {
+  interface AdminTypes {
+    pulsar: Admin;
+  }
+}
+
 /** Admin knobs: CORTADO_ADMIN_URL plus every TLS and authentication setting the clients read (CORTADO_TLS_*, CORTADO_AUTH_*, CORTADO_OAUTH2_*). */
 export const adminShape = {
   adminUrl: z.string().default('http://127.0.0.1:8080'),

@@ -40,12 +40,6 @@ const SUB_TYPES: Record<PulsarConsumerSettings['subscriptionType'], SubType> = {
   key_shared: SubType.Key_Shared,
 };
 
-declare module '../core/backend' {
-  interface AdminTypes {
-    pulsar: Admin;
-  }
-}
-
 /** One Client's Pulsar side: a connection pool and lookup service shared by its producers and consumers. */
 export class PulsarBackend implements Backend {
   readonly name = 'pulsar';
@@ -267,5 +261,11 @@ export const pulsarBackend: BackendFactory = {
   },
   open(config: ClientConfig): Backend {
     return new PulsarBackend(config);
+  },
+  openAdmin(options: Record<string, unknown>, env: NodeJS.ProcessEnv): Admin {
+    return new Admin(options as AdminOptions, env);
+  },
+  isAdmin(x: unknown): boolean {
+    return x instanceof Admin;
   },
 };

@@ -3,12 +3,14 @@
 import { EventEmitter } from 'events';
 import {
   ACCESS_MODES,
+  Admin,
   BATCH_BUILDERS,
   CHANNELS,
   COMPRESSION_NAMES,
   Consumer,
   ConfigError,
   INITIAL_POSITIONS,
+  KafkaAdmin,
   LOG_LEVELS,
   MessageId,
   Producer,
@@ -180,4 +182,35 @@ export async function rightCalls(): Promise<void> {
     if (err instanceof ConfigError) void `${err.option} ${err.envVar} ${code}`;
   }
   void [where, ids.length, ordered, channel];
+}
+
+// new Admin(...) is the admin of the backend its URL names: Pulsar's by default, Kafka's for a kafka:// URL in code
+// (or when named, for CORTADO_URL=kafka://); Client.admin() is either, told apart with instanceof.
+export async function adminPerBackend(client: cortado.Client): Promise<void> {
+  const pulsar = new Admin({ adminUrl: 'http://127.0.0.1:8080' });
+  assertType<Equal<typeof pulsar, cortado.PulsarAdmin>>();
+  const kafka = new Admin({ url: 'kafka://127.0.0.1:9092', saslMechanism: 'plain', saslUsername: 'u', saslPassword: 'p' });
+  assertType<Equal<typeof kafka, cortado.KafkaAdmin>>();
+  const tls = new Admin({ url: 'kafka+ssl://b1:9093,b2:9093', tlsCaFile: '/ca.pem' });
+  assertType<Equal<typeof tls, cortado.KafkaAdmin>>();
+  const fromEnv = new Admin<cortado.KafkaAdmin>();
+  assertType<Equal<typeof fromEnv, cortado.KafkaAdmin>>();
+  const n: number = await kafka.partitionCount('orders');
+  const leaders: number[] = (await kafka.describeTopic('orders')).partitions.map((p) => p.leader);
+  await kafka.createPartitionedTopic('orders', 3);
+  await kafka.updatePartitions('orders', 4);
+  const names: string[] = await kafka.listTopics();
+  await kafka.deleteTopic('orders');
+  // @ts-expect-error Kafka's admin has no Pulsar REST stats
+  void kafka.partitionedStats;
+  // @ts-expect-error a partition count is a number
+  await kafka.createPartitionedTopic('orders', '3');
+  // @ts-expect-error the type named must be an admin client
+  new Admin<string>();
+  const any = client.admin();
+  assertType<Equal<typeof any, cortado.AnyAdmin>>();
+  assertType<Equal<cortado.AnyAdmin, cortado.PulsarAdmin | cortado.KafkaAdmin>>();
+  if (any instanceof KafkaAdmin) void any.describeTopic('orders');
+  else void any.partitionedStats('orders');
+  void [n, leaders, names, pulsar, tls, fromEnv];
 }
