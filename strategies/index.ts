@@ -16,6 +16,7 @@ export { phash2, phash2Hash } from './phash2';
 export { murmur2, murmur2Of } from './murmur2';
 export { boostHash64Low, boostHashOf } from './boost-hash';
 export { pulsarKey } from './pulsar-key';
+export { stickyAfter, pickPartition, type StickyPartition } from './sticky';
 
 export const STRATEGY_NAMES = [
   'md5',

@@ -67,6 +67,8 @@ export interface ProducerSession {
   /** the value's bytes under the producer's schema; undefined when it has none (values go as they are) */
   encodeValue?(value: unknown): Uint8Array | undefined;
   openSink(topic: string, partition: number, partitioned: boolean, hooks: SinkHooks): PartitionSink;
+  /** set where keyless records under `murmur2` are sticky (Kafka's built-in partitioner): the bytes a partition takes before the next pick */
+  readonly stickyKeylessBytes?: number;
 }
 
 /** One topic-partition's subscription, as the façade sees it. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'events';
-import { checkPartition, partitionStrategies } from '../../strategies';
+import { checkPartition, partitionStrategies, pickPartition, stickyAfter, type StickyPartition } from '../../strategies';
 import type { PartitionStrategy } from '../../strategies/types';
 import type { PartitionSink, ProducerSession } from './backend';
 import { BufferPool } from './buffer-pool';
@@ -24,6 +24,8 @@ interface TopicState {
   /** each partition's worker, looked up in the WorkerManager once */
   workers: Worker[];
   current: number;
+  /** where keyless records go while routing is sticky (Kafka's murmur2) */
+  sticky?: StickyPartition;
 }
 
 /**
@@ -49,6 +51,8 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
   private readonly bodies = new BufferPool();
   private closed = false;
   private started?: Promise<void>;
+  /** > 0: keyless records are sticky, moving on after this many bytes (murmur2 on a backend that asks for it) */
+  private stickyBytes = 0;
 
   /**
    * Options come from code and CORTADO_* variables (code wins); the URL's scheme picks the backend.
@@ -82,6 +86,7 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
     this.sessionReady ??= (async () => {
       const session = await this.client.backend.producerSession(this.config);
       this.session = session;
+      if (this.config.partitionStrategy === 'murmur2') this.stickyBytes = session.stickyKeylessBytes ?? 0;
       return session;
     })();
     return this.sessionReady;
@@ -218,6 +223,7 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
 
   private route(topic: string, state: TopicState, key: KeyInput, value: unknown, options: SendOptions | undefined): number {
     const routingKey = options?.partitionKey ?? key;
+    if (this.stickyBytes > 0 && (routingKey === null || routingKey === undefined)) return this.routeSticky(state, value);
     let p: unknown;
     try {
       p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, value as Value);
@@ -233,6 +239,16 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
     }
     state.current = p;
     return p;
+  }
+
+  // a keyless record goes to the topic's sticky partition; its bytes count towards the next pick
+  private routeSticky(state: TopicState, value: unknown): number {
+    const pick = () => pickPartition(readyPartitions(state), state.partitions);
+    const s = state.sticky && state.sticky.partition < state.partitions ? state.sticky : { partition: pick(), bytes: 0 };
+    const size = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value instanceof Uint8Array ? value.length : 0;
+    state.sticky = stickyAfter(s, size, this.stickyBytes, pick);
+    state.current = s.partition;
+    return s.partition;
   }
 
   /** Learns a topic not seen before; the send's own timeout covers this too (lookup and registration). */
@@ -394,6 +410,13 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
     this.workers.clear();
     if (this.ownsClient) await this.client.close();
   }
+}
+
+// the partitions able to take a record now (Kafka's "available": with a leader), for a sticky pick
+function readyPartitions(state: TopicState): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < state.partitions; i++) if (state.producers[i]?.ready) out.push(i);
+  return out;
 }
 
 function describeValue(v: unknown): string {

@@ -72,6 +72,8 @@ export class KafkaBackend implements Backend {
     const identity = cfg.idempotence ? new ProducerIdentity(this.cluster, cfg.operationTimeoutMs) : undefined;
     const cluster = this.cluster;
     return {
+      // the Java producer's batch.size is its sticky batch size too
+      stickyKeylessBytes: cfg.batchingMaxBytes,
       openSink(topic: string, partition: number, _partitioned: boolean, hooks: SinkHooks): PartitionSink {
         return new KafkaPartitionProducer(
           topic,
