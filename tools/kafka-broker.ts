@@ -86,6 +86,8 @@ export interface KafkaStartOptions {
   nodes?: 1 | 3;
   /** a SASL_PLAINTEXT listener (and SASL_SSL with tls) with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 */
   sasl?: boolean;
+  /** with sasl: OAUTHBEARER too, checked by the broker's default validator of unsecured tokens (alg none; sub, iat, exp) */
+  oauthbearer?: boolean;
   /** an SSL listener and an mTLS listener with certificates from tools/pki.ts */
   tls?: boolean;
   /** extra server.properties for every node; wins over the defaults */
@@ -161,7 +163,7 @@ function baseConfig(n: number): Record<string, string> {
 function securityConfig(o: KafkaStartOptions, pki: (Pki & { serverPem: string }) | undefined): Record<string, string> {
   const c: Record<string, string> = {};
   if (o.sasl) {
-    const mechs = SASL_USER.mechanisms.join(',');
+    const mechs = [...SASL_USER.mechanisms, ...(o.oauthbearer ? ['OAUTHBEARER'] : [])].join(',');
     c['sasl.enabled.mechanisms'] = mechs;
     for (const l of ['sasl_plaintext', ...(o.tls ? ['sasl_ssl'] : [])]) {
       c[`listener.name.${l}.sasl.enabled.mechanisms`] = mechs;
@@ -169,6 +171,10 @@ function securityConfig(o: KafkaStartOptions, pki: (Pki & { serverPem: string })
         `org.apache.kafka.common.security.plain.PlainLoginModule required user_${SASL_USER.username}="${SASL_USER.password}";`;
       for (const m of ['scram-sha-256', 'scram-sha-512'])
         c[`listener.name.${l}.${m}.sasl.jaas.config`] = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+      // no server callback handler set: the broker validates unsecured JWS tokens; the login module still wants a subject
+      if (o.oauthbearer)
+        c[`listener.name.${l}.oauthbearer.sasl.jaas.config`] =
+          'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";';
     }
   }
   if (pki) {

@@ -77,10 +77,22 @@ export function saslAuthenticator(cfg: ClientConfig & KafkaClientSettings): ((co
     else if (mech === 'oauthbearer') {
       const token = Buffer.from(await oauth!()).toString('utf8');
       // RFC 7628 initial response: gs2 header, then auth=Bearer <token>, framed by ^A
-      await step(Buffer.from(`n,,\u0001auth=Bearer ${token}\u0001\u0001`, 'utf8'));
+      const challenge = await step(Buffer.from(`n,,\u0001auth=Bearer ${token}\u0001\u0001`, 'utf8'));
+      // RFC 7628 3.2.2: a refused token comes back as a JSON error challenge, which the client must answer with ^A
+      if (challenge.length > 0) await refusedToken(conn.key, challenge, step);
     } else await scram(mech === 'scram-sha-256' ? 'sha256' : 'sha512', user!, password!, step);
     return lifetimeMs;
   };
+}
+
+async function refusedToken(key: string, challenge: Buffer, step: (b: Buffer) => Promise<Buffer>): Promise<never> {
+  const why = challenge.toString('utf8');
+  try {
+    await step(Buffer.from('\u0001', 'utf8'));
+  } catch (err) {
+    throw new AuthenticationError(`kafka://${key} refused the OAUTHBEARER token ${why}: ${(err as Error).message}`);
+  }
+  throw new AuthenticationError(`kafka://${key} refused the OAUTHBEARER token ${why}`);
 }
 
 function tokenSource(cfg: ClientConfig): () => Promise<Uint8Array> {
@@ -101,6 +113,8 @@ function tokenSource(cfg: ClientConfig): () => Promise<Uint8Array> {
     credentialsFile: cfg.oauth2CredentialsFile,
     audience: cfg.oauth2Audience,
     scope: cfg.oauth2Scope,
+    // the Java client's sasl.login.refresh.window.factor: a re-authentication never presents a token in its last fifth
+    refreshAt: 0.8,
   });
   return () => provider.data();
 }

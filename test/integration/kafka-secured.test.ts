@@ -1,17 +1,28 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { AuthenticationError, Client, ConnectionError, Producer, ProducerOptions, RecordMetadata, TlsError } from '../../lib';
+import {
+  AuthenticationError,
+  Client,
+  ClientOptions,
+  ConnectionError,
+  Producer,
+  ProducerOptions,
+  RecordMetadata,
+  TlsError,
+} from '../../lib';
 import type { KafkaBackend } from '../../lib/kafka/backend';
 import { KafkaBroker, startKafka } from '../../tools/kafka-broker';
 import { clientConfig, javaConsume } from '../../tools/kafka-java';
+import { startIssuer, TestIssuer } from '../support/oauth2-issuer';
+import * as path from 'path';
 
 const RUN = crypto.randomBytes(3).toString('hex');
 const topicName = (base: string) => `${base}-${RUN}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // One secured Kafka for this file: plaintext, SASL_PLAINTEXT, SSL, mTLS and SASL_SSL listeners, user
-// alice, and SASL sessions that last 3 s so re-authentication happens within a test.
+// alice, OAUTHBEARER with unsecured tokens, and SASL sessions that last 3 s so re-authentication happens within a test.
 describe('Kafka producer against a secured Kafka broker: TLS, mTLS, SASL and re-authentication', function () {
   this.timeout(180_000);
   let b: KafkaBroker;
@@ -20,7 +31,7 @@ describe('Kafka producer against a secured Kafka broker: TLS, mTLS, SASL and re-
 
   before(async function () {
     this.timeout(300_000);
-    b = await startKafka({ sasl: true, tls: true, config: { 'connections.max.reauth.ms': '3000' } });
+    b = await startKafka({ sasl: true, oauthbearer: true, tls: true, config: { 'connections.max.reauth.ms': '3000' } });
     caPem = fs.readFileSync(b.pki!.caCert, 'utf8');
   });
   after(async function () {
@@ -54,6 +65,42 @@ describe('Kafka producer against a secured Kafka broker: TLS, mTLS, SASL and re-
       (e: Error) => e,
     )) as Error;
     return { err, ms: Date.now() - t0 };
+  }
+
+  /**
+   * Sends one record every `everyMs` for `forMs` over a client of `options`: every send succeeds on the one
+   * connection, which re-authenticated at least `reauths` times (KIP-368). Resolves with the count sent.
+   */
+  async function sendThroughReauth(
+    options: ClientOptions,
+    topic: string,
+    forMs: number,
+    everyMs: number,
+    reauths: number,
+  ): Promise<number> {
+    const client = new Client(options, {});
+    try {
+      const p = client.producer({ topics: [topic] }) as Producer<RecordMetadata>;
+      await p.start();
+      const cluster = (client as unknown as { session: { backend: KafkaBackend } }).session.backend.cluster;
+      const conn = await cluster.anyConnection();
+      const sends: Array<Promise<RecordMetadata>> = [];
+      const until = Date.now() + forMs;
+      while (Date.now() < until) {
+        sends.push(p.produceSync(topic, `k${sends.length % 4}`, `m${sends.length}`));
+        await sleep(everyMs);
+      }
+      const ids = await Promise.all(sends);
+      expect(ids).to.have.length(sends.length);
+      // the same connection all along, renewed before each session ran out
+      expect(conn.closed).to.equal(false);
+      expect(await cluster.anyConnection()).to.equal(conn);
+      expect(conn.reauthentications).to.be.at.least(reauths);
+      await p.close();
+      return sends.length;
+    } finally {
+      await client.close();
+    }
   }
 
   it('kafka+ssl:// with the CA as a file and as PEM text, host names verified (by IP and by localhost)', async () => {
@@ -160,39 +207,16 @@ describe('Kafka producer against a secured Kafka broker: TLS, mTLS, SASL and re-
   it('KIP-368: with 3 s SASL sessions a SCRAM producer sends for 8 s on one connection that re-authenticates; every send succeeds', async function () {
     this.timeout(120_000);
     const topic = topicName('ks-reauth');
-    const client = new Client(
-      {
-        url: b.listeners.saslSsl!.url,
-        tlsCaFile: b.pki!.caCert,
-        saslMechanism: 'scram-sha-256',
-        saslUsername: 'alice',
-        saslPassword: 'alice-secret',
-      },
-      {},
-    );
-    try {
-      const p = client.producer({ topics: [topic] }) as Producer<RecordMetadata>;
-      await p.start();
-      const cluster = (client as unknown as { session: { backend: KafkaBackend } }).session.backend.cluster;
-      const conn = await cluster.anyConnection();
-      const sends: Array<Promise<RecordMetadata>> = [];
-      const until = Date.now() + 8_000;
-      while (Date.now() < until) {
-        sends.push(p.produceSync(topic, `k${sends.length % 4}`, `m${sends.length}`));
-        await sleep(50);
-      }
-      const ids = await Promise.all(sends);
-      expect(ids).to.have.length(sends.length);
-      // the same connection all along, renewed before each session ran out
-      expect(conn.closed).to.equal(false);
-      expect(await cluster.anyConnection()).to.equal(conn);
-      expect(conn.reauthentications).to.be.at.least(2);
-      const seen = await javaConsume(b, topic, sends.length, 60_000);
-      expect(new Set(seen.map((r) => r.value!.toString())).size).to.equal(sends.length);
-      await p.close();
-    } finally {
-      await client.close();
-    }
+    const options = {
+      url: b.listeners.saslSsl!.url,
+      tlsCaFile: b.pki!.caCert,
+      saslMechanism: 'scram-sha-256' as const,
+      saslUsername: 'alice',
+      saslPassword: 'alice-secret',
+    };
+    const sent = await sendThroughReauth(options, topic, 8_000, 50, 2);
+    const seen = await javaConsume(b, topic, sent, 60_000);
+    expect(new Set(seen.map((r) => r.value!.toString())).size).to.equal(sent);
   });
 
   it('Heroku mode: KAFKA_URL and the KAFKA_*_CERT PEMs reach the mTLS listener (CA checked, host names not)', async () => {
@@ -210,5 +234,60 @@ describe('Kafka producer against a secured Kafka broker: TLS, mTLS, SASL and re-
     // the CA check stays on: without the trusted cert the broker's certificate is refused
     const { err } = await failure({ topics: [topic] }, { ...env, KAFKA_TRUSTED_CERT: '' });
     expect(err, err.stack).to.be.instanceOf(TlsError);
+  });
+
+  describe('OAUTHBEARER with tokens from an OAuth2 client-credentials endpoint on 127.0.0.1', () => {
+    const issuers: TestIssuer[] = [];
+    after(async () => {
+      await Promise.all(issuers.splice(0).map((i) => i.close()));
+    });
+
+    async function issuer(expiresInSec: number): Promise<TestIssuer> {
+      const i = await startIssuer('unsecured', { 'orders-app': 'orders-secret' }, expiresInSec);
+      issuers.push(i);
+      return i;
+    }
+
+    function credentials(name: string, secret: string): string {
+      const file = path.join(b.dir, `${name}.json`);
+      fs.writeFileSync(file, JSON.stringify({ client_id: 'orders-app', client_secret: secret }));
+      return file;
+    }
+
+    const oauth = (i: TestIssuer, file: string): ClientOptions => ({
+      url: b.listeners.saslPlaintext!.url,
+      saslMechanism: 'oauthbearer',
+      oauth2IssuerUrl: i.url,
+      oauth2CredentialsFile: file,
+    });
+
+    it('produces with a token fetched by client credentials; the Java consumer reads the records back', async () => {
+      const i = await issuer(3600);
+      const topic = topicName('ks-oauth');
+      await roundTrip(await producer({ ...oauth(i, credentials('oauth-ok', 'orders-secret')), topics: [topic] }), topic);
+      expect(i.requests[0]).to.include({ grant_type: 'client_credentials', client_id: 'orders-app' });
+    });
+
+    it('defect: a token the broker refused (expired) passed as authenticated, its error challenge taken for success; now it and a secret the endpoint refuses fail start() with AuthenticationError', async () => {
+      const expired = await issuer(-60);
+      const topic = topicName('ks-oauth-bad');
+      const refused = await failure({ ...oauth(expired, credentials('oauth-expired', 'orders-secret')), topics: [topic] });
+      expect(refused.err, refused.err.stack).to.be.instanceOf(AuthenticationError);
+      expect(refused.err.message).to.match(/OAUTHBEARER token .*invalid_token/);
+      const i = await issuer(3600);
+      const wrong = await failure({ ...oauth(i, credentials('oauth-wrong', 'nope')), topics: [topic] });
+      expect(wrong.err, wrong.err.stack).to.be.instanceOf(AuthenticationError);
+    });
+
+    it('KIP-368 with 10 s tokens and 3 s sessions: re-authentication takes a fresh token; the connection outlives the first token', async function () {
+      this.timeout(120_000);
+      const i = await issuer(10);
+      const topic = topicName('ks-oauth-reauth');
+      const file = credentials('oauth-reauth', 'orders-secret');
+      // past the first token's expiry: the broker would end a session still resting on it
+      await sendThroughReauth(oauth(i, file), topic, 13_000, 100, 3);
+      // a second token was fetched for a re-authentication
+      expect(i.requests.length).to.be.at.least(2);
+    });
   });
 });

@@ -14,7 +14,25 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export async function startIssuer(key: crypto.KeyObject, clients: Record<string, string>, expiresInSec = 3600): Promise<TestIssuer> {
+/**
+ * An unsecured JWS (alg none, empty signature) as Kafka's default OAUTHBEARER validator takes it. That
+ * validator decodes with plain Base64, so a filler claim keeps the base64url free of '-' and '_'.
+ */
+export function unsecuredJwt(claims: Record<string, unknown>, expiresInSec: number): string {
+  const now = Math.floor(Date.now() / 1000);
+  const head = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+  for (let pad = ''; ; pad += ' ') {
+    const body = Buffer.from(JSON.stringify({ iat: now, exp: now + expiresInSec, ...claims, pad })).toString('base64url');
+    if (!/[-_]/.test(head + body)) return `${head}.${body}.`;
+  }
+}
+
+/** `key` signs RS256 tokens; 'unsecured' hands out unsigned ones (unsecuredJwt). */
+export async function startIssuer(
+  key: crypto.KeyObject | 'unsecured',
+  clients: Record<string, string>,
+  expiresInSec = 3600,
+): Promise<TestIssuer> {
   const requests: Array<Record<string, string>> = [];
   let discoveries = 0;
   let url = '';
@@ -39,7 +57,8 @@ export async function startIssuer(key: crypto.KeyObject, clients: Record<string,
         const claims: Record<string, unknown> = { sub: form.client_id, iss: url };
         if (form.audience) claims.aud = form.audience;
         if (form.scope) claims.scope = form.scope;
-        send(res, 200, { access_token: signJwt(key, claims, expiresInSec), token_type: 'Bearer', expires_in: expiresInSec });
+        const token = key === 'unsecured' ? unsecuredJwt(claims, expiresInSec) : signJwt(key, claims, expiresInSec);
+        send(res, 200, { access_token: token, token_type: 'Bearer', expires_in: expiresInSec });
       });
       return;
     }
