@@ -13,11 +13,12 @@ export { COMPRESSION_NAMES } from '../protocol/compression';
 export { SCHEMA_TYPES } from './pulsar/schema';
 export type { SchemaTypeName } from './pulsar/schema';
 export { WORKER_ALLOCATIONS } from './core/config';
-export { ACCESS_MODES, BATCH_BUILDERS, SUBSCRIPTION_TYPES } from './pulsar/options';
+export { ACCESS_MODES, BATCH_BUILDERS, SUBSCRIPTION_MODES, SUBSCRIPTION_TYPES } from './pulsar/options';
 export type {
   AccessModeName,
   BatchBuilderName,
   SubscriptionTypeName,
+  SubscriptionModeName,
   SchemaOption,
   RedeliveryBackoffOption,
   DeadLetterPolicyOption,
@@ -43,5 +44,7 @@ export type { KafkaTopicDescription } from './kafka/admin';
 export { SASL_MECHANISMS, ACKS } from './kafka/options';
 export type { SaslMechanismName, AcksName } from './kafka/options';
 export { Admin } from './pulsar/admin';
+export { Reader } from './pulsar/reader';
+export type { ReaderOptions, ReaderStart } from './pulsar/reader';
 export type { AdminOptions, TopicStats, PartitionedTopicStats } from './pulsar/admin';
 export { AdminError, AdminTopicError } from './pulsar/admin-errors';

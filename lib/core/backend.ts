@@ -10,6 +10,7 @@ import type { Log } from './logger';
 import type { MemoryLimitController } from './memory-limit-controller';
 import type { OutgoingMessage } from './message';
 import type { Message } from './received-message';
+import type { Receipt } from './receipt';
 
 /** The line a sink's messages wait in while it is not ready (the façade's Worker). */
 export interface SinkLine {
@@ -87,6 +88,17 @@ export interface PartitionSource {
   ack(m: Message): void;
   ackCumulative(m: Message): void;
   nack(m: Message): void;
+  /** resets the subscription to a receipt of this partition, or to a publish time (epoch ms); absent when the backend cannot */
+  seek?(target: Receipt | number): Promise<void>;
+  /** deletes the subscription on the broker and closes; absent when the backend cannot */
+  unsubscribe?(deadline: number): Promise<void>;
+  /** the receipt of the last message stored on this partition */
+  lastMessageId?(): Promise<Receipt>;
+  /** stops (and restarts) asking the broker for more messages */
+  pause?(): void;
+  resume?(): void;
+  /** a message is received and not yet taken, or stored past what the app has taken */
+  hasMessageAvailable?(): Promise<boolean>;
 }
 
 /** What a consumer hands the backend for each partition it subscribes to. */
@@ -137,6 +149,15 @@ export interface AdminTypes {}
 /** An admin client of whichever backend the Client's URL chose. */
 export type AnyAdmin = AdminTypes[keyof AdminTypes];
 
+/** The Reader of each backend that has one, with its options, by backend name; each such backend adds its own. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ReaderTypes {}
+
+/** A Reader of whichever backend the Client's URL chose. */
+export type AnyReader = ReaderTypes[keyof ReaderTypes] extends { reader: infer R } ? R : never;
+/** The options of that Reader. */
+export type AnyReaderOptions = ReaderTypes[keyof ReaderTypes] extends { options: infer O } ? O : never;
+
 /** A backend opened for one Client: its connections, topic metadata cache and auth. */
 export interface Backend {
   readonly name: string;
@@ -177,4 +198,6 @@ export interface BackendFactory {
   /** checks a parsed producer config beyond single options (combinations, schema) */
   checkProducer?(config: ProducerConfig): void;
   open(config: ClientConfig): Backend;
+  /** a Reader on `client` (the façade's ClientSession), when this backend has one */
+  reader?(options: AnyReaderOptions, env: NodeJS.ProcessEnv, client: object): AnyReader;
 }
