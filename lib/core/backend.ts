@@ -154,9 +154,11 @@ export type AnyAdmin = AdminTypes[keyof AdminTypes];
 export interface ReaderTypes {}
 
 /** A Reader of whichever backend the Client's URL chose. */
-export type AnyReader = ReaderTypes[keyof ReaderTypes] extends { reader: infer R } ? R : never;
+export type AnyReader = ReaderTypes[keyof ReaderTypes] extends { reader: unknown } ? ReaderTypes[keyof ReaderTypes]['reader'] : never;
 /** The options of that Reader. */
-export type AnyReaderOptions = ReaderTypes[keyof ReaderTypes] extends { options: infer O } ? O : never;
+export type AnyReaderOptions = ReaderTypes[keyof ReaderTypes] extends { options: unknown }
+  ? ReaderTypes[keyof ReaderTypes]['options']
+  : never;
 
 /** A backend opened for one Client: its connections, topic metadata cache and auth. */
 export interface Backend {
