@@ -254,34 +254,46 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   /** The next message (iterator form); waits until one arrives or the consumer closes. */
   receive(): Promise<IteratorResult<Message>> {
-    if (this.handler)
-      return Promise.reject(new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated'));
-    while (this.inbox.length > 0) {
-      const m = this.inbox.shift()!;
-      if (this.handOver(m)) return Promise.resolve({ value: m, done: false });
-    }
+    if (this.handler) return Promise.reject(this.iteratedError());
+    const m = this.takeQueued();
+    if (m) return Promise.resolve({ value: m, done: false });
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((r) => this.waiting.push(r));
   }
 
   /** The next message, or undefined when none arrives within `timeoutMs` or the consumer closes (iterator form). */
-  async receiveWithin(timeoutMs: number): Promise<Message | undefined> {
+  receiveWithin(timeoutMs: number): Promise<Message | undefined> {
+    if (this.handler) return Promise.reject(this.iteratedError());
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
-      throw new InvalidArgumentError(`timeoutMs must be an integer >= 0, got ${String(timeoutMs)}`);
-    let waiter: ((r: IteratorResult<Message>) => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const got = this.receive();
-    const late = new Promise<IteratorResult<Message>>((resolve) => {
-      timer = setTimeout(() => {
-        // the waiter receive() left must not swallow the next message
-        waiter = this.waiting.pop();
-        resolve({ value: undefined, done: true });
+      return Promise.reject(new InvalidArgumentError(`timeoutMs must be an integer >= 0, got ${String(timeoutMs)}`));
+    const m = this.takeQueued();
+    if (m || this.closed) return Promise.resolve(m);
+    return new Promise<Message | undefined>((resolve) => {
+      const w = (r: IteratorResult<Message>) => {
+        clearTimeout(timer);
+        resolve(r.done ? undefined : r.value);
+      };
+      // on timeout this waiter leaves the line, so it cannot swallow a later message
+      const timer = setTimeout(() => {
+        const at = this.waiting.indexOf(w);
+        if (at >= 0) this.waiting.splice(at, 1);
+        resolve(undefined);
       }, timeoutMs);
+      this.waiting.push(w);
     });
-    const r = await Promise.race([got, late]);
-    clearTimeout(timer);
-    if (waiter) waiter({ value: undefined, done: true });
-    return r.done ? undefined : r.value;
+  }
+
+  // The oldest queued message still wanted (stale copies are dropped on the way).
+  private takeQueued(): Message | undefined {
+    while (this.inbox.length > 0) {
+      const m = this.inbox.shift()!;
+      if (this.handOver(m)) return m;
+    }
+    return undefined;
+  }
+
+  private iteratedError(): InvalidArgumentError {
+    return new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated');
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Message> {
