@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const read: string[] = [];
   while (await reader.hasMessageAvailable()) read.push((await reader.readNext())!.key!);
   console.log(`reader from ${ids[2].toString()}: ${read.join(', ')}`);
-  await reader.seek(ids[0]); // seek moves it; the id itself is read only with startInclusive
+  await reader.seek(ids[0]); // seek moves it; with startInclusive the id's own message is read first
   console.log(`after seek: ${(await reader.readNext(5000))?.key}`);
   await client.close();
 

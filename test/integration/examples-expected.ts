@@ -12,7 +12,7 @@ export const EXPECTED: Record<string, RegExp[]> = {
   roundtrip: [/round trip: 100 of 100 messages back/],
   reader: [
     /reader from \d+:2:0: entry-3, entry-4, entry-5\n/,
-    /after seek: entry-2\n/,
+    /after seek: entry-1\n/,
     /consumer after seek: entry-4; last stored: \d+:4:0\n/,
   ],
 };
