@@ -105,7 +105,8 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   /** messages delivered on this generation and not yet taken by the app */
   private buffered = 0;
   /** the last message the app took: its entry handle and batch index */
-  private lastTaken?: { h: EntryHandle; batchIndex?: number };
+  private lastTaken?: EntryHandle;
+  private lastTakenIndex?: number;
 
   constructor(
     topicName: string,
@@ -225,7 +226,8 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     this.buffered = 0;
     // a Reader resubscribes after the last message the app took
     if (this.nonDurable && this.lastTaken) {
-      const { h, batchIndex } = this.lastTaken;
+      const h = this.lastTaken;
+      const batchIndex = this.lastTakenIndex;
       this.startAt = { id: { ...h.entry, batchIndex }, inclusive: false };
     }
   }
@@ -251,7 +253,9 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   /** The app got a message of this entry: the ack timeout starts (once per entry). */
   handedOver(h: EntryHandle, batchIndex?: number): void {
     if (this.isStale(h)) return;
-    this.lastTaken = { h, batchIndex };
+    // two fields, not an object: this runs for every message handed over
+    this.lastTaken = h;
+    this.lastTakenIndex = batchIndex;
     if (this.unacked) this.unacked.add(trackedOf(h));
   }
 
@@ -695,7 +699,7 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     if (this.buffered > 0) return true;
     if (last.entryId < 0) return false;
     const taken = this.lastTaken;
-    if (taken) return comparePositions(last, { ...taken.h.entry, batchIndex: taken.batchIndex }) > 0;
+    if (taken) return comparePositions(last, { ...taken.entry, batchIndex: this.lastTakenIndex }) > 0;
     const start = this.startAt;
     if (start?.id) return start.inclusive ? comparePositions(last, start.id) >= 0 : comparePositions(last, start.id) > 0;
     // nothing taken yet: anything stored past where the subscription stands
