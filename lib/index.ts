@@ -13,11 +13,12 @@ export { COMPRESSION_NAMES } from '../protocol/compression';
 export { SCHEMA_TYPES } from './pulsar/schema';
 export type { SchemaTypeName } from './pulsar/schema';
 export { WORKER_ALLOCATIONS } from './core/config';
-export { ACCESS_MODES, BATCH_BUILDERS, SUBSCRIPTION_TYPES } from './pulsar/options';
+export { ACCESS_MODES, BATCH_BUILDERS, SUBSCRIPTION_MODES, SUBSCRIPTION_TYPES } from './pulsar/options';
 export type {
   AccessModeName,
   BatchBuilderName,
   SubscriptionTypeName,
+  SubscriptionModeName,
   SchemaOption,
   RedeliveryBackoffOption,
   DeadLetterPolicyOption,
@@ -47,4 +48,6 @@ export type { AdminConstructor, AdminOptions, KafkaAdminOptions } from './admin'
 export { Admin as PulsarAdmin } from './pulsar/admin';
 export type { AdminOptions as PulsarAdminOptions, TopicStats, PartitionedTopicStats } from './pulsar/admin';
 export type { AnyAdmin } from './core/backend';
+export { Reader } from './pulsar/reader';
+export type { ReaderOptions, ReaderStart } from './pulsar/reader';
 export { AdminError, AdminTopicError } from './pulsar/admin-errors';

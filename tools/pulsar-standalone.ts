@@ -47,6 +47,8 @@ const BASE_CONFIG: Record<string, string | number | boolean> = {
   transactionCoordinatorEnabled: false,
   // by default the broker may deliver delayed messages up to one tick early
   isDelayedDeliveryDeliverAtTimeStrict: true,
+  // keeps which messages of a batch were acknowledged (consumers' batchIndexAckEnabled)
+  acknowledgmentAtBatchIndexLevelEnabled: true,
 };
 
 /** Distinct free loopback ports: all are held open together, so none is handed out twice. */

@@ -10,6 +10,7 @@ import type { Log } from './logger';
 import type { MemoryLimitController } from './memory-limit-controller';
 import type { OutgoingMessage } from './message';
 import type { Message } from './received-message';
+import type { Receipt } from './receipt';
 
 /** The line a sink's messages wait in while it is not ready (the façade's Worker). */
 export interface SinkLine {
@@ -89,6 +90,17 @@ export interface PartitionSource {
   ack(m: Message): void;
   ackCumulative(m: Message): void;
   nack(m: Message): void;
+  /** resets the subscription to a receipt of this partition, or to a publish time (epoch ms); absent when the backend cannot */
+  seek?(target: Receipt | number): Promise<void>;
+  /** deletes the subscription on the broker and closes; absent when the backend cannot */
+  unsubscribe?(deadline: number): Promise<void>;
+  /** the receipt of the last message stored on this partition */
+  lastMessageId?(): Promise<Receipt>;
+  /** stops (and restarts) asking the broker for more messages */
+  pause?(): void;
+  resume?(): void;
+  /** a message is received and not yet taken, or stored past what the app has taken */
+  hasMessageAvailable?(): Promise<boolean>;
 }
 
 /** What a consumer hands the backend for each partition it subscribes to. */
@@ -139,6 +151,17 @@ export interface AdminTypes {}
 /** An admin client of whichever backend the Client's URL chose. */
 export type AnyAdmin = AdminTypes[keyof AdminTypes];
 
+/** The Reader of each backend that has one, with its options, by backend name; each such backend adds its own. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ReaderTypes {}
+
+/** A Reader of whichever backend the Client's URL chose. */
+export type AnyReader = ReaderTypes[keyof ReaderTypes] extends { reader: unknown } ? ReaderTypes[keyof ReaderTypes]['reader'] : never;
+/** The options of that Reader. */
+export type AnyReaderOptions = ReaderTypes[keyof ReaderTypes] extends { options: unknown }
+  ? ReaderTypes[keyof ReaderTypes]['options']
+  : never;
+
 /** A backend opened for one Client: its connections, topic metadata cache and auth. */
 export interface Backend {
   readonly name: string;
@@ -183,4 +206,6 @@ export interface BackendFactory {
   openAdmin?(options: Record<string, unknown>, env: NodeJS.ProcessEnv): AnyAdmin;
   /** whether `x` is this backend's admin client (`x instanceof Admin`) */
   isAdmin?(x: unknown): boolean;
+  /** a Reader on `client` (the façade's ClientSession), when this backend has one */
+  reader?(options: AnyReaderOptions, env: NodeJS.ProcessEnv, client: object): AnyReader;
 }

@@ -1,7 +1,7 @@
-import type { AnyAdmin } from './backend';
+import type { AnyAdmin, AnyReader, AnyReaderOptions } from './backend';
 import { ClientSession } from './client-session';
 import { Consumer } from './consumer';
-import { ClosedError } from './errors';
+import { ClosedError, InvalidArgumentError } from './errors';
 import { Producer } from './producer';
 import type { Receipt } from './receipt';
 import type { ClientOptions, ConsumerOptions, ProducerOptions } from './types';
@@ -52,6 +52,14 @@ export class Client {
   consumer(options: ConsumerOptions = {}): Consumer {
     this.checkOpen();
     return this.keep(new Consumer(options, this.env, this.session));
+  }
+
+  /** A Reader (Pulsar) on this client's connections: reads a topic from a position, with no durable subscription. */
+  reader(options: AnyReaderOptions): AnyReader {
+    this.checkOpen();
+    const make = this.session.factory.reader;
+    if (!make) throw new InvalidArgumentError(`the ${this.session.factory.name} backend has no Reader; use a consumer`);
+    return this.keep(make(options, this.env, this.session) as AnyReader & Closable);
   }
 
   /** The backend's admin client, with this client's TLS and authentication settings. */

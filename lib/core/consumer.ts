@@ -7,6 +7,7 @@ import { ClosedError, CortadoError, InvalidArgumentError } from './errors';
 import { ConsumerEvents, partitionEvents } from './events';
 import { HandlerHost, HandlerWorker, MessageHandler } from './handler-worker';
 import type { Message } from './received-message';
+import type { Receipt } from './receipt';
 import type { ConsumerOptions } from './types';
 import { WorkerManager } from './worker-manager';
 
@@ -43,6 +44,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private active = 0;
   private readonly slots: Array<() => void> = [];
   private closed = false;
+  private paused = false;
   private closing: Promise<void> = Promise.resolve();
   private started?: Promise<void>;
 
@@ -109,7 +111,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         onStateChange: partitionEvents(this, topic, i),
       }),
     );
-    for (const src of sources) this.consumers.set(src.key, src);
+    for (const src of sources) {
+      this.consumers.set(src.key, src);
+      if (this.paused) src.pause?.();
+    }
     return sources;
   }
 
@@ -249,14 +254,46 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   /** The next message (iterator form); waits until one arrives or the consumer closes. */
   receive(): Promise<IteratorResult<Message>> {
-    if (this.handler)
-      return Promise.reject(new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated'));
-    while (this.inbox.length > 0) {
-      const m = this.inbox.shift()!;
-      if (this.handOver(m)) return Promise.resolve({ value: m, done: false });
-    }
+    if (this.handler) return Promise.reject(this.iteratedError());
+    const m = this.takeQueued();
+    if (m) return Promise.resolve({ value: m, done: false });
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((r) => this.waiting.push(r));
+  }
+
+  /** The next message, or undefined when none arrives within `timeoutMs` or the consumer closes (iterator form). */
+  receiveWithin(timeoutMs: number): Promise<Message | undefined> {
+    if (this.handler) return Promise.reject(this.iteratedError());
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
+      return Promise.reject(new InvalidArgumentError(`timeoutMs must be an integer >= 0, got ${String(timeoutMs)}`));
+    const m = this.takeQueued();
+    if (m || this.closed) return Promise.resolve(m);
+    return new Promise<Message | undefined>((resolve) => {
+      const w = (r: IteratorResult<Message>) => {
+        clearTimeout(timer);
+        resolve(r.done ? undefined : r.value);
+      };
+      // on timeout this waiter leaves the line, so it cannot swallow a later message
+      const timer = setTimeout(() => {
+        const at = this.waiting.indexOf(w);
+        if (at >= 0) this.waiting.splice(at, 1);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiting.push(w);
+    });
+  }
+
+  // The oldest queued message still wanted (stale copies are dropped on the way).
+  private takeQueued(): Message | undefined {
+    while (this.inbox.length > 0) {
+      const m = this.inbox.shift()!;
+      if (this.handOver(m)) return m;
+    }
+    return undefined;
+  }
+
+  private iteratedError(): InvalidArgumentError {
+    return new InvalidArgumentError('this consumer hands messages to handleMessages; it cannot also be iterated');
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Message> {
@@ -276,6 +313,103 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   nack(message: Message): void {
     this.sourceOf(message)?.nack(message);
+  }
+
+  /**
+   * Resets the subscription (Pulsar SEEK): to a message id, on that id's partition, or to a publish
+   * time (epoch ms or a Date), on every partition. Messages received before the reset are not handed
+   * over after it, and pending acknowledgements are dropped; resolves once every partition concerned
+   * is subscribed again.
+   */
+  async seek(target: Receipt | number | Date): Promise<void> {
+    const t = target instanceof Date ? target.getTime() : target;
+    let sources: PartitionSource[];
+    if (typeof t === 'number') {
+      if (!Number.isSafeInteger(t) || t < 0)
+        throw new InvalidArgumentError(
+          `seek takes a message id, or a publish time as epoch ms (an integer >= 0) or a Date; got ${String(target)}`,
+        );
+      sources = this.positionSources('seek');
+    } else sources = [this.sourceOfReceipt(t)];
+    await Promise.all(sources.map((src) => src.seek!(t)));
+  }
+
+  /**
+   * Deletes the subscription on the broker (every partition), then closes the consumer as close()
+   * does; rejects with the first partition's refusal (that partition is closed all the same).
+   */
+  async unsubscribe(): Promise<void> {
+    this.positionSources('unsubscribe');
+    if (this.closed) throw new ClosedError('the consumer is closed');
+    this.closed = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    const result = this.doClose(true);
+    this.closing = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** The id of the last message stored on each partition (entryId -1 when a partition is empty), by topic and partition. */
+  async getLastMessageIds(): Promise<Receipt[]> {
+    const sources = this.positionSources('lastMessageId');
+    return Promise.all(sources.map((src) => src.lastMessageId!()));
+  }
+
+  /** The id of the last message stored, for a consumer of one partition (else use getLastMessageIds). */
+  async getLastMessageId(): Promise<Receipt> {
+    const sources = this.positionSources('lastMessageId');
+    if (sources.length !== 1)
+      throw new InvalidArgumentError(
+        `getLastMessageId() needs a consumer of one partition; this one has ${sources.length} (${sources.map((s) => `${s.topic}#${s.partition}`).join(', ')}): use getLastMessageIds()`,
+      );
+    return sources[0].lastMessageId!();
+  }
+
+  /** Whether a message can be read now without waiting for a producer: one received and not taken, or one stored past those taken. */
+  async hasMessageAvailable(): Promise<boolean> {
+    const answers = await Promise.all(this.positionSources('hasMessageAvailable').map((src) => src.hasMessageAvailable!()));
+    return answers.some((a) => a);
+  }
+
+  /**
+   * Stops asking the broker for messages (no flow permits are sent) on every partition, as the Java
+   * client's pause(); messages already received are still handed over. resume() asks again.
+   */
+  pause(): void {
+    this.paused = true;
+    for (const src of this.positionSources('pause')) src.pause!();
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const src of this.positionSources('resume')) src.resume!();
+  }
+
+  // The started consumer's partitions, sorted; refuses when the backend cannot do `what` there.
+  private positionSources(what: 'seek' | 'unsubscribe' | 'lastMessageId' | 'hasMessageAvailable' | 'pause' | 'resume'): PartitionSource[] {
+    if (!this.session) throw new InvalidArgumentError(`${what}: start() the consumer first`);
+    const sources = [...this.consumers.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    if (sources.some((src) => typeof src[what] !== 'function'))
+      throw new InvalidArgumentError(`${what} is not supported by the ${this.client.backend.name} backend`);
+    return sources;
+  }
+
+  // The partition a receipt names: its topic (or the only topic) and its partition (-1: a topic that is not partitioned).
+  private sourceOfReceipt(id: Receipt): PartitionSource {
+    const sources = this.positionSources('seek');
+    const r = id as { topic?: unknown; partition?: unknown };
+    if (!r || typeof r !== 'object' || typeof r.partition !== 'number')
+      throw new InvalidArgumentError("seek takes a message id (a received message's messageId or a producer receipt), or a publish time");
+    const topic = typeof r.topic === 'string' && r.topic ? r.topic : this.config.topics.length === 1 ? this.config.topics[0] : undefined;
+    const partition = r.partition < 0 ? 0 : r.partition;
+    const src = sources.find((s) => s.topic === topic && s.partition === partition);
+    if (!src)
+      throw new InvalidArgumentError(
+        `seek: the id names ${topic ?? '(no topic)'} partition ${r.partition}, which this consumer does not read; it reads ${sources.map((s) => `${s.topic}#${s.partition}`).join(', ')}`,
+      );
+    return src;
   }
 
   // undefined for a message of a partition the group took away (another member has it now)
@@ -304,7 +438,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     return this.closing;
   }
 
-  private async doClose(): Promise<void> {
+  private async doClose(unsubscribe = false): Promise<void> {
     const deadline = Date.now() + this.config.closeTimeoutMs;
     this.inbox.length = 0;
     for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
@@ -320,8 +454,19 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       const why = new ClosedError(`the consumer closed before this handler finished (closeTimeoutMs ${this.config.closeTimeoutMs})`);
       for (const w of workers) w.abandon(why);
     }
-    await Promise.all([...this.consumers.values()].map((src) => src.close(deadline)));
+    let refused: unknown;
+    await Promise.all(
+      [...this.consumers.values()].map((src) =>
+        unsubscribe
+          ? src.unsubscribe!(deadline).catch((err: unknown) => {
+              refused ??= err;
+              return src.close(deadline);
+            })
+          : src.close(deadline),
+      ),
+    );
     await this.session?.close?.(deadline).catch(() => undefined);
     if (this.ownsClient) await this.client.close();
+    if (refused !== undefined) throw refused;
   }
 }

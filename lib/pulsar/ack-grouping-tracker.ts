@@ -27,6 +27,8 @@ export class AckGroupingTracker {
   private cumulative?: MessageIdData;
   private cumulativeSent = true;
   private readonly partial = new Map<string, BatchAckState>();
+  /** batches partly acknowledged since the last flush: sent with an ack set (batchIndexAckEnabled) */
+  private readonly batchIndexes = new Map<string, { id: MessageIdData; batch: BatchAckState }>();
   private timer?: NodeJS.Timeout;
   private tickScheduled = false;
   private closed = false;
@@ -64,7 +66,24 @@ export class AckGroupingTracker {
   }
 
   get pending(): number {
-    return this.individualCount + (this.cumulativeSent ? 0 : 1);
+    return this.individualCount + this.batchIndexes.size + (this.cumulativeSent ? 0 : 1);
+  }
+
+  /** Sends the batch's acknowledged indexes with the next flush, as an ack set of the indexes still unacknowledged. */
+  addBatchIndex(id: MessageIdData, batch: BatchAckState): void {
+    if (this.closed) return;
+    this.batchIndexes.set(`${id.ledgerId}:${id.entryId}`, { id, batch });
+    this.schedule();
+  }
+
+  /** Drops every pending acknowledgement and remembered batch (a seek moved the subscription). */
+  clear(): void {
+    this.individual.clear();
+    this.individualCount = 0;
+    this.batchIndexes.clear();
+    this.partial.clear();
+    this.cumulative = undefined;
+    this.cumulativeSent = true;
   }
 
   /** The ack state of a batch entry: one remembered from an earlier copy of it, or a fresh one. */
@@ -89,6 +108,8 @@ export class AckGroupingTracker {
       return false;
     }
     this.partial.delete(key);
+    // the whole entry is acknowledged now: no ack set for it
+    this.batchIndexes.delete(key);
     return true;
   }
 
@@ -117,12 +138,15 @@ export class AckGroupingTracker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.cumulative && !this.cumulativeSent && this.write(true, [this.cumulative])) this.cumulativeSent = true;
-    if (this.individualCount === 0) return;
+    if (this.individualCount === 0 && this.batchIndexes.size === 0) return;
     const ids: MessageIdData[] = [];
     for (const [ledgerId, entries] of this.individual) for (const entryId of entries) ids.push({ ledgerId, entryId });
+    for (const { id, batch } of this.batchIndexes.values())
+      ids.push({ ledgerId: id.ledgerId, entryId: id.entryId, ackSet: ackSetOf(batch) });
     if (!this.write(false, ids)) return;
     this.individual.clear();
     this.individualCount = 0;
+    this.batchIndexes.clear();
   }
 
   /** Stops the timer; later acks are ignored. */
@@ -136,4 +160,28 @@ export class AckGroupingTracker {
 
 function compare(a: MessageIdData, b: MessageIdData): number {
   return a.ledgerId !== b.ledgerId ? a.ledgerId - b.ledgerId : a.entryId - b.entryId;
+}
+
+/**
+ * The batch's unacknowledged indexes as the broker's ack set: a bit per index, 64 to a word, as
+ * Java's BitSet.toLongArray; words go as {low, high} halves so every bit survives the int64 encoding.
+ */
+export function ackSetOf(batch: BatchAckState): number[] {
+  const words: Array<{ low: number; high: number }> = [];
+  for (let i = 0; i < batch.size; i++) {
+    if (batch.ackedIndexes.has(i)) continue;
+    const w = i >> 6;
+    while (words.length <= w) words.push({ low: 0, high: 0 });
+    const bit = i & 63;
+    if (bit < 32) words[w].low = (words[w].low | (1 << bit)) >>> 0;
+    else words[w].high = (words[w].high | (1 << (bit - 32))) >>> 0;
+  }
+  return words as unknown as number[];
+}
+
+/** Whether bit `i` is set in an ack set the broker sent (a word decodes as a JS number: exact up to 2^53). */
+export function ackSetHas(words: readonly number[], i: number): boolean {
+  const w = words[i >> 6];
+  if (w === undefined || !Number.isInteger(w)) return false;
+  return ((BigInt.asUintN(64, BigInt(w)) >> BigInt(i & 63)) & 1n) === 1n;
 }

@@ -1,5 +1,5 @@
 import { CompressionType, compressionTypeOf, loadCodec } from '../../protocol/compression';
-import { AccessMode, SubType } from '../../protocol/pulsar/proto';
+import { AccessMode, MessageIdData, SubType } from '../../protocol/pulsar/proto';
 import type {
   Backend,
   BackendFactory,
@@ -13,7 +13,7 @@ import type {
 import { sleep } from '../core/backoff';
 import type { ClientConfig, ProducerConfig } from '../core/config';
 import type { ConsumerConfig } from '../core/consumer-config';
-import { BrokerError, ConfigError } from '../core/errors';
+import { BrokerError, ConfigError, InvalidArgumentError } from '../core/errors';
 import type { Log } from '../core/logger';
 import { envNameOf } from '../core/options';
 import type { Message } from '../core/received-message';
@@ -23,7 +23,10 @@ import { isRetryable } from './handler-base';
 import { PulsarConsumerSettings, pulsarClientShape, pulsarConsumerShape, PulsarProducerSettings, pulsarProducerShape } from './options';
 import { PartitionConsumer } from './partition-consumer';
 import { PartitionProducer } from './partition-producer';
-import type { MessageId } from './message-id';
+import { MessageId } from './message-id';
+import { readerStartOf } from './reader-start';
+import { Reader, ReaderOptions } from './reader';
+import type { ClientSession } from '../core/client-session';
 import { entryHandleOf, ReceivedMessage } from './received-message';
 import { encodeSchemaValue, toSchemaData } from './schema';
 import { ClientCore, createClientCore, partitionTopicName } from './session';
@@ -121,6 +124,12 @@ export class PulsarBackend implements Backend {
     };
     return {
       openSource(topic: string, partition: number, partitioned: boolean, hooks: SourceHooks): PartitionSource {
+        const start = cfg.subscriptionMode === 'non_durable' ? (readerStartOf(cfg) ?? { inclusive: false }) : undefined;
+        if (partitioned && start?.id) {
+          throw new InvalidArgumentError(
+            `${topic} is partitioned and a MessageId names a position in one partition: read that partition's own topic (${topic}-partition-<n>) from it, or start at 'earliest' or 'latest' and seek`,
+          );
+        }
         const pc = new PartitionConsumer(partitionTopicName(topic, partition, partitioned), topic, partition, {
           kind: 'consumer',
           pool: core.pool,
@@ -138,6 +147,7 @@ export class PulsarBackend implements Backend {
           onStateChange: hooks.onStateChange,
           deadLetter: policy ? deadLetter : undefined,
           warn: (message) => core.log.warn(message),
+          start,
         });
         const src = new PulsarSource(pc);
         sources.set(pc, src);
@@ -199,15 +209,16 @@ class PulsarSource implements PartitionSource {
   handOver(m: Message): boolean {
     const h = entryHandleOf(m)!;
     this.pc.consumed(h);
-    if (!this.pc.wanted(h, (m.messageId as MessageId).batchIndex)) return false;
-    this.pc.handedOver(h);
+    const batchIndex = (m.messageId as MessageId).batchIndex;
+    if (!this.pc.wanted(h, batchIndex)) return false;
+    this.pc.handedOver(h, batchIndex);
     return true;
   }
 
   consumed(m: Message): void {
     const h = entryHandleOf(m)!;
     this.pc.consumed(h);
-    this.pc.handedOver(h);
+    this.pc.handedOver(h, (m.messageId as MessageId).batchIndex);
   }
 
   ack(m: Message): void {
@@ -220,6 +231,34 @@ class PulsarSource implements PartitionSource {
 
   nack(m: Message): void {
     this.pc.nack(entryHandleOf(m)!, m.redeliveryCount);
+  }
+
+  seek(target: MessageId | number): Promise<void> {
+    if (typeof target === 'number') return this.pc.seek(target);
+    const id: MessageIdData = { ledgerId: target.ledgerId, entryId: target.entryId };
+    if (target.batchIndex !== undefined) id.batchIndex = target.batchIndex;
+    return this.pc.seek(id);
+  }
+
+  unsubscribe(deadline: number): Promise<void> {
+    return this.pc.unsubscribe(deadline);
+  }
+
+  async lastMessageId(): Promise<MessageId> {
+    const { last } = await this.pc.getLastMessageId();
+    return new MessageId(this.pc.topic, this.pc.partition, last.ledgerId, last.entryId, last.batchIndex);
+  }
+
+  hasMessageAvailable(): Promise<boolean> {
+    return this.pc.hasMessageAvailable();
+  }
+
+  pause(): void {
+    this.pc.pause();
+  }
+
+  resume(): void {
+    this.pc.resume();
   }
 }
 
@@ -267,5 +306,8 @@ export const pulsarBackend: BackendFactory = {
   },
   isAdmin(x: unknown): boolean {
     return x instanceof Admin;
+  },
+  reader(options: ReaderOptions, env: NodeJS.ProcessEnv, client: object): Reader {
+    return new Reader(options, env, client as ClientSession);
   },
 };

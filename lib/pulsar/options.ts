@@ -8,12 +8,15 @@ import { SchemaSpec, schemaSpec, SchemaTypeName } from './schema';
 export const ACCESS_MODES = ['Shared', 'Exclusive', 'WaitForExclusive', 'ExclusiveWithFencing'] as const;
 export const BATCH_BUILDERS = ['default', 'key_based'] as const;
 export const SUBSCRIPTION_TYPES = ['exclusive', 'shared', 'failover', 'key_shared'] as const;
+export const SUBSCRIPTION_MODES = ['durable', 'non_durable'] as const;
 
 /** The producer's access mode on its topic (matched case-insensitively; `_`/`-` ignored). */
 export type AccessModeName = (typeof ACCESS_MODES)[number];
 /** `key_based` batches only messages with the same key together (for Key_Shared consumers). */
 export type BatchBuilderName = (typeof BATCH_BUILDERS)[number];
 export type SubscriptionTypeName = (typeof SUBSCRIPTION_TYPES)[number];
+/** `non_durable`: the broker keeps no cursor once the consumer leaves (a Reader's subscription). */
+export type SubscriptionModeName = (typeof SUBSCRIPTION_MODES)[number];
 
 /** A schema registered with the topic; values are encoded by it. */
 export interface SchemaOption {
@@ -94,6 +97,9 @@ export const pulsarConsumerShape = {
   ackTimeoutTickTimeMs: int(100).default(1000),
   negativeAckRedeliveryBackoff: redeliveryBackoff.optional(),
   deadLetterPolicy: deadLetterPolicy.optional(),
+  subscriptionMode: oneOf(SUBSCRIPTION_MODES).default('durable'),
+  readCompacted: bool().default(false),
+  batchIndexAckEnabled: bool().default(false),
 };
 
 /** What the Pulsar backend reads of a parsed producer config beyond the shared knobs. */
@@ -123,6 +129,9 @@ export interface PulsarConsumerSettings {
   ackTimeoutTickTimeMs: number;
   negativeAckRedeliveryBackoff?: Required<RedeliveryBackoffOption>;
   deadLetterPolicy?: DeadLetterPolicyOption;
+  subscriptionMode: SubscriptionModeName;
+  readCompacted: boolean;
+  batchIndexAckEnabled: boolean;
 }
 
 declare module '../core/receipt' {
@@ -179,5 +188,11 @@ declare module '../core/types' {
     negativeAckRedeliveryBackoff?: RedeliveryBackoffOption;
     /** Pulsar (Shared and Key_Shared): a message redelivered maxRedeliverCount times is sent to a dead letter topic and acknowledged instead of coming again. */
     deadLetterPolicy?: DeadLetterPolicyOption;
+    /** Pulsar: `non_durable` keeps no cursor on the broker once the consumer leaves; it starts at subscriptionInitialPosition. @default 'durable' */
+    subscriptionMode?: SubscriptionModeName;
+    /** Pulsar: read the compacted view of the topic (Exclusive and Failover subscriptions on persistent topics). @default false */
+    readCompacted?: boolean;
+    /** Pulsar: acknowledging part of a batch tells the broker at once (an ack set), so a redelivery skips the acknowledged messages; needs acknowledgmentAtBatchIndexLevelEnabled on the broker. @default false */
+    batchIndexAckEnabled?: boolean;
   }
 }

@@ -1,5 +1,14 @@
 import { decodeBatch } from '../../protocol/pulsar/batch';
-import { ackFrame, closeConsumerFrame, flowFrame, redeliverFrame, subscribeFrame } from '../../protocol/pulsar/commands';
+import {
+  ackFrame,
+  closeConsumerFrame,
+  flowFrame,
+  getLastMessageIdFrame,
+  redeliverFrame,
+  seekFrame,
+  subscribeFrame,
+  unsubscribeFrame,
+} from '../../protocol/pulsar/commands';
 import { codecIfLoaded } from '../../protocol/compression';
 import type { PayloadSection } from '../../protocol/pulsar/frame';
 import {
@@ -12,15 +21,16 @@ import {
   MessageMetadata,
   SubType,
 } from '../../protocol/pulsar/proto';
-import { AckGroupingTracker } from './ack-grouping-tracker';
+import { AckGroupingTracker, ackSetHas } from './ack-grouping-tracker';
 import { ChunkAssembler, ChunkOutcome } from './chunk-assembler';
 import { Connection, ConsumerListener } from './connection';
 import type { ConsumerConfig } from '../core/consumer-config';
 import type { PulsarConsumerSettings } from './options';
-import { BrokerError, ClosedError, CortadoError } from '../core/errors';
+import { BrokerError, ClosedError, ConnectionError, CortadoError, InvalidArgumentError, TimeoutError } from '../core/errors';
 import { HandlerBase, HandlerContext } from './handler-base';
 import { ACK, EntryFields, EntryHandle, Message, ReceivedMessage } from './received-message';
 import { idKey, TrackedEntry, UnackedTracker } from './unacked-tracker';
+import { beforeStart, comparePositions, signedId, StartPosition } from './start-position';
 
 export interface ConsumerContext extends HandlerContext {
   config: ConsumerConfig & PulsarConsumerSettings;
@@ -36,6 +46,14 @@ export interface ConsumerContext extends HandlerContext {
   deadLetter?(pc: PartitionConsumer, messages: ReceivedMessage[]): Promise<void>;
   /** told what went wrong where nobody waits for it (a dead letter send that failed) */
   warn?(message: string): void;
+  /** set for a non-durable subscription (a Reader's): where it starts */
+  start?: StartPosition;
+}
+
+/** The last message id of a partition and the subscription's mark-delete position, as GET_LAST_MESSAGE_ID answers. */
+export interface LastMessageIds {
+  last: MessageIdData;
+  markDelete?: MessageIdData;
 }
 
 /** No entry may claim to inflate past this: a hostile size must not drive an allocation. */
@@ -79,6 +97,16 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   private readonly deadLetterCandidates = new Map<string, ReceivedMessage[]>();
   private readonly deadLettering = new Set<string>();
   private readyWaiters: Array<() => void> = [];
+  /** a non-durable subscription's start: moves past each message handed over, and to a seek's target */
+  private startAt?: StartPosition;
+  /** permits are held, not sent, while paused */
+  private paused = false;
+  private seeking = false;
+  /** messages delivered on this generation and not yet taken by the app */
+  private buffered = 0;
+  /** the last message the app took: its entry handle and batch index */
+  private lastTaken?: EntryHandle;
+  private lastTakenIndex?: number;
 
   constructor(
     topicName: string,
@@ -98,6 +126,12 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
       this.writeAcks(cumulative, ids),
     );
     if (c.ackTimeoutMs > 0) this.unacked = new UnackedTracker(c.ackTimeoutMs, Math.min(c.ackTimeoutTickTimeMs, c.ackTimeoutMs));
+    this.startAt = ctx.start;
+  }
+
+  /** A Reader's subscription: the broker forgets it once no consumer is attached. */
+  private get nonDurable(): boolean {
+    return this.ctx.start !== undefined;
   }
 
   /** Whether single entries can be redelivered (else the consumer rewinds) and dead-lettered. */
@@ -129,6 +163,7 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   protected async register(conn: Connection): Promise<void> {
     const c = this.ctx.config;
     conn.addConsumer(this.consumerId, this);
+    const start = this.startAt;
     await conn.request(
       (requestId) =>
         subscribeFrame({
@@ -139,7 +174,13 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
           requestId,
           consumerName: c.consumerName,
           initialPosition: c.subscriptionInitialPosition === 'earliest' ? InitialPosition.Earliest : InitialPosition.Latest,
-          durable: true,
+          durable: !this.nonDurable,
+          startMessageId: this.nonDurable ? start?.id : undefined,
+          startMessageRollbackDurationSec:
+            this.nonDurable && start?.rollbackFromMs !== undefined
+              ? Math.max(0, Math.ceil((Date.now() - start.rollbackFromMs) / 1000))
+              : undefined,
+          readCompacted: c.readCompacted || undefined,
           keySharedMeta: this.ctx.subType === SubType.Key_Shared ? { keySharedMode: 0 } : undefined,
           consumerEpoch: this.consumerEpoch,
         }),
@@ -154,18 +195,17 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   }
 
   protected becameReady(): void {
-    this.connGen++;
-    this.permits = 0;
-    // acks first, so the broker does not dispatch again what they cover; then the whole queue once
+    this.newGeneration();
+    // acks first, so the broker does not dispatch again what they cover; then the whole queue once (held while paused)
     this.acks.flush();
-    this.conn!.write(flowFrame(this.consumerId, this.ctx.config.receiverQueueSize));
+    if (this.paused) this.permits = this.ctx.config.receiverQueueSize;
+    else this.conn!.write(flowFrame(this.consumerId, this.ctx.config.receiverQueueSize));
     for (const w of this.readyWaiters.splice(0)) w();
   }
 
   protected override onDisconnected(): void {
     // whatever was received on the lost connection and not handed over comes again after resubscribing
-    this.connGen++;
-    this.permits = 0;
+    this.newGeneration();
     this.chunks.clear();
     this.armChunkTimer();
     // everything unacknowledged comes again with its redelivery count: track and judge the new copies
@@ -177,6 +217,19 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     this.stopConsumerTimers();
     for (const w of this.readyWaiters.splice(0)) w();
     this.ctx.failed?.(this, err);
+  }
+
+  // Messages received before this point are stale: a reconnect, or a seek, moved the subscription.
+  private newGeneration(): void {
+    this.connGen++;
+    this.permits = 0;
+    this.buffered = 0;
+    // a Reader resubscribes after the last message the app took
+    if (this.nonDurable && this.lastTaken) {
+      const h = this.lastTaken;
+      const batchIndex = this.lastTakenIndex;
+      this.startAt = { id: { ...h.entry, batchIndex }, inclusive: false };
+    }
   }
 
   /** Whether a message is a stale copy: received on a lost connection or before a redeliver-all. */
@@ -192,17 +245,23 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
 
   /** The app took (or dropped) a message: its permit goes back to the connection that delivered it. */
   consumed(h: EntryHandle): void {
-    if (h.conn === this.connGen) this.returnPermits(1);
+    if (h.conn !== this.connGen) return;
+    this.buffered--;
+    this.returnPermits(1);
   }
 
   /** The app got a message of this entry: the ack timeout starts (once per entry). */
-  handedOver(h: EntryHandle): void {
-    if (this.unacked && !this.isStale(h)) this.unacked.add(trackedOf(h));
+  handedOver(h: EntryHandle, batchIndex?: number): void {
+    if (this.isStale(h)) return;
+    // two fields, not an object: this runs for every message handed over
+    this.lastTaken = h;
+    this.lastTakenIndex = batchIndex;
+    if (this.unacked) this.unacked.add(trackedOf(h));
   }
 
   private returnPermits(n: number): void {
     this.permits += n;
-    if (this.permits >= Math.max(1, this.ctx.config.receiverQueueSize >> 1) && this.conn) {
+    if (!this.paused && this.permits >= Math.max(1, this.ctx.config.receiverQueueSize >> 1) && this.conn) {
       this.conn.write(flowFrame(this.consumerId, this.permits));
       this.permits = 0;
     }
@@ -264,8 +323,15 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     if (this.timedOut.size > 0 && this.ackedMeanwhile(last, chunkIds ?? [entry])) return this.returnPermits(batched && !chunkIds ? n : 1);
     if (batched && !chunkIds) return this.deliverBatch(m, md, entry, payload, n);
     const fields = this.entryFields(m, md, { owner: this, conn: this.connGen, epoch: this.consumerEpoch, entry: last, chunkIds });
+    // a Reader drops what lies before its start within the start entry
+    if (this.startAt?.id && beforeStart(this.startAt, last)) return this.returnPermits(1);
     const msgs = [new ReceivedMessage(fields, last, undefined, md, payload, md.sequenceId)];
     if (this.overRedelivered(last, msgs)) return this.returnPermits(1);
+    this.hand(msgs);
+  }
+
+  private hand(msgs: Message[]): void {
+    this.buffered += msgs.length;
     this.ctx.deliver(this, msgs);
   }
 
@@ -293,6 +359,14 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
 
   private deliverBatch(m: BaseCommand['message'], md: MessageMetadata, entry: MessageIdData, payload: Buffer, n: number): void {
     const batch = this.acks.batchState(entry, n);
+    // the broker's ack set (batch-index acks) names the indexes still unacknowledged: the others were acknowledged before
+    if (m.ackSet && m.ackSet.length > 0) {
+      for (let i = 0; i < n; i++) {
+        if (ackSetHas(m.ackSet, i) || batch.ackedIndexes.has(i)) continue;
+        batch.ackedIndexes.add(i);
+        batch.acked++;
+      }
+    }
     const fields = this.entryFields(m, md, { owner: this, conn: this.connGen, epoch: this.consumerEpoch, entry, batch });
     const msgs: Message[] = [];
     let parts;
@@ -309,8 +383,8 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     let skipped = 0;
     for (let i = 0; i < parts.length; i++) {
       const s = parts[i].metadata;
-      // a message acknowledged from an earlier copy of this batch is not handed over again
-      if (batch.acked > 0 && batch.ackedIndexes.has(i)) skipped++;
+      // a message acknowledged from an earlier copy of this batch is not handed over again, nor one before a Reader's start
+      if ((batch.acked > 0 && batch.ackedIndexes.has(i)) || (this.startAt?.id && beforeStart(this.startAt, entry, i))) skipped++;
       else
         msgs.push(
           new ReceivedMessage(
@@ -325,7 +399,7 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     }
     if (skipped) this.returnPermits(skipped);
     if (this.overRedelivered(entry, msgs as ReceivedMessage[])) return this.returnPermits(msgs.length);
-    if (msgs.length) this.ctx.deliver(this, msgs);
+    if (msgs.length) this.hand(msgs);
   }
 
   private entryFields(m: BaseCommand['message'], md: MessageMetadata, handle: EntryHandle): EntryFields {
@@ -388,7 +462,11 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
 
   /** Acknowledges one message; a batch's entry goes once all of its messages are acknowledged. */
   ack(h: EntryHandle, batchIndex: number | undefined): void {
-    if (h.batch && batchIndex !== undefined && !h.chunkIds && !this.acks.ackBatchIndex(h.entry, h.batch, batchIndex)) return;
+    if (h.batch && batchIndex !== undefined && !h.chunkIds && !this.acks.ackBatchIndex(h.entry, h.batch, batchIndex)) {
+      // part of a batch: with batchIndexAckEnabled the broker learns it now (an ack set), so a redelivery skips it
+      if (this.ctx.config.batchIndexAckEnabled) this.acks.addBatchIndex(h.entry, h.batch);
+      return;
+    }
     this.entryAcked(idKey(h.entry));
     this.acks.addIndividual(h.chunkIds ?? [h.entry]);
   }
@@ -511,6 +589,143 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     );
   }
 
+  /** Stops asking for messages: permits are held, not sent (messages already received are still handed over). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Sends the permits held while paused. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.permits > 0 && this.conn && this.state === 'ready') {
+      this.conn.write(flowFrame(this.consumerId, this.permits));
+      this.permits = 0;
+    }
+  }
+
+  /**
+   * Resets the subscription to a message id or a publish time (SEEK). The broker closes the
+   * subscription to move it; messages received before the reset are dropped, pending acks too, and
+   * this resolves once subscribed again. A seek waits for a reconnect and is asked again if the
+   * connection drops while it is in flight, until operationTimeoutMs.
+   */
+  async seek(target: MessageIdData | number): Promise<void> {
+    if (this.seeking) throw new InvalidArgumentError(`a seek of ${this.topicName} is already in progress; await it before seeking again`);
+    this.seeking = true;
+    try {
+      const deadline = Date.now() + this.ctx.operationTimeoutMs;
+      const what = typeof target === 'number' ? `publish time ${target}` : `${target.ledgerId}:${target.entryId}`;
+      for (;;) {
+        const conn = await this.readyConnection(deadline, 'seeking');
+        // what was acknowledged before the seek reaches the broker before the reset
+        this.acks.flush();
+        try {
+          await conn.request(
+            (id) => seekFrame(this.consumerId, id, target),
+            `seeking ${this.ctx.config.subscription} on ${this.topicName} to ${what}`,
+          );
+          break;
+        } catch (err) {
+          // a seek is idempotent: asked again on the next connection
+          if (!(err instanceof ConnectionError || err instanceof TimeoutError) || Date.now() >= deadline) throw err;
+        }
+      }
+      this.sought(target);
+      await this.readyConnection(deadline, 'resubscribing after a seek').catch(() => undefined);
+    } finally {
+      this.seeking = false;
+    }
+  }
+
+  // The broker moved the subscription: whatever was received, pending or tracked before is of the old position.
+  private sought(target: MessageIdData | number): void {
+    this.lastTaken = undefined;
+    this.newGeneration();
+    this.acks.clear();
+    this.chunks.clear();
+    this.armChunkTimer();
+    this.unacked?.clear();
+    this.nacked.clear();
+    this.armNackTimer();
+    this.deadLetterCandidates.clear();
+    this.timedOut.clear();
+    this.lateAcked.clear();
+    if (this.nonDurable) {
+      this.startAt =
+        typeof target === 'number' ? { inclusive: true, rollbackFromMs: target } : { id: target, inclusive: this.ctx.start!.inclusive };
+    }
+    // still subscribed (the broker did not close us, or we resubscribed before its answer): messages on
+    // the wire may predate the reset, so subscribe again
+    if (this.state === 'ready' && this.conn) {
+      this.release(this.conn, undefined);
+      this.connectionLost();
+    }
+  }
+
+  /** Deletes the subscription on the broker (UNSUBSCRIBE), then closes like close() without CLOSE_CONSUMER. */
+  async unsubscribe(deadline: number): Promise<void> {
+    const conn = await this.readyConnection(deadline || Date.now() + this.ctx.operationTimeoutMs, 'unsubscribing');
+    await conn.request(
+      (id) => unsubscribeFrame(this.consumerId, id),
+      `unsubscribing ${this.ctx.config.subscription} from ${this.topicName}`,
+    );
+    this.acks.close();
+    this.beginClose()?.removeConsumer(this.consumerId);
+    this.stopConsumerTimers();
+    this.finishClose(new ClosedError(`the consumer on ${this.topicName} unsubscribed`));
+  }
+
+  /** The id of the last message stored on this partition (entryId -1: none), and where the subscription stands. */
+  async getLastMessageId(): Promise<LastMessageIds> {
+    const conn = await this.readyConnection(Date.now() + this.ctx.operationTimeoutMs, 'asking for the last message id');
+    const cmd = await conn.request(
+      (id) => getLastMessageIdFrame(this.consumerId, id),
+      `asking for the last message id of ${this.topicName}`,
+    );
+    const r = cmd.getLastMessageIdResponse;
+    const idOf = (d: MessageIdData): MessageIdData => {
+      const id: MessageIdData = { ledgerId: signedId(d.ledgerId), entryId: signedId(d.entryId) };
+      if (d.batchIndex !== undefined && d.batchIndex >= 0) id.batchIndex = d.batchIndex;
+      return id;
+    };
+    return { last: idOf(r.lastMessageId), markDelete: r.consumerMarkDeletePosition ? idOf(r.consumerMarkDeletePosition) : undefined };
+  }
+
+  /** Whether a message is waiting here or stored past what the app has taken (the Java Reader's hasMessageAvailable). */
+  async hasMessageAvailable(): Promise<boolean> {
+    if (this.buffered > 0) return true;
+    const { last, markDelete } = await this.getLastMessageId();
+    if (this.buffered > 0) return true;
+    if (last.entryId < 0) return false;
+    const taken = this.lastTaken;
+    if (taken) return comparePositions(last, { ...taken.entry, batchIndex: this.lastTakenIndex }) > 0;
+    const start = this.startAt;
+    if (start?.id) return start.inclusive ? comparePositions(last, start.id) >= 0 : comparePositions(last, start.id) > 0;
+    // nothing taken yet: anything stored past where the subscription stands
+    return (
+      !markDelete || last.ledgerId > markDelete.ledgerId || (last.ledgerId === markDelete.ledgerId && last.entryId > markDelete.entryId)
+    );
+  }
+
+  // The connection once subscribed (waiting through a reconnect until `deadline`); a closed or failed consumer throws.
+  private async readyConnection(deadline: number, what: string): Promise<Connection> {
+    for (;;) {
+      if (this.state === 'ready' && this.conn) return this.conn;
+      if (this.state !== 'connecting' && this.state !== 'idle')
+        throw this.failure ?? new ClosedError(`${what}: the consumer on ${this.topicName} is ${this.state}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new TimeoutError(`${what}: the consumer on ${this.topicName} was not subscribed within operationTimeoutMs`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.readyWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
   onCloseConsumer(): void {
     this.connectionLost();
   }
@@ -567,6 +782,8 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
     this.acks.flush();
     this.acks.close();
     const conn = this.beginClose();
+    // a seek or request waiting for the resubscribe learns the consumer closed
+    for (const w of this.readyWaiters.splice(0)) w();
     this.stopConsumerTimers();
     if (conn) {
       conn.removeConsumer(this.consumerId);

@@ -112,6 +112,8 @@ export interface SubscribeArgs {
   schema?: SchemaData;
   keySharedMeta?: { keySharedMode: number; allowOutOfOrderDelivery?: boolean };
   startMessageId?: MessageIdData;
+  /** a new non-durable subscription starts at the first message published this many seconds ago */
+  startMessageRollbackDurationSec?: number;
   /** the consumer's redeliver-all epoch: the broker stamps dispatched messages with it */
   consumerEpoch?: number;
 }
@@ -140,4 +142,19 @@ export function redeliverFrame(consumerId: number, messageIds: MessageIdData[], 
 
 export function closeConsumerFrame(consumerId: number, requestId: number): Buffer {
   return encodeCommandFrame({ type: CommandType.CLOSE_CONSUMER, closeConsumer: { consumerId, requestId } });
+}
+
+// SEEK: consumer_id, request_id, and either message_id or message_publish_time (epoch ms)
+export function seekFrame(consumerId: number, requestId: number, target: MessageIdData | number): Buffer {
+  const seek =
+    typeof target === 'number' ? { consumerId, requestId, messagePublishTime: target } : { consumerId, requestId, messageId: target };
+  return encodeCommandFrame({ type: CommandType.SEEK, seek });
+}
+
+export function unsubscribeFrame(consumerId: number, requestId: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.UNSUBSCRIBE, unsubscribe: { consumerId, requestId } });
+}
+
+export function getLastMessageIdFrame(consumerId: number, requestId: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.GET_LAST_MESSAGE_ID, getLastMessageId: { consumerId, requestId } });
 }

@@ -10,6 +10,11 @@ export const EXPECTED: Record<string, RegExp[]> = {
   'consumer-for-await': [/event-1 payload 1 \{ n: '1' \}/, /read 3 messages/],
   admin: [/partitions: (persistent:\/\/public\/default\/inventory-\d+-partition-[0-2](, )?){3}\n/, /messages in: 6 over 3 partitions/],
   roundtrip: [/round trip: 100 of 100 messages back/],
+  reader: [
+    /reader from \d+:2:0: entry-3, entry-4, entry-5\n/,
+    /after seek: entry-1\n/,
+    /consumer after seek: entry-4; last stored: \d+:4:0\n/,
+  ],
 };
 
 export function runExample(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {

@@ -14,7 +14,9 @@ import {
   LOG_LEVELS,
   MessageId,
   Producer,
+  Reader,
   STRATEGY_NAMES,
+  SUBSCRIPTION_MODES,
   SUBSCRIPTION_TYPES,
   WORKER_ALLOCATIONS,
 } from '../../lib';
@@ -30,6 +32,10 @@ assertType<Equal<cortado.StrategyName, (typeof STRATEGY_NAMES)[number]>>();
 assertType<Equal<cortado.WorkerAllocation, (typeof WORKER_ALLOCATIONS)[number]>>();
 assertType<Equal<cortado.AccessModeName, (typeof ACCESS_MODES)[number]>>();
 assertType<Equal<cortado.BatchBuilderName, (typeof BATCH_BUILDERS)[number]>>();
+assertType<Equal<cortado.SubscriptionModeName, (typeof SUBSCRIPTION_MODES)[number]>>();
+// client.reader() is the Pulsar Reader, with its options
+assertType<Equal<ReturnType<cortado.Client['reader']>, Reader>>();
+assertType<Equal<Parameters<cortado.Client['reader']>[0], cortado.ReaderOptions>>();
 assertType<Equal<cortado.SubscriptionTypeName, (typeof SUBSCRIPTION_TYPES)[number]>>();
 assertType<Equal<cortado.InitialPositionName, (typeof INITIAL_POSITIONS)[number]>>();
 assertType<Equal<cortado.LogLevel, (typeof LOG_LEVELS)[number]>>();
@@ -181,6 +187,27 @@ export async function rightCalls(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) void `${err.option} ${err.envVar} ${code}`;
   }
+  // position: seek by id, time or Date; the Reader's start is one of three forms
+  await iterated.seek(id);
+  await iterated.seek(Date.now() - 60_000);
+  await iterated.seek(new Date());
+  // @ts-expect-error seek takes an id, epoch ms or a Date, not text
+  await iterated.seek('12:34:0');
+  iterated.pause();
+  iterated.resume();
+  const lasts: cortado.Receipt[] = await iterated.getLastMessageIds();
+  await iterated.unsubscribe();
+  const r = new Reader({ topic: 'orders', startMessageId: 'earliest', startInclusive: true, readCompacted: false });
+  const next: cortado.Message | undefined = await r.readNext(1000);
+  const more: boolean = await r.hasMessageAvailable();
+  await r.seek(id);
+  for await (const m of r) void m.value;
+  // @ts-expect-error the start is 'earliest', 'latest' or a MessageId
+  new Reader({ topic: 'orders', startMessageId: 'first' });
+  // @ts-expect-error a Reader needs its start
+  new Reader({ topic: 'orders' });
+  const start: cortado.ReaderStart = 'latest';
+  void [lasts, next, more, start];
   void [where, ids.length, ordered, channel];
 }
 
