@@ -21,7 +21,7 @@ interface PlatformaticKafka {
 async function produce(t: KafkaTask): Promise<RunResult> {
   const dir = process.env.CORTADO_PLATFORMATIC_DIR;
   if (!dir) throw new Error('CORTADO_PLATFORMATIC_DIR must name the prefix @platformatic/kafka is installed under');
-  const kafka = (await import(path.join(dir, 'node_modules', '@platformatic', 'kafka'))) as PlatformaticKafka;
+  const kafka = (await import(path.join(dir, 'node_modules', '@platformatic', 'kafka', 'dist', 'index.js'))) as PlatformaticKafka;
   const producer = new kafka.Producer({
     clientId: 'cortado-bench',
     bootstrapBrokers: hostPortsOf(t.url),
