@@ -8,6 +8,7 @@ import { waitWith } from '../cli/progress';
 import { JavaDriver, javaTaskArgs, prepareJavaDriver } from './java-driver';
 import { envInt, javaVersion, runChild, withLoad } from './harness';
 import { kafkaBench } from './kafka-bench';
+import { benchNode } from './node-binary';
 import { DriverTask, RunResult } from './run-result';
 import { formatTable, Round, ScenarioRounds } from './table';
 
@@ -16,6 +17,7 @@ import { formatTable, Round, ScenarioRounds } from './table';
 // BENCH_ROUNDS (default 5), BENCH_MESSAGES (base count, default 50000), --quick (1 round of 5000), BENCH_ONLY=<text>,
 // BENCH_JAVA=0 (cortado only), BENCH_JAVA_OPTS (extra JVM flags); CORTADO_URL and
 // CORTADO_ADMIN_URL name an existing broker instead of starting one. --backend kafka: bench/kafka-bench.ts.
+// --node <path|line> (or CORTADO_BENCH_NODE) also runs the cortado driver on that Node binary, in the same rounds.
 
 const SIZE = 1024;
 const PARTITIONS = 4;
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
   const base = envInt('BENCH_MESSAGES', quick ? 5_000 : 50_000);
   const only = process.env.BENCH_ONLY;
   const scenarios = SCENARIOS.filter((s) => !only || s.name.includes(only));
+  const alt = benchNode();
+  const altName = alt ? `Node ${alt.version.slice(1).split('.')[0]}` : undefined;
   const b = await broker();
   const stamp = Date.now().toString(36);
   const results: ScenarioRounds[] = scenarios.map((s) => ({ name: s.name, rounds: [] as Round[] }));
@@ -113,6 +117,7 @@ async function main(): Promise<void> {
         };
         // each side's backlog is written before its round starts, so filling is not measured
         const ct = await task('cortado');
+        const at = alt ? await task('node2') : undefined;
         const jt = java ? await task('java') : undefined;
         const { value, load } = await withLoad(async () => {
           // a live line shows each run's elapsed time while it goes
@@ -120,6 +125,13 @@ async function main(): Promise<void> {
             `round ${round}/${rounds} cortado: ${s.name}`,
             runChild(`cortado: ${s.name}`, process.execPath, [CORTADO_DRIVER, JSON.stringify(ct)]),
           );
+          const cortadoAlt =
+            alt && at
+              ? await waitWith(
+                  `round ${round}/${rounds} cortado on ${altName}: ${s.name}`,
+                  runChild(`cortado on ${alt.path}: ${s.name}`, alt.path, [CORTADO_DRIVER, JSON.stringify(at)]),
+                )
+              : undefined;
           const j =
             java && jt
               ? await waitWith(
@@ -127,12 +139,12 @@ async function main(): Promise<void> {
                   runChild(`java: ${s.name}`, java.command, [...java.baseArgs, ...javaTaskArgs(jt)]),
                 )
               : undefined;
-          return { cortado, java: j };
+          return { cortado, cortadoAlt, java: j };
         });
         results[i].rounds.push({ ...value, load });
         const rate = (r?: RunResult) => (r ? `${Math.round(r.messages / r.seconds)} msg/s` : '—');
         console.error(
-          `[bench] round ${round}/${rounds} ${s.name}: cortado ${rate(value.cortado)}, java ${rate(value.java)}, load ${load.toFixed(2)}`,
+          `[bench] round ${round}/${rounds} ${s.name}: cortado ${rate(value.cortado)}${alt ? `, on ${altName} ${rate(value.cortadoAlt)}` : ''}, java ${rate(value.java)}, load ${load.toFixed(2)}`,
         );
       }
     }
@@ -141,12 +153,12 @@ async function main(): Promise<void> {
   }
   const cpus = os.cpus();
   console.log(
-    `\nmachine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ${java ? javaVersion() : 'no Java'}`,
+    `\nmachine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}${alt ? ` (and ${alt.version}: ${alt.path})` : ''}; ${java ? javaVersion() : 'no Java'}`,
   );
   console.log(
     `${SIZE}-byte messages, ${PARTITIONS} partitions, ${rounds} interleaved round(s), base ${base} messages; cells: cortado / Java (median of per-round cortado ÷ Java)\n`,
   );
-  console.log(formatTable(results));
+  console.log(formatTable(results, altName));
 }
 
 main().catch((err) => {

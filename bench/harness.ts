@@ -17,9 +17,9 @@ export function envInt(name: string, fallback: number): number {
 }
 
 /** Runs one driver to its end and returns its RESULT line. */
-export function runChild(label: string, command: string, args: string[]): Promise<RunResult> {
+export function runChild(label: string, command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env && { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));

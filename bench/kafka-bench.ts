@@ -8,6 +8,7 @@ import { envInt, javaVersion, runChild, withLoad } from './harness';
 import { javaArgsOf, JavaDriver, prepareKafkaJavaDriver } from './java-driver';
 import type { KafkaTask } from './kafka-task';
 import type { RunResult } from './run-result';
+import { PLATFORMATIC_VERSION, preparePlatformatic, type Platformatic } from './platformatic';
 import { formatKafkaTable, KafkaRound, KafkaScenarioRounds } from './table';
 
 // npm run bench -- --backend kafka: cortado, the Java KafkaProducer and kafkajs side by side on one
@@ -16,6 +17,8 @@ import { formatKafkaTable, KafkaRound, KafkaScenarioRounds } from './table';
 // (BENCH_ROUNDS, BENCH_MESSAGES, --quick, BENCH_ONLY, BENCH_JAVA=0, BENCH_JAVA_OPTS), plus
 // BENCH_KAFKAJS=0 and BENCH_KAFKAJS_MAX (kafkajs's measured messages per run at most, default
 // 20000, quick 2000); CORTADO_URL=kafka://host:port names an existing broker instead of starting one.
+// @platformatic/kafka runs beside them on Node >= 22.22 (--node, else the Node 24 .ci/run caches; bench/platformatic.ts),
+// with kafkajs's cap on messages; BENCH_PLATFORMATIC=0 leaves it out.
 
 const SIZE = 1024;
 const PARTITIONS = 4;
@@ -40,6 +43,7 @@ const SCENARIOS: KafkaScenario[] = [
 
 const CORTADO_DRIVER = path.join(__dirname, 'kafka-driver.js');
 const KAFKAJS_DRIVER = path.join(__dirname, 'kafkajs-driver.js');
+const PLATFORMATIC_DRIVER = path.join(__dirname, 'platformatic-driver.js');
 
 /** kafkajs's share of a scenario: at most `max` measured messages, the warm-up scaled alike. */
 function kafkajsCounts(messages: number, warmup: number, max: number): { messages: number; warmup: number } {
@@ -78,10 +82,14 @@ export async function kafkaBench(quick: boolean): Promise<void> {
   const withKafkajs = process.env.BENCH_KAFKAJS !== '0';
   const kafkajsMax = envInt('BENCH_KAFKAJS_MAX', quick ? 2_000 : 20_000);
   const scenarios = SCENARIOS.filter((s) => !only || s.name.includes(only));
+  const pf: Platformatic | { skip: string } = preparePlatformatic();
+  const platformatic = 'skip' in pf ? undefined : pf;
+  if ('skip' in pf) console.log(`@platformatic/kafka skipped: ${pf.skip}`);
   const results: KafkaScenarioRounds[] = scenarios.map((s) => ({
     name: s.name,
     latencyTargets: s.inFlight === 1,
     kafkajsNa: !withKafkajs ? 'BENCH_KAFKAJS=0' : s.compression !== 'none' ? `kafkajs ships no ${s.compression} codec` : undefined,
+    platformaticNa: 'skip' in pf ? pf.skip : undefined,
     rounds: [] as KafkaRound[],
   }));
   const b = await broker();
@@ -116,6 +124,8 @@ export async function kafkaBench(quick: boolean): Promise<void> {
         const jt = java ? await task('java') : undefined;
         // kafkajs sends one request at a time per broker: fewer messages keep its runs to tens of seconds
         const kt = results[i].kafkajsNa ? undefined : { ...(await task('kafkajs')), ...kafkajsCounts(messages, warmup, kafkajsMax) };
+        // one request in flight as well: the same cap
+        const pt = platformatic ? { ...(await task('platformatic')), ...kafkajsCounts(messages, warmup, kafkajsMax) } : undefined;
         const label = (side: string) => `round ${round}/${rounds} ${side}: ${s.name}`;
         const { value, load } = await withLoad(async () => {
           const cortado = await waitWith(
@@ -129,12 +139,21 @@ export async function kafkaBench(quick: boolean): Promise<void> {
           const k = kt
             ? await waitWith(label('kafkajs'), runChild(`kafkajs: ${s.name}`, process.execPath, [KAFKAJS_DRIVER, JSON.stringify(kt)]))
             : undefined;
-          return { cortado, java: j, kafkajs: k };
+          const p =
+            platformatic && pt
+              ? await waitWith(
+                  label('@platformatic/kafka'),
+                  runChild(`@platformatic/kafka: ${s.name}`, platformatic.node.path, [PLATFORMATIC_DRIVER, JSON.stringify(pt)], {
+                    CORTADO_PLATFORMATIC_DIR: platformatic.dir,
+                  }),
+                )
+              : undefined;
+          return { cortado, java: j, kafkajs: k, platformatic: p };
         });
         results[i].rounds.push({ ...value, load });
         const rate = (r?: RunResult) => (r ? `${Math.round(r.messages / r.seconds)} msg/s` : '—');
         console.error(
-          `[bench] round ${round}/${rounds} ${s.name}: cortado ${rate(value.cortado)}, java ${rate(value.java)}, kafkajs ${rate(value.kafkajs)}, load ${load.toFixed(2)}`,
+          `[bench] round ${round}/${rounds} ${s.name}: cortado ${rate(value.cortado)}, java ${rate(value.java)}, kafkajs ${rate(value.kafkajs)}, platformatic ${rate(value.platformatic)}, load ${load.toFixed(2)}`,
         );
       }
     }
@@ -144,10 +163,10 @@ export async function kafkaBench(quick: boolean): Promise<void> {
   }
   const cpus = os.cpus();
   console.log(
-    `\nmachine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ${java ? javaVersion() : 'no Java'}; Kafka ${KAFKA_VERSION} (${process.env.CORTADO_URL ? 'CORTADO_URL' : 'one KRaft node started by the bench'})`,
+    `\nmachine: ${cpus.length} x ${cpus[0]?.model ?? '?'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; node ${process.version}; ${java ? javaVersion() : 'no Java'}; Kafka ${KAFKA_VERSION} (${process.env.CORTADO_URL ? 'CORTADO_URL' : 'one KRaft node started by the bench'})${platformatic ? `; @platformatic/kafka ${PLATFORMATIC_VERSION} on node ${platformatic.node.version}` : ''}`,
   );
   console.log(
-    `${SIZE}-byte keyed values, ${PARTITIONS} partitions, acks=all, idempotent, ${rounds} interleaved round(s), base ${base} messages; kafkajs at most ${kafkajsMax} measured messages per run; cells: cortado / Java / kafkajs (**median of per-round cortado ÷ Java**; kafkajs ÷ Java)\n`,
+    `${SIZE}-byte keyed values, ${PARTITIONS} partitions, acks=all, idempotent, ${rounds} interleaved round(s), base ${base} messages; kafkajs${platformatic ? ' and @platformatic/kafka' : ''} at most ${kafkajsMax} measured messages per run; cells: cortado / Java / kafkajs / @platformatic/kafka (**median of per-round cortado ÷ Java**; kafkajs ÷ Java; platformatic ÷ Java)\n`,
   );
   console.log(formatKafkaTable(results));
 }

@@ -1,5 +1,6 @@
 import * as os from 'os';
 import { lz4Codec } from '../protocol/compression/lz4';
+import { lz4FrameCompress } from '../protocol/kafka/lz4-frame';
 import { crc32c, crc32cImplementation, crc32cTypeScript } from '../protocol/crc32c';
 import { decodeBatch, encodeBatch, type BatchEntry } from '../protocol/pulsar/batch';
 import { sendFrame } from '../protocol/pulsar/commands';
@@ -94,6 +95,14 @@ for (const [name, data] of [
 ] as const) {
   const ratio = data.length / lz4Codec.compress(data).length;
   report(`lz4 compress 128 KiB ${name} (ratio ${ratio.toFixed(2)})`, () => lz4Codec.compress(data).length, bytesPerSec(data.length));
+}
+// typical batch sizes of application text: Pulsar compresses a batch as one block, Kafka in 64 KiB frame blocks
+for (const size of [64 << 10, 1 << 20]) {
+  const text = textLike(size);
+  const label = size >= 1 << 20 ? `${size >> 20} MiB` : `${size >> 10} KiB`;
+  const ratio = text.length / lz4Codec.compress(text).length;
+  report(`lz4 compress ${label} JSON-like text (ratio ${ratio.toFixed(2)})`, () => lz4Codec.compress(text).length, bytesPerSec(size));
+  report(`lz4 frame (Kafka) compress ${label} JSON-like text`, () => lz4FrameCompress(text).length, bytesPerSec(size));
 }
 for (const [name, data] of [
   ['bench batch', batch],

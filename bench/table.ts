@@ -7,6 +7,8 @@ export interface Round {
   cortado: RunResult;
   /** absent when Java was skipped */
   java?: RunResult;
+  /** the cortado driver on the other Node binary (--node), when one was given */
+  cortadoAlt?: RunResult;
   /** mean 1-minute load average sampled while the round ran */
   load: number;
 }
@@ -40,14 +42,18 @@ export interface Summary {
   ratio: number;
 }
 
-/** Medians of one metric over the rounds: each side's, and the per-round ratio's. */
-export function summarize(rounds: Round[], metric: Metric): Summary {
+/** Medians of one metric over the rounds: each side's, and the per-round ratio's (cortado, or `pick`'s run, ÷ Java). */
+export function summarize(rounds: Round[], metric: Metric, pick: (r: Round) => RunResult | undefined = (r) => r.cortado): Summary {
+  const side = (r: Round) => {
+    const x = pick(r);
+    return x ? metric(x) : NaN;
+  };
   return {
-    cortado: median(rounds.map((r) => metric(r.cortado))),
+    cortado: median(rounds.map(side)),
     java: median(rounds.map((r) => (r.java ? metric(r.java) : NaN))),
     ratio: median(
       rounds.map((r) => {
-        const a = metric(r.cortado);
+        const a = side(r);
         const b = r.java ? metric(r.java) : null;
         return a === null || b === null || b === 0 ? NaN : a / b;
       }),
@@ -74,15 +80,27 @@ function cell(s: Summary): string {
 export const TABLE_HEADER =
   '| scenario | msg/s cortado / Java (÷) | p50 ms | p99 ms | CPU s per 100k msgs | peak RSS MB | load per round |';
 
-/** One markdown table: each cell "cortado / Java (median cortado ÷ Java)". */
-export function formatTable(scenarios: ScenarioRounds[]): string {
-  const lines = [TABLE_HEADER, '|---|---|---|---|---|---|---|'];
+// the other Node's figure and its ratio to Java's: "value (**÷ Java**)"
+function altCell(s: Summary): string {
+  if (!Number.isFinite(s.java)) return fmt(s.cortado);
+  return `${fmt(s.cortado)} (**${Number.isFinite(s.ratio) ? s.ratio.toFixed(2) : '—'}**)`;
+}
+
+/**
+ * One markdown table: each cell "cortado / Java (median cortado ÷ Java)"; with `altNode` (e.g. "Node 24"),
+ * two more columns hold the cortado driver's msg/s and CPU on that Node, each with its ratio to Java.
+ */
+export function formatTable(scenarios: ScenarioRounds[], altNode?: string): string {
+  const altHeader = altNode ? ` ${altNode}: msg/s (÷ Java) | ${altNode}: CPU s per 100k (÷ Java) |` : '';
+  const lines = [TABLE_HEADER + altHeader, '|---|---|---|---|---|---|---|' + (altNode ? '---|---|' : '')];
   for (const s of scenarios) {
     const m = (k: keyof typeof METRICS) => summarize(s.rounds, METRICS[k]);
+    const alt = (k: keyof typeof METRICS) => altCell(summarize(s.rounds, METRICS[k], (r) => r.cortadoAlt));
     const latency = s.rounds.some((r) => r.cortado.p50Ms !== null);
     const loads = s.rounds.map((r) => r.load.toFixed(1)).join(', ');
     lines.push(
-      `| ${s.name} | ${cell(m('msgPerSec'))} | ${latency ? cell(m('p50Ms')) : '—'} | ${latency ? cell(m('p99Ms')) : '—'} | ${cell(m('cpuPer100k'))} | ${cell(m('rssMb'))} | ${loads} |`,
+      `| ${s.name} | ${cell(m('msgPerSec'))} | ${latency ? cell(m('p50Ms')) : '—'} | ${latency ? cell(m('p99Ms')) : '—'} | ${cell(m('cpuPer100k'))} | ${cell(m('rssMb'))} | ${loads} |` +
+        (altNode ? ` ${alt('msgPerSec')} | ${alt('cpuPer100k')} |` : ''),
     );
   }
   return lines.join('\n');
@@ -95,6 +113,8 @@ export interface KafkaRound {
   java?: RunResult;
   /** absent when kafkajs cannot run the scenario (no LZ4 or ZSTD codec) */
   kafkajs?: RunResult;
+  /** @platformatic/kafka on Node >= 22.22; absent when it was left out */
+  platformatic?: RunResult;
   load: number;
 }
 
@@ -104,11 +124,13 @@ export interface KafkaScenarioRounds {
   latencyTargets: boolean;
   /** why kafkajs has no figures in this row, if it has none */
   kafkajsNa?: string;
+  /** why @platformatic/kafka has no figures in this row (not installed, no Node >= 22.22, BENCH_PLATFORMATIC=0) */
+  platformaticNa?: string;
   rounds: KafkaRound[];
 }
 
 /** Median of the per-round ratios side ÷ Java of one metric. */
-function ratioVsJava(rounds: KafkaRound[], side: 'cortado' | 'kafkajs', metric: Metric): number {
+function ratioVsJava(rounds: KafkaRound[], side: 'cortado' | 'kafkajs' | 'platformatic', metric: Metric): number {
   return median(
     rounds.map((r) => {
       const s = r[side];
@@ -122,7 +144,7 @@ function ratioVsJava(rounds: KafkaRound[], side: 'cortado' | 'kafkajs', metric: 
 const ratioText = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '—');
 
 function kafkaCell(s: KafkaScenarioRounds, metric: Metric): string {
-  const m = (side: 'cortado' | 'java' | 'kafkajs') =>
+  const m = (side: 'cortado' | 'java' | 'kafkajs' | 'platformatic') =>
     fmt(
       median(
         s.rounds.map((r) => {
@@ -134,7 +156,9 @@ function kafkaCell(s: KafkaScenarioRounds, metric: Metric): string {
   const js = s.kafkajsNa ? 'n/a' : m('kafkajs');
   const c = ratioText(ratioVsJava(s.rounds, 'cortado', metric));
   const k = s.kafkajsNa ? '' : `; ${ratioText(ratioVsJava(s.rounds, 'kafkajs', metric))}`;
-  return `${m('cortado')} / ${m('java')} / ${js} (**${c}**${k})`;
+  const pf = s.platformaticNa ? 'n/a' : m('platformatic');
+  const p = s.platformaticNa ? '' : `; platformatic ${ratioText(ratioVsJava(s.rounds, 'platformatic', metric))}`;
+  return `${m('cortado')} / ${m('java')} / ${js} / ${pf} (**${c}**${k}${p})`;
 }
 
 /** The targets (cortado ÷ Java), each with ✓ when this row's median ratio meets it. */
@@ -157,9 +181,9 @@ function targetsCell(s: KafkaScenarioRounds): string {
 }
 
 export const KAFKA_TABLE_HEADER =
-  '| scenario | msg/s cortado / Java / kafkajs (÷ Java) | p50 ms | p99 ms | CPU s per 100k msgs | peak RSS MB | targets, cortado ÷ Java | load per round |';
+  '| scenario | msg/s cortado / Java / kafkajs / @platformatic/kafka (÷ Java) | p50 ms | p99 ms | CPU s per 100k msgs | peak RSS MB | targets, cortado ÷ Java | load per round |';
 
-/** One markdown table: each cell "cortado / Java / kafkajs (**cortado ÷ Java**; kafkajs ÷ Java)", medians over rounds. */
+/** One markdown table: each cell "cortado / Java / kafkajs / platformatic (**cortado ÷ Java**; kafkajs ÷ Java; platformatic ÷ Java)", medians over rounds. */
 export function formatKafkaTable(scenarios: KafkaScenarioRounds[]): string {
   const lines = [KAFKA_TABLE_HEADER, '|---|---|---|---|---|---|---|---|'];
   for (const s of scenarios) {

@@ -60,30 +60,67 @@ describe('bench table', () => {
     expect(lines[3]).to.equal('| consume | 100000 / — | — | — | 3.00 / — | 90.0 / — | 2.0, 3.0 |');
   });
 
-  it('formats the Kafka table with three clients, n/a where kafkajs cannot run, and each target met or missed', () => {
+  it("adds the other Node's msg/s and CPU columns, each with its ratio to Java, when the bench ran one (--node)", () => {
+    const table = formatTable(
+      [
+        {
+          name: 'produce',
+          rounds: [
+            {
+              cortado: run(100_000, 2, 5, 80, 1, 2),
+              cortadoAlt: run(100_000, 1, 4, 90, 1, 2),
+              java: run(100_000, 4, 10, 200, 1, 2),
+              load: 1,
+            },
+          ],
+        },
+        { name: 'consume', rounds: [{ cortado: run(100_000, 1, 3, 90), cortadoAlt: run(100_000, 2, 6, 90), load: 2 }] },
+      ],
+      'Node 24',
+    );
+    const lines = table.split('\n');
+    expect(lines[0]).to.match(/\| load per round \| Node 24: msg\/s \(÷ Java\) \| Node 24: CPU s per 100k \(÷ Java\) \|$/);
+    expect(lines[1].split('|')).to.have.length(lines[0].split('|').length);
+    expect(lines[2]).to.match(/ \| 1\.0 \| 100000 \(\*\*4\.00\*\*\) \| 4\.00 \(\*\*0\.40\*\*\) \|$/);
+    // no Java: the other Node's figures alone
+    expect(lines[3]).to.match(/ \| 2\.0 \| 50000 \| 6\.00 \|$/);
+  });
+
+  it('formats the Kafka table with four clients, n/a where kafkajs or @platformatic/kafka cannot run, and each target met or missed', () => {
     const table = formatKafkaTable([
       {
         name: 'sequential',
         latencyTargets: true,
-        rounds: [{ cortado: run(1000, 1, 1, 60, 1, 2), java: run(1000, 2, 2, 120, 2, 2), kafkajs: run(1000, 4, 4, 90, 4, 8), load: 1.2 }],
+        rounds: [
+          {
+            cortado: run(1000, 1, 1, 60, 1, 2),
+            java: run(1000, 2, 2, 120, 2, 2),
+            kafkajs: run(1000, 4, 4, 90, 4, 8),
+            platformatic: run(1000, 1, 3, 100, 1, 4),
+            load: 1.2,
+          },
+        ],
       },
       {
         name: 'batched + LZ4',
         latencyTargets: false,
         kafkajsNa: 'no codec',
+        platformaticNa: 'no Node 24',
         rounds: [{ cortado: run(1000, 1, 1, 100, 5, 9), java: run(1000, 1, 1, 100, 5, 9), load: 0.8 }],
       },
     ]);
     const lines = table.split('\n');
     expect(lines).to.have.length(4);
+    expect(lines[0]).to.contain('| msg/s cortado / Java / kafkajs / @platformatic/kafka (÷ Java) |');
     expect(lines[2]).to.equal(
-      '| sequential | 1000 / 500 / 250 (**2.00**; 0.50) | 1.00 / 2.00 / 4.00 (**0.50**; 2.00) | 2.00 / 2.00 / 8.00 (**1.00**; 4.00) | ' +
-        '100 / 200 / 400 (**0.50**; 2.00) | 60.0 / 120 / 90.0 (**0.50**; 0.75) | ' +
+      '| sequential | 1000 / 500 / 250 / 1000 (**2.00**; 0.50; platformatic 2.00) | 1.00 / 2.00 / 4.00 / 1.00 (**0.50**; 2.00; platformatic 0.50) | ' +
+        '2.00 / 2.00 / 8.00 / 4.00 (**1.00**; 4.00; platformatic 2.00) | ' +
+        '100 / 200 / 400 / 300 (**0.50**; 2.00; platformatic 1.50) | 60.0 / 120 / 90.0 / 100 (**0.50**; 0.75; platformatic 0.83) | ' +
         'msg/s ≥ 1.2 ✓, CPU ≤ 0.7 ✓, RSS ≤ 0.6 ✓, p50 ≤ 1.0 ✓, p99 ≤ 1.0 ✓ | 1.2 |',
     );
     expect(lines[3]).to.equal(
-      '| batched + LZ4 | 1000 / 1000 / n/a (**1.00**) | 5.00 / 5.00 / n/a (**1.00**) | 9.00 / 9.00 / n/a (**1.00**) | ' +
-        '100 / 100 / n/a (**1.00**) | 100 / 100 / n/a (**1.00**) | msg/s ≥ 1.2 ✗, CPU ≤ 0.7 ✗, RSS ≤ 0.6 ✗ | 0.8 |',
+      '| batched + LZ4 | 1000 / 1000 / n/a / n/a (**1.00**) | 5.00 / 5.00 / n/a / n/a (**1.00**) | 9.00 / 9.00 / n/a / n/a (**1.00**) | ' +
+        '100 / 100 / n/a / n/a (**1.00**) | 100 / 100 / n/a / n/a (**1.00**) | msg/s ≥ 1.2 ✗, CPU ≤ 0.7 ✗, RSS ≤ 0.6 ✗ | 0.8 |',
     );
   });
 
