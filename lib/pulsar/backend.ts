@@ -25,7 +25,7 @@ import { PartitionConsumer } from './partition-consumer';
 import { PartitionProducer } from './partition-producer';
 import type { MessageId } from './message-id';
 import { entryHandleOf, ReceivedMessage } from './received-message';
-import { encodeSchemaValue, toSchemaData } from './schema';
+import { schemaCodec } from './schema-codec';
 import { ClientCore, createClientCore, partitionTopicName } from './session';
 import { parseServiceUrl } from './service-url';
 import { traceReceive } from './trace';
@@ -80,11 +80,11 @@ export class PulsarBackend implements Backend {
   async producerSession(config: ProducerConfig): Promise<ProducerSession> {
     const cfg = config as PulsarProducerConfig;
     const codec = cfg.compression !== 'none' ? await loadCodec(compressionTypeOf(cfg.compression)) : undefined;
-    const schema = toSchemaData(cfg.schema, cfg.topics[0] ?? 'cortado');
-    const schemaType = cfg.schema?.type;
+    const values = schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
+    const schema = values?.data;
     const core = this.core;
     return {
-      encodeValue: schemaType ? (value) => encodeSchemaValue(schemaType, value) : undefined,
+      encodeValue: values && ((value) => values.encode(value)),
       openSink(topic: string, partition: number, partitioned: boolean, hooks: SinkHooks): PartitionSink {
         return new PartitionProducer(partitionTopicName(topic, partition, partitioned), topic, partition, {
           pool: core.pool,
@@ -111,6 +111,7 @@ export class PulsarBackend implements Backend {
     const deadLetters = new Map<string, DeadLetterProducer>();
     const policy = cfg.deadLetterPolicy;
     const host = { core, config: cfg, partitionCount: (t: string) => this.partitionCount(t) };
+    const valueSchema = schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
     const deadLetter = async (pc: PartitionConsumer, msgs: ReceivedMessage[]): Promise<void> => {
       // the Java client's default: the topic the partition consumer subscribed to, then -<subscription>-DLQ
       const topic = policy!.deadLetterTopic ?? `${pc.topicName}-${cfg.subscription}-DLQ`;
@@ -134,6 +135,8 @@ export class PulsarBackend implements Backend {
           operationTimeoutMs: cfg.operationTimeoutMs,
           config: cfg,
           subType: SUB_TYPES[cfg.subscriptionType],
+          schema: valueSchema?.data && { ...valueSchema.data, name: topic },
+          decodeValue: valueSchema && ((bytes) => valueSchema.decode(bytes)),
           deliver: (from, msgs) => {
             traceReceive(msgs as ReceivedMessage[]);
             hooks.deliver(sources.get(from)!, msgs);
@@ -263,7 +266,7 @@ export const pulsarBackend: BackendFactory = {
       );
     }
     // a bad schema fails here, at construction, not on the first send
-    toSchemaData(cfg.schema, cfg.topics[0] ?? 'cortado');
+    schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
   },
   open(config: ClientConfig): Backend {
     return new PulsarBackend(config);

@@ -15,12 +15,16 @@ export type AccessModeName = (typeof ACCESS_MODES)[number];
 export type BatchBuilderName = (typeof BATCH_BUILDERS)[number];
 export type SubscriptionTypeName = (typeof SUBSCRIPTION_TYPES)[number];
 
-/** A schema registered with the topic; values are encoded by it. */
+/** A schema registered with the topic (producer) or checked against it (consumer); values are encoded and decoded by it. */
 export interface SchemaOption {
   type: SchemaTypeName;
-  /** Avro/JSON definition, as text or object (required for Json and Avro) */
+  /** Json and Avro: an Avro schema as JSON text or object; ProtobufNative: the .proto text */
   definition?: string | Record<string, unknown>;
+  /** ProtobufNative: the full name of the root message (e.g. 'shop.Order') */
+  messageType?: string;
+  /** @default the topic */
   name?: string;
+  /** Json and Avro add the Java client's __alwaysAllowNull=true and __jsr310ConversionEnabled=false unless given */
   properties?: Record<string, string>;
 }
 
@@ -94,6 +98,7 @@ export const pulsarConsumerShape = {
   ackTimeoutTickTimeMs: int(100).default(1000),
   negativeAckRedeliveryBackoff: redeliveryBackoff.optional(),
   deadLetterPolicy: deadLetterPolicy.optional(),
+  schema: schemaSpec.optional(),
 };
 
 /** What the Pulsar backend reads of a parsed producer config beyond the shared knobs. */
@@ -123,6 +128,7 @@ export interface PulsarConsumerSettings {
   ackTimeoutTickTimeMs: number;
   negativeAckRedeliveryBackoff?: Required<RedeliveryBackoffOption>;
   deadLetterPolicy?: DeadLetterPolicyOption;
+  schema?: SchemaSpec;
 }
 
 declare module '../core/receipt' {
@@ -150,7 +156,7 @@ declare module '../core/types' {
     maxMessageSize?: number;
     /** Pulsar: first sequence id of a new producer (the broker's last stored one wins when higher); ids must increase. */
     initialSequenceId?: number;
-    /** Pulsar: a schema registered with the topic; values are encoded by it. */
+    /** Pulsar: a schema registered with the topic; values (plain objects for Json, Avro and ProtobufNative; pre-encoded bytes too) are encoded by it. */
     schema?: SchemaOption;
   }
 
@@ -179,5 +185,7 @@ declare module '../core/types' {
     negativeAckRedeliveryBackoff?: RedeliveryBackoffOption;
     /** Pulsar (Shared and Key_Shared): a message redelivered maxRedeliverCount times is sent to a dead letter topic and acknowledged instead of coming again. */
     deadLetterPolicy?: DeadLetterPolicyOption;
+    /** Pulsar: the value schema, sent in SUBSCRIBE so the broker checks it against the topic's (SchemaError when incompatible); `message.decoded` is the value decoded by it. */
+    schema?: SchemaOption;
   }
 }

@@ -108,6 +108,7 @@ const CONSUMER_KEYS = {
   ackTimeoutTickTimeMs: true,
   negativeAckRedeliveryBackoff: true,
   deadLetterPolicy: true,
+  schema: true,
   closeTimeoutMs: true,
   partitionsRefreshIntervalMs: true,
   sessionTimeoutMs: true,
