@@ -10,12 +10,12 @@ import { cacheDir } from './distribution';
 const SOURCE = path.join(__dirname, '..', '..', 'tools', 'java', 'PulsarSchemaTool.java');
 
 /** The POJO the tool sends and prints: Reading { count: int, name?: string, note?: string, score: double }. */
-export interface JavaReading {
+export type JavaReading = {
   name: string | null;
   count: number;
   score: number;
   note: string | null;
-}
+};
 
 export type JavaSchemaKind = 'avro' | 'json';
 
@@ -53,7 +53,10 @@ function runTool(home: string, args: string[], timeoutMs = 120_000): Promise<unk
 }
 
 /** The SchemaInfo the Java client registers for the Reading POJO. */
-export async function javaSchemaInfo(home: string, kind: JavaSchemaKind): Promise<{ type: string; schema: string; properties: Record<string, string> }> {
+export async function javaSchemaInfo(
+  home: string,
+  kind: JavaSchemaKind,
+): Promise<{ type: string; schema: string; properties: Record<string, string> }> {
   const [info] = await runTool(home, ['info', kind]);
   return info as { type: string; schema: string; properties: Record<string, string> };
 }
@@ -64,6 +67,13 @@ export async function javaProduceReadings(home: string, url: string, topic: stri
 }
 
 /** Receives n Readings with Schema.AVRO or Schema.JSON on a new subscription from the earliest message. */
-export async function javaConsumeReadings(home: string, url: string, topic: string, sub: string, kind: JavaSchemaKind, n: number): Promise<JavaReading[]> {
+export async function javaConsumeReadings(
+  home: string,
+  url: string,
+  topic: string,
+  sub: string,
+  kind: JavaSchemaKind,
+  n: number,
+): Promise<JavaReading[]> {
   return (await runTool(home, ['consume', url, topic, sub, kind, String(n)])) as JavaReading[];
 }

@@ -7,7 +7,9 @@ export interface KeyValue {
   value: string;
 }
 
-export type Value = Buffer | Uint8Array | string | null;
+/** What a producer's schema encodes (Pulsar `schema`: objects for Json/Avro/ProtobufNative, primitives for their types). */
+export type SchemaValue = number | bigint | boolean | Date | { readonly [field: string]: unknown };
+export type Value = Buffer | Uint8Array | string | null | SchemaValue;
 export type KeyInput = Buffer | Uint8Array | string | null | undefined;
 
 /** Per-message options of produce/produceSync; any other key is an InvalidArgumentError. */
@@ -88,7 +90,7 @@ export function valueBytes(value: unknown): Uint8Array {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value === null || value === undefined) return EMPTY;
   throw new InvalidArgumentError(
-    `message value of type ${describeType(value)} is not supported; pass a Buffer, Uint8Array, string or null`,
+    `message value of type ${describeType(value)} is not supported; pass a Buffer, Uint8Array, string or null (or set a schema that encodes it)`,
   );
 }
 

@@ -220,7 +220,8 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
     const routingKey = options?.partitionKey ?? key;
     let p: unknown;
     try {
-      p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, value as Value);
+      // a schema value (an object, a number) reaches the strategy as the app gave it; the built-in ones never read it
+      p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, value as Parameters<PartitionStrategy>[4]);
     } catch (err) {
       throw new PartitionStrategyError(`the partition strategy threw for topic ${topic}: ${(err as Error)?.message ?? String(err)}`, {
         cause: err,

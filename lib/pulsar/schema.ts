@@ -112,11 +112,16 @@ const FIXED: Partial<Record<SchemaTypeName, [number, (b: Buffer, v: number | big
   Timestamp: [8, (b, v) => b.writeBigInt64BE(BigInt(v))],
 };
 
+// the Java client's JSON schema writes no null fields (Jackson's NON_NULL); array items stay
+const dropNullFields = function (this: unknown, _key: string, v: unknown): unknown {
+  return v === null && !Array.isArray(this) ? undefined : v;
+};
+
 /** Encodes an app value for a schema type; undefined leaves the value to the plain byte rules. */
 export function encodeSchemaValue(type: SchemaTypeName, value: unknown): Uint8Array | undefined {
   if (type === 'Json') {
     return typeof value === 'object' && value !== null && !(value instanceof Uint8Array)
-      ? Buffer.from(JSON.stringify(value), 'utf8')
+      ? Buffer.from(JSON.stringify(value, dropNullFields), 'utf8')
       : undefined;
   }
   if (type === 'Bool') return typeof value === 'boolean' ? Uint8Array.of(value ? 1 : 0) : undefined;

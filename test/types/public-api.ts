@@ -81,8 +81,10 @@ export async function wrongCalls(): Promise<void> {
   await p.produceSync('t', 'k', 'v', { signal: new AbortController().signal });
   // @ts-expect-error properties map strings to strings
   await p.produceSync('t', 'k', 'v', { properties: { n: 1 } });
-  // @ts-expect-error a value is bytes, a string or null
-  await p.produceSync('t', 'k', { not: 'bytes' });
+  // @ts-expect-error a value is bytes, a string, null or what a schema encodes (a record, a number, a bigint, a boolean, a Date)
+  await p.produceSync('t', 'k', () => 'not a value');
+  // with a schema (Pulsar Json, Avro, ProtobufNative) the producer encodes plain objects
+  await p.produceSync('t', 'k', { name: 'r1', count: 1 });
   // @ts-expect-error messages of the list form have a value
   await p.produceSync('t', [{ key: 'k' }]);
 
