@@ -9,6 +9,8 @@ import { HandlerHost, HandlerWorker, MessageHandler } from './handler-worker';
 import type { Message } from './received-message';
 import type { ConsumerOptions } from './types';
 import { WorkerManager } from './worker-manager';
+import { exportStats } from './otel';
+import { ConsumerPartitionCounters, consumerStats, ConsumerStats, countAck, countNack, countReceived } from './stats';
 
 export type { ConsumerOptions };
 
@@ -38,6 +40,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly partitioned = new Map<string, { count: number; open: Set<number> }>();
   private refreshTimer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
+  /** stats counters per partition, kept when a partition is handed out and back */
+  private readonly counters = new Map<string, ConsumerPartitionCounters>();
+  private unexportStats?: () => void;
   private readonly inbox: Message[] = [];
   private readonly waiting: Array<(r: IteratorResult<Message>) => void> = [];
   private active = 0;
@@ -78,6 +83,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     if (this.config.topics.length === 0) throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option');
     try {
       this.session = await this.client.backend.consumerSession(this.config);
+      if (!this.closed) this.unexportStats = exportStats('consumer', () => this.stats());
       if (this.session.subscribe) await this.session.subscribe(this.config.topics, this.groupHooks());
       else for (const topic of this.config.topics) await this.subscribeTopic(topic);
     } catch (err) {
@@ -200,6 +206,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   private deliver(src: PartitionSource, msgs: Message[]): void {
     if (this.closed || this.revokedSources.has(src) || this.stopping.has(src)) return;
+    countReceived(this.countersOf(src), msgs);
     if (this.workers) {
       this.workers.workerFor(src.topic, src.partition).push(msgs);
       return;
@@ -267,15 +274,38 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   }
 
   ack(message: Message): void {
-    this.sourceOf(message)?.ack(message);
+    const src = this.sourceOf(message);
+    if (!src) return;
+    src.ack(message);
+    countAck(this.countersOf(src), false);
   }
 
   ackCumulative(message: Message): void {
-    this.sourceOf(message)?.ackCumulative(message);
+    const src = this.sourceOf(message);
+    if (!src) return;
+    src.ackCumulative(message);
+    countAck(this.countersOf(src), true);
   }
 
   nack(message: Message): void {
-    this.sourceOf(message)?.nack(message);
+    const src = this.sourceOf(message);
+    if (!src) return;
+    src.nack(message);
+    countNack(this.countersOf(src));
+  }
+
+  private countersOf(src: PartitionSource): ConsumerPartitionCounters {
+    let c = this.counters.get(src.key);
+    if (!c) this.counters.set(src.key, (c = new ConsumerPartitionCounters(src.topic, src.partition)));
+    return c;
+  }
+
+  /**
+   * Messages and bytes received, acks, nacks, redeliveries and pending (received, not yet acked
+   * or nacked), per partition and in total: the Java client's getStats().
+   */
+  stats(): ConsumerStats {
+    return consumerStats(this.counters.values());
   }
 
   // undefined for a message of a partition the group took away (another member has it now)
@@ -299,6 +329,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   async close(): Promise<void> {
     if (this.closed) return this.closing;
     this.closed = true;
+    this.unexportStats?.();
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.closing = this.doClose();
     return this.closing;

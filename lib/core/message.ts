@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors';
 import type { Receipt } from './receipt';
+import type { ProducerPartitionCounters } from './stats';
 
 /** One message property, as the wire formats carry them. */
 export interface KeyValue {
@@ -78,6 +79,12 @@ export interface OutgoingMessage {
   /** the producer's running count when it was handed over: flush() waits up to a count */
   ticket: number;
   settled: boolean;
+  /** the partition's stats counters and the moment (performance.now) it was handed over; set by the producer */
+  counters?: ProducerPartitionCounters;
+  sentAt?: number;
+  /** the caller's settle functions while resolve/reject are the counting ones */
+  onResolve?: (id: Receipt) => void;
+  onReject?: (err: Error) => void;
 }
 
 const NOOP = () => undefined;
@@ -140,6 +147,10 @@ export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions 
     deadline: 0,
     ticket: 0,
     settled: false,
+    counters: undefined,
+    sentAt: 0,
+    onResolve: undefined,
+    onReject: undefined,
   };
   if (!opts) return out;
   if (typeof opts !== 'object') throw new InvalidArgumentError(`send options must be an object, got ${describeType(opts)}`);
