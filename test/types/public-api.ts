@@ -183,3 +183,35 @@ export async function rightCalls(): Promise<void> {
   }
   void [where, ids.length, ordered, channel];
 }
+
+// Schemas on both sides, and the stats of producers and consumers.
+export async function schemasAndStats(): Promise<void> {
+  const avro: cortado.SchemaOption = { type: 'Avro', definition: { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] } };
+  const proto: cortado.SchemaOption = {
+    type: 'ProtobufNative',
+    definition: 'syntax = "proto3"; message M { int32 a = 1; }',
+    messageType: 'M',
+  };
+  const p = new Producer({ topics: ['t'], schema: avro });
+  await p.produceSync('t', 'k', { a: 1 });
+  await p.produceSync('t', 'k', 12n);
+  const ps: cortado.ProducerStats = p.stats();
+  const latency: cortado.LatencyStats = ps.sendLatencyMs;
+  const part: cortado.ProducerPartitionStats | undefined = ps.partitions[0];
+  const sent: number = ps.messagesSent + ps.bytesSent + ps.sendFailed + ps.pending + latency.p50 + latency.p99 + latency.max;
+  const c = new Consumer({ topics: ['t'], subscription: 's', schema: proto });
+  for await (const m of c) {
+    const decoded: unknown = m.decoded;
+    const bytes: Buffer = m.value;
+    void [decoded, bytes];
+    break;
+  }
+  const cs: cortado.ConsumerStats = c.stats();
+  const cp: cortado.ConsumerPartitionStats | undefined = cs.partitions[0];
+  const got: number = cs.messagesReceived + cs.bytesReceived + cs.acks + cs.nacks + cs.redeliveries + cs.pending;
+  // @ts-expect-error partitions is a list of per-partition counters
+  cs.partitions = 3;
+  // @ts-expect-error the schema type is one of SCHEMA_TYPES
+  new Producer({ schema: { type: 'Thrift' } });
+  void [part, sent, cp, got];
+}
