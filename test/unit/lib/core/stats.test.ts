@@ -17,6 +17,8 @@ import {
   STATS_INTERVAL_MS,
 } from '../../../../lib/core/stats';
 import type { Message } from '../../../../lib/core/received-message';
+import { Client, RecordMetadata } from '../../../../lib';
+import { ScriptedKafkaBroker } from '../../../support/scripted-kafka-broker';
 
 /** A message handed over at `sentAt` with the counting resolve/reject, as the producer sets it. */
 function counted(c: ProducerPartitionCounters, bytes: number, sentAt: number) {
@@ -127,6 +129,26 @@ describe('lib/core/stats', () => {
       stop();
       await provider.shutdown();
       metrics.disable();
+    }
+  });
+
+  it('are kept by the core for every backend: a Kafka producer (scripted broker) counts sent, failed and pending', async () => {
+    const peer = await ScriptedKafkaBroker.start({ topics: { orders: 1 } });
+    const client = new Client({ url: peer.url, operationTimeoutMs: 2000, connectionTimeoutMs: 1000 }, {});
+    try {
+      const p = client.producer<RecordMetadata>({ topics: ['orders'], sendTimeoutMs: 3000, retryBackoffMs: 10 });
+      await p.start();
+      await Promise.all(['a', 'bb', 'ccc'].map((v) => p.produce('orders', 'k', v)));
+      peer.once('Produce', (_req, reply) => reply.error(10)); // MESSAGE_TOO_LARGE: that send fails
+      const failed = await p.produce('orders', 'k', 'dddd').catch((e: Error) => e);
+      expect(failed).to.be.instanceOf(Error);
+      const s = p.stats();
+      expect(s).to.include({ messagesSent: 3, bytesSent: 6, sendFailed: 1, pending: 0 });
+      expect(s.partitions.map((x) => [x.topic, x.partition, x.messagesSent])).to.deep.equal([['orders', 0, 3]]);
+      expect(s.sendLatencyMs.count).to.equal(3);
+    } finally {
+      await client.close();
+      await peer.stop();
     }
   });
 });
