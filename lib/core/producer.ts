@@ -9,7 +9,7 @@ import { traceSend, tracedSettle } from './diagnostics';
 import { ClosedError, CortadoError, InvalidArgumentError, PartitionStrategyError, TimeoutError } from './errors';
 import { partitionEvents, ProducerEvents } from './events';
 import { exportStats } from './otel';
-import { countedReject, countedResolve, ProducerPartitionCounters, producerStats, ProducerStats } from './stats';
+import { taskNow, countedReject, countedResolve, ProducerPartitionCounters, producerStats, ProducerStats } from './stats';
 import { describeType, KeyInput, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
 import type { Receipt } from './receipt';
 import type { Worker } from './worker';
@@ -295,7 +295,7 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
       // stats: counted as it settles, by the shared methods below (no closure per message)
       counters.pending++;
       msg.counters = counters;
-      msg.sentAt = performance.now();
+      msg.sentAt = taskNow();
       msg.resolve = countedResolve;
       msg.reject = countedReject;
       msg.ticket = producer.issueTicket();

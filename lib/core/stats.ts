@@ -53,9 +53,22 @@ export interface ConsumerStats extends Omit<ConsumerPartitionStats, 'topic' | 'p
 /** Latency percentiles cover between one and two of these (the Java client's statsInterval default). */
 export const STATS_INTERVAL_MS = 60_000;
 
-// bucket i holds latencies up to 2^(i/8) µs: steps of 9 %, 1 µs to about an hour
-const BUCKETS = 256;
-const PER_OCTAVE = 8;
+// 8 buckets per power of two of µs (the top 3 bits after the leading one): steps of 12.5 %, from
+// 1 µs to 35 minutes, found with clz32 (a third of the cost of Math.log2)
+const BUCKETS = 240;
+const MAX_US = 0x7fffffff;
+
+function bucketOf(us: number): number {
+  if (us < 8) return us;
+  const e = 31 - Math.clz32(us);
+  return ((e - 2) << 3) | ((us >>> (e - 3)) & 7);
+}
+
+/** The largest latency (ms) bucket i holds. */
+function bucketTop(i: number): number {
+  if (i < 8) return (i + 1) / 1000;
+  return ((9 + (i & 7)) * 2 ** ((i >> 3) - 1)) / 1000;
+}
 
 /** A latency histogram of the current and the previous interval, rotated when one is over. */
 export class LatencyHistogram {
@@ -71,8 +84,8 @@ export class LatencyHistogram {
 
   record(now: number, ms: number): void {
     if (now - this.intervalStart >= STATS_INTERVAL_MS) this.rotate(now);
-    const us = ms * 1000;
-    this.current[us <= 1 ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log2(us) * PER_OCTAVE))]++;
+    const us = ms <= 0 ? 0 : ms >= MAX_US / 1000 ? MAX_US : (ms * 1000) | 0;
+    this.current[bucketOf(us)]++;
     if (ms > this.currentMax) this.currentMax = ms;
   }
 
@@ -110,7 +123,7 @@ export function summarize(counts: Uint32Array, max: number): LatencyStats {
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += counts[i];
-      if (seen >= rank) return Math.min(max, 2 ** (i / PER_OCTAVE) / 1000);
+      if (seen >= rank) return Math.min(max, bucketTop(i));
     }
     return max;
   };
@@ -195,11 +208,27 @@ export function consumerStats(parts: Iterable<ConsumerPartitionCounters>): Consu
   return total;
 }
 
+// One clock read per task: sends handed over, or receipts settled, in one synchronous run share
+// it (a clock read costs more than the rest of the counting)
+let cachedNow = -1;
+const forgetNow = (): void => {
+  cachedNow = -1;
+};
+
+/** performance.now() as read at the first call of the current task. */
+export function taskNow(): number {
+  if (cachedNow < 0) {
+    cachedNow = performance.now();
+    queueMicrotask(forgetNow);
+  }
+  return cachedNow;
+}
+
 // The resolve/reject a message carries while it is counted: called as methods of the message
 // (`msg.resolve(id)`), so no closure is made per message.
 export function countedResolve(this: OutgoingMessage, id: Receipt): void {
   const c = this.counters!;
-  const now = performance.now();
+  const now = taskNow();
   c.pending--;
   c.messagesSent++;
   c.bytesSent += this.size;

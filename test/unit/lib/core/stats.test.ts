@@ -14,8 +14,16 @@ import {
   LatencyHistogram,
   ProducerPartitionCounters,
   producerStats,
+  newLatencyBuckets,
   STATS_INTERVAL_MS,
+  summarize,
 } from '../../../../lib/core/stats';
+
+const counts = (h: LatencyHistogram): Uint32Array => {
+  const into = newLatencyBuckets();
+  h.addTo(0, into);
+  return into;
+};
 import type { Message } from '../../../../lib/core/received-message';
 import { Client, RecordMetadata } from '../../../../lib';
 import { ScriptedKafkaBroker } from '../../../support/scripted-kafka-broker';
@@ -32,14 +40,25 @@ function counted(c: ProducerPartitionCounters, bytes: number, sentAt: number) {
 }
 
 describe('lib/core/stats', () => {
-  it('gives p50/p99/max of a window within one bucket step (9 %), never above the max', () => {
+  it('gives p50/p99/max of a window within one bucket step (12.5 %), never above the max', () => {
     const h = new LatencyHistogram(0);
     for (let i = 1; i <= 1000; i++) h.record(1, i / 10); // 0.1 .. 100 ms
     const s = h.snapshot(2);
     expect(s.count).to.equal(1000);
     expect(s.max).to.equal(100);
-    expect(s.p50).to.be.within(50, 50 * 1.1);
+    expect(s.p50).to.be.within(50, 50 * 1.125);
     expect(s.p99).to.be.within(99, 100);
+  });
+
+  it('puts every latency from 0 to an hour in a bucket whose top is at most 12.5 % (or 1 µs) above it', () => {
+    for (const ms of [0, 0.0005, 0.001, 0.0071, 0.008, 0.0123, 1, 1.9, 37.5, 999, 65_535.9, 2_000_000, 3_600_000]) {
+      const h = new LatencyHistogram(0);
+      h.record(0, ms);
+      const top = summarize(counts(h), Infinity).p50;
+      expect(top, `${ms} ms`).to.be.at.least(Math.min(ms, 2147483.647));
+      // below 8 µs the buckets are 1 µs wide
+      expect(top, `${ms} ms`).to.be.at.most(Math.max(ms * 1.125, ms + 0.001));
+    }
   });
 
   it('covers the last one to two intervals: older samples drop out', () => {
