@@ -40,6 +40,36 @@ export function avroDecode(type: avro.Type, bytes: Buffer): unknown {
   }
 }
 
+/**
+ * Decodes data written with another version of the schema (its definition text) by Avro's
+ * resolution rules, as the Java client does; one resolver per writer definition, made once.
+ */
+export function avroResolvingDecoder(reader: avro.Type): (bytes: Buffer, writer: string | undefined) => unknown {
+  const own = JSON.stringify(reader.schema());
+  // null: the writer's schema is this one
+  const resolvers = new Map<string, ReturnType<avro.Type['createResolver']> | SchemaError | null>();
+  return (bytes, writer) => {
+    if (writer === undefined) return avroDecode(reader, bytes);
+    let r = resolvers.get(writer);
+    if (r === undefined) {
+      try {
+        const w = avro.Type.forSchema(JSON.parse(writer) as avro.Schema);
+        r = JSON.stringify(w.schema()) === own ? null : reader.createResolver(w);
+      } catch (err) {
+        r = new SchemaError(`the writer's schema cannot be read as this consumer's Avro schema: ${(err as Error).message}`);
+      }
+      resolvers.set(writer, r);
+    }
+    if (r instanceof SchemaError) throw r;
+    if (r === null) return avroDecode(reader, bytes);
+    try {
+      return reader.fromBuffer(bytes, r);
+    } catch (err) {
+      throw new SchemaError(`message value is not a datum of its writer's Avro schema: ${(err as Error).message}`);
+    }
+  };
+}
+
 function typeName(t: avro.Type): string {
   const s = t.schema() as unknown;
   return typeof s === 'string' ? s : JSON.stringify(s).slice(0, 80);

@@ -13,7 +13,7 @@ import type {
 import { sleep } from '../core/backoff';
 import type { ClientConfig, ProducerConfig } from '../core/config';
 import type { ConsumerConfig } from '../core/consumer-config';
-import { BrokerError, ConfigError } from '../core/errors';
+import { BrokerError, ConfigError, SchemaError } from '../core/errors';
 import type { Log } from '../core/logger';
 import { envNameOf } from '../core/options';
 import type { Message } from '../core/received-message';
@@ -26,6 +26,7 @@ import { PartitionProducer } from './partition-producer';
 import type { MessageId } from './message-id';
 import { entryHandleOf, ReceivedMessage } from './received-message';
 import { schemaCodec } from './schema-codec';
+import { SchemaVersions } from './schema-versions';
 import { ClientCore, createClientCore, partitionTopicName } from './session';
 import { parseServiceUrl } from './service-url';
 import { traceReceive } from './trace';
@@ -112,6 +113,7 @@ export class PulsarBackend implements Backend {
     const policy = cfg.deadLetterPolicy;
     const host = { core, config: cfg, partitionCount: (t: string) => this.partitionCount(t) };
     const valueSchema = schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
+    const versions = valueSchema?.resolvesWriter ? new SchemaVersions(core.lookup) : undefined;
     const deadLetter = async (pc: PartitionConsumer, msgs: ReceivedMessage[]): Promise<void> => {
       // the Java client's default: the topic the partition consumer subscribed to, then -<subscription>-DLQ
       const topic = policy!.deadLetterTopic ?? `${pc.topicName}-${cfg.subscription}-DLQ`;
@@ -136,10 +138,11 @@ export class PulsarBackend implements Backend {
           config: cfg,
           subType: SUB_TYPES[cfg.subscriptionType],
           schema: valueSchema?.data && { ...valueSchema.data, name: topic },
-          decodeValue: valueSchema && ((bytes) => valueSchema.decode(bytes)),
+          decodeValue: valueSchema && ((bytes, version) => valueSchema.decode(bytes, writerDefinition(versions, version))),
           deliver: (from, msgs) => {
             traceReceive(msgs as ReceivedMessage[]);
-            hooks.deliver(sources.get(from)!, msgs);
+            if (!versions) return hooks.deliver(sources.get(from)!, msgs);
+            versions.whenKnown(from, from.topicName, msgs, () => hooks.deliver(sources.get(from)!, msgs));
           },
           skip: (from, reason) => hooks.skip(sources.get(from)!, reason),
           endOfTopic: (from) => hooks.endOfTopic(sources.get(from)!),
@@ -230,6 +233,14 @@ class PulsarSource implements PartitionSource {
   nack(m: Message): void {
     this.pc.nack(entryHandleOf(m)!, m.redeliveryCount);
   }
+}
+
+/** The definition a message was written with, when the registry gave it; a lookup that failed is a SchemaError. */
+function writerDefinition(versions: SchemaVersions | undefined, version: Buffer | undefined): string | undefined {
+  const w = version && versions?.writerOf(version);
+  if (!w) return undefined;
+  if ('error' in w) throw new SchemaError(`the schema this message was written with is unknown: ${w.error}`);
+  return w.definition;
 }
 
 /** `persistent://public/default/t` for `t`, `persistent://a/b/t` for `a/b/t`; a name with a scheme as it is. */

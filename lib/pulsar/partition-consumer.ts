@@ -29,7 +29,7 @@ export interface ConsumerContext extends HandlerContext {
   /** the value schema sent in SUBSCRIBE, so the broker checks it against the topic's */
   schema?: SchemaData;
   /** the app value of a message's bytes (the consumer's schema option); read by ReceivedMessage.decoded */
-  decodeValue?: (bytes: Buffer) => unknown;
+  decodeValue?: (bytes: Buffer, schemaVersion?: Buffer) => unknown;
   /** messages of one entry, in order, for the app */
   deliver(pc: PartitionConsumer, messages: Message[]): void;
   /** an entry that could not become a message (bad checksum, undecodable, lost chunk) */
@@ -62,7 +62,7 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   readonly key: string;
   reachedEnd = false;
   /** read by ReceivedMessage.decoded through the entry handle's owner */
-  get decodeValue(): ((bytes: Buffer) => unknown) | undefined {
+  get decodeValue(): ((bytes: Buffer, schemaVersion?: Buffer) => unknown) | undefined {
     return this.ctx.decodeValue;
   }
   /** the consumer epoch sent in SUBSCRIBE and REDELIVER: bumps on every redeliver-all */

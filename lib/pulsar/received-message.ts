@@ -103,8 +103,8 @@ export class ReceivedMessage implements Message {
   /** The value decoded by the consumer's schema (decoded on each read); the bytes when it has none, null for a null value. */
   get decoded(): unknown {
     if (this.nullValue) return null;
-    const decode = (this[ACK].owner as { decodeValue?: (bytes: Buffer) => unknown }).decodeValue;
-    return decode ? decode(this.value) : this.value;
+    const decode = (this[ACK].owner as { decodeValue?: (bytes: Buffer, schemaVersion?: Buffer) => unknown }).decodeValue;
+    return decode ? decode(this.value, this.schemaVersion) : this.value;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { SchemaData } from '../../protocol/pulsar/proto';
-import { avroDecode, avroEncode, avroType } from './avro-schema';
+import { avroEncode, avroResolvingDecoder, avroType } from './avro-schema';
 import type * as ProtobufSchema from './protobuf-schema';
 import { avroDefinitionOf, decodeSchemaValue, encodeSchemaValue, SchemaSpec, toSchemaData } from './schema';
 
@@ -9,8 +9,10 @@ export interface SchemaCodec {
   readonly data: SchemaData | undefined;
   /** bytes for an app value, or undefined to leave the value to the plain byte rules (pre-encoded bytes, strings) */
   encode(value: unknown): Uint8Array | undefined;
-  /** the app value of a message's bytes */
-  decode(bytes: Buffer): unknown;
+  /** the app value of a message's bytes; `writer` is the definition the message was written with, when it differs */
+  decode(bytes: Buffer, writer?: string): unknown;
+  /** decoding depends on the writer's schema version (Avro): fetch each version before delivery */
+  readonly resolvesWriter?: boolean;
 }
 
 const isBytes = (v: unknown): boolean => typeof v === 'string' || v instanceof Uint8Array || v === null || v === undefined;
@@ -24,7 +26,8 @@ export function schemaCodec(spec: SchemaSpec | undefined, topic: string): Schema
     return {
       data: toSchemaData(spec, topic),
       encode: (v) => (isBytes(v) ? undefined : avroEncode(avro, v)),
-      decode: (b) => avroDecode(avro, b),
+      decode: avroResolvingDecoder(avro),
+      resolvesWriter: true,
     };
   }
   if (type === 'Json') avroType(avroDefinitionOf(spec)); // the broker parses it as Avro too

@@ -141,3 +141,8 @@ export function redeliverFrame(consumerId: number, messageIds: MessageIdData[], 
 export function closeConsumerFrame(consumerId: number, requestId: number): Buffer {
   return encodeCommandFrame({ type: CommandType.CLOSE_CONSUMER, closeConsumer: { consumerId, requestId } });
 }
+
+// GET_SCHEMA: request_id, topic, schema_version (the version a message was written with)
+export function getSchemaFrame(topic: string, schemaVersion: Uint8Array, requestId: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.GET_SCHEMA, getSchema: { requestId, topic, schemaVersion } });
+}

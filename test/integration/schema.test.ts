@@ -103,4 +103,32 @@ describe('Schemas against a real Pulsar broker and the Java client', function ()
     const [n] = await take(await b.consumer({ topics: [i64], subscription: 'i64', schema: { type: 'Int64' } }), 1);
     expect(n.decoded).to.equal(2n ** 60n);
   });
+
+  it('reads messages of an older schema version with the writer schema resolved (GET_SCHEMA), in order', async () => {
+    const topic = uniqueTopic('schema-evolution');
+    const v1 = { type: 'record', name: 'Item', fields: [{ name: 'id', type: 'int' }] };
+    const v2 = {
+      type: 'record',
+      name: 'Item',
+      fields: [
+        { name: 'id', type: 'int' },
+        { name: 'label', type: 'string', default: 'unlabelled' },
+      ],
+    };
+    const p1 = await b.producer({ topics: [topic], schema: { type: 'Avro', definition: v1 } });
+    await p1.produceSync(topic, 'k', { id: 1 });
+    await p1.produceSync(topic, 'k', { id: 2 });
+    const p2 = await b.producer({ topics: [topic], schema: { type: 'Avro', definition: v2 } });
+    await p2.produceSync(topic, 'k', { id: 3, label: 'new' });
+    await p1.produceSync(topic, 'k', { id: 4 });
+    const c = await b.consumer({ topics: [topic], subscription: 'evolved', schema: { type: 'Avro', definition: v2 } });
+    const got = await take(c, 4);
+    expect(new Set(got.map((m) => m.schemaVersion!.toString('hex'))).size).to.equal(2);
+    expect(got.map((m) => ({ ...(m.decoded as object) }))).to.deep.equal([
+      { id: 1, label: 'unlabelled' },
+      { id: 2, label: 'unlabelled' },
+      { id: 3, label: 'new' },
+      { id: 4, label: 'unlabelled' },
+    ]);
+  });
 });

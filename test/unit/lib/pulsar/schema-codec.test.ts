@@ -59,6 +59,27 @@ describe('lib/pulsar/schema-codec', () => {
     ).to.throw(SchemaError);
   });
 
+  it('reads data of an older schema version through Avro resolution, as the Java client does', () => {
+    const v1 = { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] };
+    const v2 = {
+      type: 'record',
+      name: 'R',
+      fields: [
+        { name: 'a', type: 'int' },
+        { name: 'b', type: 'string', default: 'none' },
+      ],
+    };
+    const old = schemaCodec({ type: 'Avro', definition: v1 }, 't')!;
+    const now = schemaCodec({ type: 'Avro', definition: v2 }, 't')!;
+    const bytes = Buffer.from(old.encode({ a: 7 })!);
+    expect(() => now.decode(bytes)).to.throw(SchemaError, /not a datum/);
+    expect({ ...(now.decode(bytes, JSON.stringify(v1)) as object) }).to.deep.equal({ a: 7, b: 'none' });
+    // its own version needs no resolver
+    expect({ ...(now.decode(Buffer.from(now.encode({ a: 1, b: 'x' })!), JSON.stringify(v2)) as object) }).to.deep.equal({ a: 1, b: 'x' });
+    const clash = JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }] });
+    expect(() => now.decode(bytes, clash)).to.throw(SchemaError, /writer's schema cannot be read/);
+  });
+
   it('decodes JSON, String and the primitives as the Java client writes them', () => {
     const j = schemaCodec({ type: 'Json', definition: java.schema }, 't')!;
     // null fields are left out as the Java client's Jackson (NON_NULL) does; array items stay
