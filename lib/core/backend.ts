@@ -176,5 +176,7 @@ export interface BackendFactory {
   deriveOptions?(code: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): DerivedOptions | undefined;
   /** checks a parsed producer config beyond single options (combinations, schema) */
   checkProducer?(config: ProducerConfig): void;
+  /** checks a parsed consumer config beyond single options (schema) */
+  checkConsumer?(config: ConsumerConfig): void;
   open(config: ClientConfig): Backend;
 }

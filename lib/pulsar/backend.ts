@@ -279,6 +279,10 @@ export const pulsarBackend: BackendFactory = {
     // a bad schema fails here, at construction, not on the first send
     schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
   },
+  checkConsumer(config: ConsumerConfig): void {
+    // as for producers: a bad schema fails at construction, not at start()
+    schemaCodec((config as PulsarConsumerConfig).schema, config.topics[0] ?? 'cortado');
+  },
   open(config: ClientConfig): Backend {
     return new PulsarBackend(config);
   },

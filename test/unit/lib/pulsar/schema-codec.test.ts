@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as descriptor from 'protobufjs/ext/descriptor';
 import { InvalidArgumentError, SchemaError } from '../../../../lib/core/errors';
+import { Consumer } from '../../../../lib';
 import { schemaCodec } from '../../../../lib/pulsar/schema-codec';
 import { SchemaType } from '../../../../protocol/pulsar/proto';
 
@@ -138,5 +139,16 @@ describe('lib/pulsar/schema-codec', () => {
       /shop.Nope is not a message of the definition/,
     );
     expect(() => schemaCodec({ type: 'ProtobufNative', messageType: 'shop.Order' }, 't')).to.throw(SchemaError, /needs a definition/);
+  });
+
+  it('refuses a consumer with a bad schema at construction, as a producer, naming the problem', () => {
+    expect(() => new Consumer({ topics: ['t'], schema: { type: 'Avro' } }, {})).to.throw(SchemaError, /Avro needs a definition/);
+    expect(() => new Consumer({ topics: ['t'], schema: { type: 'ProtobufNative', definition: ORDER_PROTO } }, {})).to.throw(
+      SchemaError,
+      /needs messageType: one of shop.Order/,
+    );
+    expect(() => new Consumer({ topics: ['t'], schema: { type: 'Thrift' as never } }, {})).to.throw(
+      /expected a schema type: Bytes\|String/,
+    );
   });
 });
