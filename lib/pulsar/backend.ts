@@ -142,7 +142,7 @@ export class PulsarBackend implements Backend {
           deliver: (from, msgs) => {
             traceReceive(msgs as ReceivedMessage[]);
             if (!versions) return hooks.deliver(sources.get(from)!, msgs);
-            versions.whenKnown(from, from.topicName, msgs, () => hooks.deliver(sources.get(from)!, msgs));
+            versions.whenKnown(from, fullTopicName(from.topicName), msgs, () => hooks.deliver(sources.get(from)!, msgs));
           },
           skip: (from, reason) => hooks.skip(sources.get(from)!, reason),
           endOfTopic: (from) => hooks.endOfTopic(sources.get(from)!),
