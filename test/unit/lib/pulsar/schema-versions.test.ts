@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
 import { Consumer } from '../../../../lib';
 import type { Message } from '../../../../lib/core/received-message';
 import { schemaCodec } from '../../../../lib/pulsar/schema-codec';
@@ -7,15 +9,9 @@ import { ScriptedBroker } from '../../../support/scripted-broker';
 import { commandFrame } from '../../../support/scripted-frames';
 import type { Reply } from '../../../support/scripted-reply';
 
-const V1 = { type: 'record', name: 'Item', fields: [{ name: 'id', type: 'int' }] };
-const V2 = {
-  type: 'record',
-  name: 'Item',
-  fields: [
-    { name: 'id', type: 'int' },
-    { name: 'label', type: 'string', default: 'none' },
-  ],
-};
+const { v1: V1, v2: V2 } = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', '..', 'test', 'fixtures', 'avro-item-versions.json'), 'utf8'),
+) as { v1: Record<string, unknown>; v2: Record<string, unknown> };
 const version = (n: number) => Buffer.from([0, 0, 0, 0, 0, 0, 0, n]);
 
 // The moment a message of an unknown schema version arrives: GET_SCHEMA is asked once per
