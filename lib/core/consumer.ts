@@ -10,7 +10,7 @@ import type { Message } from './received-message';
 import type { ConsumerOptions } from './types';
 import { WorkerManager } from './worker-manager';
 import { exportStats } from './otel';
-import { ConsumerPartitionCounters, consumerStats, ConsumerStats, countAck, countNack, countReceived } from './stats';
+import { ConsumerPartitionCounters, consumerStats, ConsumerStats, countAck, countDropped, countNack, countReceived } from './stats';
 
 export type { ConsumerOptions };
 
@@ -251,7 +251,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   // The app is about to get `m`: its permit goes back, and a copy that a reconnect, a
   // redeliver-all or a pending ack made stale is dropped instead.
   private handOver(m: Message): boolean {
-    return this.session!.sourceOf(m)!.handOver(m);
+    const src = this.session!.sourceOf(m)!;
+    if (src.handOver(m)) return true;
+    countDropped(this.countersOf(src));
+    return false;
   }
 
   /** The next message (iterator form); waits until one arrives or the consumer closes. */

@@ -263,3 +263,8 @@ export function countNack(c: ConsumerPartitionCounters): void {
   c.nacks++;
   c.pending = Math.max(0, c.pending - 1);
 }
+
+/** A stale copy (a reconnect or redeliver-all made it so) dropped before the app saw it. */
+export function countDropped(c: ConsumerPartitionCounters): void {
+  c.pending = Math.max(0, c.pending - 1);
+}

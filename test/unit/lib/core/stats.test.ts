@@ -7,6 +7,7 @@ import {
   ConsumerPartitionCounters,
   consumerStats,
   countAck,
+  countDropped,
   countedReject,
   countedResolve,
   countNack,
@@ -104,6 +105,9 @@ describe('lib/core/stats', () => {
     countAck(c, false);
     countNack(c);
     expect(consumerStats([c])).to.deep.include({ messagesReceived: 3, bytesReceived: 12, redeliveries: 1, acks: 1, nacks: 1, pending: 1 });
+    countReceived(c, [msg(1, 0), msg(1, 0)]);
+    countDropped(c); // a stale copy the app never saw
+    expect(consumerStats([c])).to.include({ messagesReceived: 5, pending: 2 });
     countAck(c, true);
     expect(consumerStats([c]).partitions[0]).to.include({ topic: 't', partition: 2, acks: 2, pending: 0 });
   });
