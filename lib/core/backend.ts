@@ -201,6 +201,8 @@ export interface BackendFactory {
   deriveOptions?(code: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): DerivedOptions | undefined;
   /** checks a parsed producer config beyond single options (combinations, schema) */
   checkProducer?(config: ProducerConfig): void;
+  /** checks a parsed consumer config beyond single options (schema) */
+  checkConsumer?(config: ConsumerConfig): void;
   open(config: ClientConfig): Backend;
   /** the standalone admin client (`new Admin(options)`) for this backend's URLs, with its own connections */
   openAdmin?(options: Record<string, unknown>, env: NodeJS.ProcessEnv): AnyAdmin;

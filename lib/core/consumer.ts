@@ -10,6 +10,8 @@ import type { Message } from './received-message';
 import type { Receipt } from './receipt';
 import type { ConsumerOptions } from './types';
 import { WorkerManager } from './worker-manager';
+import { exportStats } from './otel';
+import { ConsumerPartitionCounters, consumerStats, ConsumerStats, countAck, countDropped, countNack, countReceived } from './stats';
 
 export type { ConsumerOptions };
 
@@ -39,6 +41,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly partitioned = new Map<string, { count: number; open: Set<number> }>();
   private refreshTimer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
+  /** stats counters per partition, kept when a partition is handed out and back */
+  private readonly counters = new Map<string, ConsumerPartitionCounters>();
+  private unexportStats?: () => void;
   private readonly inbox: Message[] = [];
   private readonly waiting: Array<(r: IteratorResult<Message>) => void> = [];
   private active = 0;
@@ -80,6 +85,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     if (this.config.topics.length === 0) throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option');
     try {
       this.session = await this.client.backend.consumerSession(this.config);
+      if (!this.closed) this.unexportStats = exportStats('consumer', () => this.stats());
       if (this.session.subscribe) await this.session.subscribe(this.config.topics, this.groupHooks());
       else for (const topic of this.config.topics) await this.subscribeTopic(topic);
     } catch (err) {
@@ -205,6 +211,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   private deliver(src: PartitionSource, msgs: Message[]): void {
     if (this.closed || this.revokedSources.has(src) || this.stopping.has(src)) return;
+    countReceived(this.countersOf(src), msgs);
     if (this.workers) {
       this.workers.workerFor(src.topic, src.partition).push(msgs);
       return;
@@ -249,7 +256,10 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   // The app is about to get `m`: its permit goes back, and a copy that a reconnect, a
   // redeliver-all or a pending ack made stale is dropped instead.
   private handOver(m: Message): boolean {
-    return this.session!.sourceOf(m)!.handOver(m);
+    const src = this.session!.sourceOf(m)!;
+    if (src.handOver(m)) return true;
+    countDropped(this.countersOf(src));
+    return false;
   }
 
   /** The next message (iterator form); waits until one arrives or the consumer closes. */
@@ -304,15 +314,38 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   }
 
   ack(message: Message): void {
-    this.sourceOf(message)?.ack(message);
+    const src = this.sourceOf(message);
+    if (!src) return;
+    src.ack(message);
+    countAck(this.countersOf(src), false);
   }
 
   ackCumulative(message: Message): void {
-    this.sourceOf(message)?.ackCumulative(message);
+    const src = this.sourceOf(message);
+    if (!src) return;
+    src.ackCumulative(message);
+    countAck(this.countersOf(src), true);
   }
 
   nack(message: Message): void {
-    this.sourceOf(message)?.nack(message);
+    const src = this.sourceOf(message);
+    if (!src) return;
+    src.nack(message);
+    countNack(this.countersOf(src));
+  }
+
+  private countersOf(src: PartitionSource): ConsumerPartitionCounters {
+    let c = this.counters.get(src.key);
+    if (!c) this.counters.set(src.key, (c = new ConsumerPartitionCounters(src.topic, src.partition)));
+    return c;
+  }
+
+  /**
+   * Messages and bytes received, acks, nacks, redeliveries and pending (received, not yet acked
+   * or nacked), per partition and in total: the Java client's getStats().
+   */
+  stats(): ConsumerStats {
+    return consumerStats(this.counters.values());
   }
 
   /**
@@ -433,6 +466,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   async close(): Promise<void> {
     if (this.closed) return this.closing;
     this.closed = true;
+    this.unexportStats?.();
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.closing = this.doClose();
     return this.closing;

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors';
 import type { Receipt } from './receipt';
+import type { ProducerPartitionCounters } from './stats';
 
 /** One message property, as the wire formats carry them. */
 export interface KeyValue {
@@ -7,7 +8,9 @@ export interface KeyValue {
   value: string;
 }
 
-export type Value = Buffer | Uint8Array | string | null;
+/** What a producer's schema encodes (Pulsar `schema`: objects for Json/Avro/ProtobufNative, primitives for their types). */
+export type SchemaValue = number | bigint | boolean | Date | { readonly [field: string]: unknown };
+export type Value = Buffer | Uint8Array | string | null | SchemaValue;
 export type KeyInput = Buffer | Uint8Array | string | null | undefined;
 
 /** Per-message options of produce/produceSync; any other key is an InvalidArgumentError. */
@@ -76,6 +79,12 @@ export interface OutgoingMessage {
   /** the producer's running count when it was handed over: flush() waits up to a count */
   ticket: number;
   settled: boolean;
+  /** the partition's stats counters and the moment (performance.now) it was handed over; set by the producer */
+  counters?: ProducerPartitionCounters;
+  sentAt?: number;
+  /** the caller's settle functions while resolve/reject are the counting ones */
+  onResolve?: (id: Receipt) => void;
+  onReject?: (err: Error) => void;
 }
 
 const NOOP = () => undefined;
@@ -88,7 +97,7 @@ export function valueBytes(value: unknown): Uint8Array {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value === null || value === undefined) return EMPTY;
   throw new InvalidArgumentError(
-    `message value of type ${describeType(value)} is not supported; pass a Buffer, Uint8Array, string or null`,
+    `message value of type ${describeType(value)} is not supported; pass a Buffer, Uint8Array, string or null (or set a schema that encodes it)`,
   );
 }
 
@@ -138,6 +147,10 @@ export function prepareMessage(key: KeyInput, value: unknown, opts: SendOptions 
     deadline: 0,
     ticket: 0,
     settled: false,
+    counters: undefined,
+    sentAt: 0,
+    onResolve: undefined,
+    onReject: undefined,
   };
   if (!opts) return out;
   if (typeof opts !== 'object') throw new InvalidArgumentError(`send options must be an object, got ${describeType(opts)}`);

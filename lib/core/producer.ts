@@ -8,6 +8,8 @@ import { backendOf, parseProducerConfig, ProducerConfig, ProducerOptions } from 
 import { traceSend, tracedSettle } from './diagnostics';
 import { ClosedError, CortadoError, InvalidArgumentError, PartitionStrategyError, TimeoutError } from './errors';
 import { partitionEvents, ProducerEvents } from './events';
+import { exportStats } from './otel';
+import { taskNow, countedReject, countedResolve, ProducerPartitionCounters, producerStats, ProducerStats } from './stats';
 import { describeType, KeyInput, OutgoingMessage, prepareMessage, ProduceMessage, SendOptions, Value } from './message';
 import type { Receipt } from './receipt';
 import type { Worker } from './worker';
@@ -23,6 +25,8 @@ interface TopicState {
   producers: PartitionSink[];
   /** each partition's worker, looked up in the WorkerManager once */
   workers: Worker[];
+  /** each partition's stats counters; they outlive a replaced sink */
+  stats: ProducerPartitionCounters[];
   current: number;
   /** where keyless records go while routing is sticky (Kafka's murmur2) */
   sticky?: StickyPartition;
@@ -80,6 +84,7 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
   }
 
   private sessionReady?: Promise<ProducerSession>;
+  private unexportStats?: () => void;
 
   // The backend's producer side (codec, schema); made once, before any topic is analyzed.
   private ensureSession(): Promise<ProducerSession> {
@@ -87,6 +92,7 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
       const session = await this.client.backend.producerSession(this.config);
       this.session = session;
       if (this.config.partitionStrategy === 'murmur2') this.stickyBytes = session.stickyKeylessBytes ?? 0;
+      if (!this.closed) this.unexportStats = exportStats('producer', () => this.stats());
       return session;
     })();
     return this.sessionReady;
@@ -226,7 +232,8 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
     if (this.stickyBytes > 0 && (routingKey === null || routingKey === undefined)) return this.routeSticky(state, value);
     let p: unknown;
     try {
-      p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, value as Value);
+      // a schema value (an object, a number) reaches the strategy as the app gave it; the built-in ones never read it
+      p = this.strategy(topic, state.current, state.partitions, routingKey as KeyInput, value as Parameters<PartitionStrategy>[4]);
     } catch (err) {
       throw new PartitionStrategyError(`the partition strategy threw for topic ${topic}: ${(err as Error)?.message ?? String(err)}`, {
         cause: err,
@@ -283,24 +290,30 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
     if (timeout > 0) msg.deadline = Date.now() + timeout;
     const producer = this.producerFor(topic, state, partition);
     const size = msg.payload.length;
-    if (producer.tryAdmit(size)) return this.handOver(producer, state.workers[partition], msg);
+    if (producer.tryAdmit(size)) return this.handOver(producer, state.workers[partition], msg, state.stats[partition]);
     if (!this.config.blockIfQueueFull) return Promise.reject(producer.queueFullError(size));
     // blockIfQueueFull: wait in line for room; the deadline still counts from the call
-    return producer.admit(size).then(() => this.handOver(producer, state.workers[partition], msg));
+    return producer.admit(size).then(() => this.handOver(producer, state.workers[partition], msg, state.stats[partition]));
   }
 
-  private handOver(producer: PartitionSink, worker: Worker, msg: OutgoingMessage): Promise<MessageId> {
+  private handOver(producer: PartitionSink, worker: Worker, msg: OutgoingMessage, counters: ProducerPartitionCounters): Promise<MessageId> {
     return new Promise<MessageId>((resolve, reject) => {
       const trace = traceSend(producer.topic, producer.partition, msg.payload.length);
       if (trace) {
         const settle = tracedSettle<MessageId>(trace, resolve, reject);
-        msg.resolve = settle.resolve;
-        msg.reject = settle.reject;
+        msg.onResolve = settle.resolve as (id: unknown) => void;
+        msg.onReject = settle.reject;
       } else {
         // untraced (nobody subscribed to cortado:send): no wrapper object per message
-        msg.resolve = resolve;
-        msg.reject = reject;
+        msg.onResolve = resolve as (id: unknown) => void;
+        msg.onReject = reject;
       }
+      // stats: counted as it settles, by the shared methods below (no closure per message)
+      counters.pending++;
+      msg.counters = counters;
+      msg.sentAt = taskNow();
+      msg.resolve = countedResolve;
+      msg.reject = countedReject;
       msg.ticket = producer.issueTicket();
       worker.send(producer, msg);
     });
@@ -323,6 +336,7 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
     });
     state.producers[partition] = p;
     state.workers[partition] = this.workers.workerFor(topic, partition);
+    state.stats[partition] ??= new ProducerPartitionCounters(topic, partition, performance.now());
     state.workers[partition].attach(p);
     return p;
   }
@@ -343,7 +357,14 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
     if (this.closed) throw new ClosedError('the producer is closed');
     await this.ensureSession();
     const count = await this.partitionCount(topic);
-    const state: TopicState = { partitioned: count > 0, partitions: Math.max(count, 1), producers: [], workers: [], current: -1 };
+    const state: TopicState = {
+      partitioned: count > 0,
+      partitions: Math.max(count, 1),
+      producers: [],
+      workers: [],
+      stats: [],
+      current: -1,
+    };
     for (let i = 0; i < state.partitions; i++) this.newPartitionProducer(topic, state, i);
     try {
       await Promise.all(state.producers.map((p) => p.start()));
@@ -392,9 +413,20 @@ export class Producer<R extends Receipt = Receipt> extends EventEmitter<Producer
   }
 
   /** Waits for in-flight sends, closes every producer and socket; leaves no handle open. */
+  /**
+   * Messages and bytes sent, failed and pending, and send latency p50/p99/max over the last
+   * interval (1 to 2 minutes), per partition and in total: the Java client's getStats().
+   */
+  stats(): ProducerStats {
+    const parts: ProducerPartitionCounters[] = [];
+    for (const s of this.topics.values()) for (const c of s.stats) if (c) parts.push(c);
+    return producerStats(parts, performance.now());
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unexportStats?.();
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     const producers = [...this.topics.values()].flatMap((s) => s.producers.filter(Boolean));
     // sends still waiting for room never reach a producer now

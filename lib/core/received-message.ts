@@ -12,6 +12,12 @@ export interface Message {
   /** the key's bytes when the producer sent bytes */
   readonly keyBytes?: Buffer;
   readonly value: Buffer;
+  /**
+   * The value decoded by the consumer's `schema` (Pulsar: an object for Json/Avro/ProtobufNative, a
+   * string, number, bigint (Int64), boolean or Date for the primitives); the bytes without a schema,
+   * null for a null value. A value the schema cannot read throws SchemaError.
+   */
+  readonly decoded?: unknown;
   /** true when the producer sent a null value */
   readonly nullValue: boolean;
   readonly properties: Readonly<Record<string, string>>;

@@ -12,7 +12,8 @@ import type { Message } from './received-message';
 
 export type { CompressionName, PartitionStrategy, StrategyName, Logger, LogLevel, ProducerEvents, ConsumerEvents };
 export type { ErrorCode } from './errors';
-export type { SendOptions, ProduceMessage, Value, KeyInput } from './message';
+export type { SendOptions, ProduceMessage, Value, KeyInput, SchemaValue } from './message';
+export type { ProducerStats, ProducerPartitionStats, ConsumerStats, ConsumerPartitionStats, LatencyStats } from './stats';
 
 /** How messages map to workers: one per topic-partition, or one per partition index shared by topics. */
 export type WorkerAllocation = 'worker_per_topic_partition' | 'worker_per_partition';

@@ -13,7 +13,7 @@ import type {
 import { sleep } from '../core/backoff';
 import type { ClientConfig, ProducerConfig } from '../core/config';
 import type { ConsumerConfig } from '../core/consumer-config';
-import { BrokerError, ConfigError, InvalidArgumentError } from '../core/errors';
+import { BrokerError, ConfigError, InvalidArgumentError, SchemaError } from '../core/errors';
 import type { Log } from '../core/logger';
 import { envNameOf } from '../core/options';
 import type { Message } from '../core/received-message';
@@ -28,7 +28,8 @@ import { readerStartOf } from './reader-start';
 import { Reader, ReaderOptions } from './reader';
 import type { ClientSession } from '../core/client-session';
 import { entryHandleOf, ReceivedMessage } from './received-message';
-import { encodeSchemaValue, toSchemaData } from './schema';
+import { schemaCodec } from './schema-codec';
+import { SchemaVersions } from './schema-versions';
 import { ClientCore, createClientCore, partitionTopicName } from './session';
 import { parseServiceUrl } from './service-url';
 import { traceReceive } from './trace';
@@ -77,11 +78,11 @@ export class PulsarBackend implements Backend {
   async producerSession(config: ProducerConfig): Promise<ProducerSession> {
     const cfg = config as PulsarProducerConfig;
     const codec = cfg.compression !== 'none' ? await loadCodec(compressionTypeOf(cfg.compression)) : undefined;
-    const schema = toSchemaData(cfg.schema, cfg.topics[0] ?? 'cortado');
-    const schemaType = cfg.schema?.type;
+    const values = schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
+    const schema = values?.data;
     const core = this.core;
     return {
-      encodeValue: schemaType ? (value) => encodeSchemaValue(schemaType, value) : undefined,
+      encodeValue: values && ((value) => values.encode(value)),
       openSink(topic: string, partition: number, partitioned: boolean, hooks: SinkHooks): PartitionSink {
         return new PartitionProducer(partitionTopicName(topic, partition, partitioned), topic, partition, {
           pool: core.pool,
@@ -108,6 +109,8 @@ export class PulsarBackend implements Backend {
     const deadLetters = new Map<string, DeadLetterProducer>();
     const policy = cfg.deadLetterPolicy;
     const host = { core, config: cfg, partitionCount: (t: string) => this.partitionCount(t) };
+    const valueSchema = schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
+    const versions = valueSchema?.resolvesWriter ? new SchemaVersions(core.lookup) : undefined;
     const deadLetter = async (pc: PartitionConsumer, msgs: ReceivedMessage[]): Promise<void> => {
       // the Java client's default: the topic the partition consumer subscribed to, then -<subscription>-DLQ
       const topic = policy!.deadLetterTopic ?? `${pc.topicName}-${cfg.subscription}-DLQ`;
@@ -137,9 +140,12 @@ export class PulsarBackend implements Backend {
           operationTimeoutMs: cfg.operationTimeoutMs,
           config: cfg,
           subType: SUB_TYPES[cfg.subscriptionType],
+          schema: valueSchema?.data && { ...valueSchema.data, name: topic },
+          decodeValue: valueSchema && ((bytes, version) => valueSchema.decode(bytes, writerDefinition(versions, version))),
           deliver: (from, msgs) => {
             traceReceive(msgs as ReceivedMessage[]);
-            hooks.deliver(sources.get(from)!, msgs);
+            if (!versions) return hooks.deliver(sources.get(from)!, msgs);
+            versions.whenKnown(from, fullTopicName(from.topicName), msgs, () => hooks.deliver(sources.get(from)!, msgs));
           },
           skip: (from, reason) => hooks.skip(sources.get(from)!, reason),
           endOfTopic: (from) => hooks.endOfTopic(sources.get(from)!),
@@ -262,6 +268,14 @@ class PulsarSource implements PartitionSource {
   }
 }
 
+/** The definition a message was written with, when the registry gave it; a lookup that failed is a SchemaError. */
+function writerDefinition(versions: SchemaVersions | undefined, version: Buffer | undefined): string | undefined {
+  const w = version && versions?.writerOf(version);
+  if (!w) return undefined;
+  if ('error' in w) throw new SchemaError(`the schema this message was written with is unknown: ${w.error}`);
+  return w.definition;
+}
+
 /** `persistent://public/default/t` for `t`, `persistent://a/b/t` for `a/b/t`; a name with a scheme as it is. */
 function fullTopicName(name: string): string {
   if (name.includes('://')) return name;
@@ -296,7 +310,11 @@ export const pulsarBackend: BackendFactory = {
       );
     }
     // a bad schema fails here, at construction, not on the first send
-    toSchemaData(cfg.schema, cfg.topics[0] ?? 'cortado');
+    schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
+  },
+  checkConsumer(config: ConsumerConfig): void {
+    // as for producers: a bad schema fails at construction, not at start()
+    schemaCodec((config as PulsarConsumerConfig).schema, config.topics[0] ?? 'cortado');
   },
   open(config: ClientConfig): Backend {
     return new PulsarBackend(config);

@@ -18,12 +18,16 @@ export type SubscriptionTypeName = (typeof SUBSCRIPTION_TYPES)[number];
 /** `non_durable`: the broker keeps no cursor once the consumer leaves (a Reader's subscription). */
 export type SubscriptionModeName = (typeof SUBSCRIPTION_MODES)[number];
 
-/** A schema registered with the topic; values are encoded by it. */
+/** A schema registered with the topic (producer) or checked against it (consumer); values are encoded and decoded by it. */
 export interface SchemaOption {
   type: SchemaTypeName;
-  /** Avro/JSON definition, as text or object (required for Json and Avro) */
+  /** Json and Avro: an Avro schema as JSON text or object; ProtobufNative: the .proto text */
   definition?: string | Record<string, unknown>;
+  /** ProtobufNative: the full name of the root message (e.g. 'shop.Order') */
+  messageType?: string;
+  /** @default the topic */
   name?: string;
+  /** Json and Avro add the Java client's __alwaysAllowNull=true and __jsr310ConversionEnabled=false unless given */
   properties?: Record<string, string>;
 }
 
@@ -100,6 +104,7 @@ export const pulsarConsumerShape = {
   subscriptionMode: oneOf(SUBSCRIPTION_MODES).default('durable'),
   readCompacted: bool().default(false),
   batchIndexAckEnabled: bool().default(false),
+  schema: schemaSpec.optional(),
 };
 
 /** What the Pulsar backend reads of a parsed producer config beyond the shared knobs. */
@@ -132,6 +137,7 @@ export interface PulsarConsumerSettings {
   subscriptionMode: SubscriptionModeName;
   readCompacted: boolean;
   batchIndexAckEnabled: boolean;
+  schema?: SchemaSpec;
 }
 
 declare module '../core/receipt' {
@@ -159,7 +165,7 @@ declare module '../core/types' {
     maxMessageSize?: number;
     /** Pulsar: first sequence id of a new producer (the broker's last stored one wins when higher); ids must increase. */
     initialSequenceId?: number;
-    /** Pulsar: a schema registered with the topic; values are encoded by it. */
+    /** Pulsar: a schema registered with the topic; values (plain objects for Json, Avro and ProtobufNative; pre-encoded bytes too) are encoded by it. */
     schema?: SchemaOption;
   }
 
@@ -194,5 +200,7 @@ declare module '../core/types' {
     readCompacted?: boolean;
     /** Pulsar: acknowledging part of a batch tells the broker at once (an ack set), so a redelivery skips the acknowledged messages; needs acknowledgmentAtBatchIndexLevelEnabled on the broker. @default false */
     batchIndexAckEnabled?: boolean;
+    /** Pulsar: the value schema, sent in SUBSCRIBE so the broker checks it against the topic's (SchemaError when incompatible); `message.decoded` is the value decoded by it. */
+    schema?: SchemaOption;
   }
 }

@@ -19,6 +19,7 @@ import {
   InitialPosition,
   MessageIdData,
   MessageMetadata,
+  SchemaData,
   SubType,
 } from '../../protocol/pulsar/proto';
 import { AckGroupingTracker, ackSetHas } from './ack-grouping-tracker';
@@ -35,6 +36,10 @@ import { beforeStart, comparePositions, signedId, StartPosition } from './start-
 export interface ConsumerContext extends HandlerContext {
   config: ConsumerConfig & PulsarConsumerSettings;
   subType: SubType;
+  /** the value schema sent in SUBSCRIBE, so the broker checks it against the topic's */
+  schema?: SchemaData;
+  /** the app value of a message's bytes (the consumer's schema option); read by ReceivedMessage.decoded */
+  decodeValue?: (bytes: Buffer, schemaVersion?: Buffer) => unknown;
   /** messages of one entry, in order, for the app */
   deliver(pc: PartitionConsumer, messages: Message[]): void;
   /** an entry that could not become a message (bad checksum, undecodable, lost chunk) */
@@ -74,6 +79,10 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
   readonly consumerId = Connection.newResourceId();
   readonly key: string;
   reachedEnd = false;
+  /** read by ReceivedMessage.decoded through the entry handle's owner */
+  get decodeValue(): ((bytes: Buffer, schemaVersion?: Buffer) => unknown) | undefined {
+    return this.ctx.decodeValue;
+  }
   /** the consumer epoch sent in SUBSCRIBE and REDELIVER: bumps on every redeliver-all */
   private consumerEpoch = 0;
   /** bumps on every connection loss and every new registration: messages of another generation are stale */
@@ -183,6 +192,7 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
           readCompacted: c.readCompacted || undefined,
           keySharedMeta: this.ctx.subType === SubType.Key_Shared ? { keySharedMode: 0 } : undefined,
           consumerEpoch: this.consumerEpoch,
+          schema: this.ctx.schema,
         }),
       `subscribing ${c.subscription} to ${this.topicName}`,
     );

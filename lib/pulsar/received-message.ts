@@ -99,6 +99,13 @@ export class ReceivedMessage implements Message {
     this.schemaVersion = e.schemaVersion;
     this[ACK] = e.handle;
   }
+
+  /** The value decoded by the consumer's schema (decoded on each read); the bytes when it has none, null for a null value. */
+  get decoded(): unknown {
+    if (this.nullValue) return null;
+    const decode = (this[ACK].owner as { decodeValue?: (bytes: Buffer, schemaVersion?: Buffer) => unknown }).decodeValue;
+    return decode ? decode(this.value, this.schemaVersion) : this.value;
+  }
 }
 
 function props(list: KeyValue[] | undefined): Record<string, string> {

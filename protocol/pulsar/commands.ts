@@ -158,3 +158,8 @@ export function unsubscribeFrame(consumerId: number, requestId: number): Buffer 
 export function getLastMessageIdFrame(consumerId: number, requestId: number): Buffer {
   return encodeCommandFrame({ type: CommandType.GET_LAST_MESSAGE_ID, getLastMessageId: { consumerId, requestId } });
 }
+
+// GET_SCHEMA: request_id, topic, schema_version (the version a message was written with)
+export function getSchemaFrame(topic: string, schemaVersion: Uint8Array, requestId: number): Buffer {
+  return encodeCommandFrame({ type: CommandType.GET_SCHEMA, getSchema: { requestId, topic, schemaVersion } });
+}

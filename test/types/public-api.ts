@@ -89,8 +89,10 @@ export async function wrongCalls(): Promise<void> {
   await p.produceSync('t', 'k', 'v', { signal: new AbortController().signal });
   // @ts-expect-error properties map strings to strings
   await p.produceSync('t', 'k', 'v', { properties: { n: 1 } });
-  // @ts-expect-error a value is bytes, a string or null
-  await p.produceSync('t', 'k', { not: 'bytes' });
+  // @ts-expect-error a value is bytes, a string, null or what a schema encodes (a record, a number, a bigint, a boolean, a Date)
+  await p.produceSync('t', 'k', () => 'not a value');
+  // with a schema (Pulsar Json, Avro, ProtobufNative) the producer encodes plain objects
+  await p.produceSync('t', 'k', { name: 'r1', count: 1 });
   // @ts-expect-error messages of the list form have a value
   await p.produceSync('t', [{ key: 'k' }]);
 
@@ -240,4 +242,36 @@ export async function adminPerBackend(client: cortado.Client): Promise<void> {
   if (any instanceof KafkaAdmin) void any.describeTopic('orders');
   else void any.partitionedStats('orders');
   void [n, leaders, names, pulsar, tls, fromEnv];
+}
+
+// Schemas on both sides, and the stats of producers and consumers.
+export async function schemasAndStats(): Promise<void> {
+  const avro: cortado.SchemaOption = { type: 'Avro', definition: { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] } };
+  const proto: cortado.SchemaOption = {
+    type: 'ProtobufNative',
+    definition: 'syntax = "proto3"; message M { int32 a = 1; }',
+    messageType: 'M',
+  };
+  const p = new Producer({ topics: ['t'], schema: avro });
+  await p.produceSync('t', 'k', { a: 1 });
+  await p.produceSync('t', 'k', 12n);
+  const ps: cortado.ProducerStats = p.stats();
+  const latency: cortado.LatencyStats = ps.sendLatencyMs;
+  const part: cortado.ProducerPartitionStats | undefined = ps.partitions[0];
+  const sent: number = ps.messagesSent + ps.bytesSent + ps.sendFailed + ps.pending + latency.p50 + latency.p99 + latency.max;
+  const c = new Consumer({ topics: ['t'], subscription: 's', schema: proto });
+  for await (const m of c) {
+    const decoded: unknown = m.decoded;
+    const bytes: Buffer = m.value;
+    void [decoded, bytes];
+    break;
+  }
+  const cs: cortado.ConsumerStats = c.stats();
+  const cp: cortado.ConsumerPartitionStats | undefined = cs.partitions[0];
+  const got: number = cs.messagesReceived + cs.bytesReceived + cs.acks + cs.nacks + cs.redeliveries + cs.pending;
+  // @ts-expect-error partitions is a list of per-partition counters
+  cs.partitions = 3;
+  // @ts-expect-error the schema type is one of SCHEMA_TYPES
+  new Producer({ schema: { type: 'Thrift' } });
+  void [part, sent, cp, got];
 }

@@ -111,6 +111,7 @@ const CONSUMER_KEYS = {
   subscriptionMode: true,
   readCompacted: true,
   batchIndexAckEnabled: true,
+  schema: true,
   closeTimeoutMs: true,
   partitionsRefreshIntervalMs: true,
   sessionTimeoutMs: true,

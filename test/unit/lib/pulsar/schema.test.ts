@@ -12,7 +12,12 @@ describe('lib/schema', () => {
     expect(s.type).to.equal(4);
     expect(s.name).to.equal('t');
     expect(JSON.parse(Buffer.from(s.schemaData).toString()).name).to.equal('R');
-    expect(s.properties).to.deep.equal([{ key: 'k', value: 'v' }]);
+    // the Java client's defaults for Avro and Json come first, the app's own after them
+    expect(s.properties).to.deep.equal([
+      { key: '__alwaysAllowNull', value: 'true' },
+      { key: '__jsr310ConversionEnabled', value: 'false' },
+      { key: 'k', value: 'v' },
+    ]);
   });
 
   it('refuses a missing or invalid definition', () => {
