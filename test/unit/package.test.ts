@@ -23,6 +23,15 @@ describe('package layout', () => {
     types: string;
   };
 
+  it('test:unit runs the unit tests only (regression: its --spec was added to .mocharc spec list, so it ran every integration test)', () => {
+    const scripts = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const unit = scripts['test:unit'];
+    // mocha merges --spec with the config's spec list; only --no-config keeps the integration files out
+    expect(unit).to.include('--no-config');
+    expect(unit).to.include("'dist/test/unit/**/*.test.js'");
+    expect(unit).to.not.include('integration');
+  });
+
   it('ships the cortado command: built, executable by node through its shebang, inside `files`', () => {
     const bin = path.join(root, pkg.bin.cortado);
     expect(fs.readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).to.equal(true);
