@@ -116,8 +116,33 @@ export interface GroupHooks extends Omit<SourceHooks, 'onStateChange'> {
   revoked(sources: PartitionSource[]): Promise<void>;
 }
 
+/** One partition of a topic a pattern matched (index 0 and `partitioned` false for a topic that is not partitioned). */
+export interface PartitionRef {
+  topic: string;
+  partition: number;
+  partitioned: boolean;
+}
+
+/** What a consumer hands a backend that follows the topics a pattern matches. */
+export interface TopicWatchHooks {
+  /** partitions that appeared and went; resolves with those that could not be subscribed (offered again later) */
+  changed(added: PartitionRef[], removed: PartitionRef[]): Promise<PartitionRef[]>;
+}
+
+/** A running watch of the topics a pattern matches. */
+export interface TopicWatch {
+  /** asks the broker for the whole list now and applies the difference */
+  recheck(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A consumer's side of a backend. */
 export interface ConsumerSession {
+  /**
+   * Present when the consumer subscribes by pattern (used instead of its topics): reports the
+   * matching partitions found now through `hooks` before it resolves, then those added and removed.
+   */
+  watchTopics?(hooks: TopicWatchHooks): Promise<TopicWatch>;
   /**
    * Joins the group that assigns the partitions of `topics` (used instead of openSource when
    * present); resolves once the first assignment was handed over.
@@ -176,5 +201,7 @@ export interface BackendFactory {
   deriveOptions?(code: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): DerivedOptions | undefined;
   /** checks a parsed producer config beyond single options (combinations, schema) */
   checkProducer?(config: ProducerConfig): void;
+  /** checks a parsed consumer config beyond single options (combinations) */
+  checkConsumer?(config: ConsumerConfig): void;
   open(config: ClientConfig): Backend;
 }

@@ -7,5 +7,7 @@ export type { ConsumerConfig } from './shapes';
 export type ConsumerConfigOptions = Omit<import('./types').ConsumerOptions, 'handleMessages'>;
 
 export function parseConsumerConfig(code: ConsumerConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): ConsumerConfig {
-  return parseFor('consumer', consumerShape, code as Record<string, unknown>, env).config as ConsumerConfig;
+  const { config, backend } = parseFor('consumer', consumerShape, code as Record<string, unknown>, env);
+  backend.checkConsumer?.(config as ConsumerConfig);
+  return config as ConsumerConfig;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'events';
-import type { ConsumerSession, GroupHooks, PartitionSource } from './backend';
+import type { ConsumerSession, GroupHooks, PartitionRef, PartitionSource, TopicWatch } from './backend';
 import { ClientSession, SessionConfig } from './client-session';
 import { backendOf } from './config';
 import { ConsumerConfig, parseConsumerConfig } from './consumer-config';
@@ -36,6 +36,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly stopping = new WeakSet<PartitionSource>();
   /** per partitioned topic: the count last seen and the partitions subscribed (a non-partitioned topic is absent) */
   private readonly partitioned = new Map<string, { count: number; open: Set<number> }>();
+  /** per topic a pattern matched: the partitions subscribed */
+  private readonly matched = new Map<string, Set<number>>();
+  private watch?: TopicWatch;
   private refreshTimer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
   private readonly inbox: Message[] = [];
@@ -75,10 +78,18 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   }
 
   private async doStart(): Promise<void> {
-    if (this.config.topics.length === 0) throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option');
     try {
       this.session = await this.client.backend.consumerSession(this.config);
-      if (this.session.subscribe) await this.session.subscribe(this.config.topics, this.groupHooks());
+      if (this.session.watchTopics) {
+        let failure: unknown;
+        this.watch = await this.session.watchTopics({
+          changed: (added, removed) => this.topicsChanged(added, removed, (err) => (failure ??= err)),
+        });
+        // as the Java client: a topic matching at start that cannot be subscribed fails start()
+        if (failure !== undefined) throw failure;
+      } else if (this.config.topics.length === 0) {
+        throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option (or topicsPattern with Pulsar)');
+      } else if (this.session.subscribe) await this.session.subscribe(this.config.topics, this.groupHooks());
       else for (const topic of this.config.topics) await this.subscribeTopic(topic);
     } catch (err) {
       await this.close();
@@ -111,6 +122,60 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     );
     for (const src of sources) this.consumers.set(src.key, src);
     return sources;
+  }
+
+  // A pattern's topics changed: subscribes the partitions that appeared, closes those that went.
+  private async topicsChanged(added: PartitionRef[], removed: PartitionRef[], onFailure?: (err: unknown) => void): Promise<PartitionRef[]> {
+    if (this.closed) return [];
+    const gone: string[] = [];
+    const closing: Array<Promise<void>> = [];
+    for (const r of removed) {
+      const set = this.matched.get(r.topic);
+      if (!set?.delete(r.partition)) continue;
+      if (set.size === 0) {
+        this.matched.delete(r.topic);
+        gone.push(r.topic);
+      }
+      const src = [...this.consumers.values()].find((s) => s.topic === r.topic && s.partition === r.partition);
+      if (!src) continue;
+      this.consumers.delete(src.key);
+      for (let i = this.inbox.length - 1; i >= 0; i--) if (this.session!.sourceOf(this.inbox[i]) === src) this.inbox.splice(i, 1);
+      closing.push(src.close(Date.now() + this.config.closeTimeoutMs).catch(() => undefined));
+    }
+    const byTopic = new Map<string, PartitionRef[]>();
+    for (const r of added) if (!this.matched.get(r.topic)?.has(r.partition)) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    const failed: PartitionRef[] = [];
+    const fresh: string[] = [];
+    await Promise.all(
+      [...byTopic].map(async ([topic, refs]) => {
+        const sources = this.openSources(
+          topic,
+          refs.map((r) => r.partition),
+          refs[0].partitioned,
+        );
+        const results = await Promise.allSettled(sources.map((src) => src.start()));
+        const before = this.matched.get(topic)?.size ?? 0;
+        const set = this.matched.get(topic) ?? new Set<number>();
+        for (const [k, res] of results.entries()) {
+          if (res.status === 'fulfilled') {
+            set.add(sources[k].partition);
+            continue;
+          }
+          failed.push(refs[k]);
+          onFailure?.(res.reason);
+          this.consumers.delete(sources[k].key);
+          await sources[k].close(Date.now() + this.config.closeTimeoutMs).catch(() => undefined);
+          this.client.backend.log.warn(`subscribing ${topic} (partition ${refs[k].partition}) failed: ${(res.reason as Error).message}`);
+        }
+        if (set.size === 0) return;
+        this.matched.set(topic, set);
+        if (before === 0) fresh.push(topic);
+        else if (set.size > before) this.emit('partitionsChanged', { topic, from: before, to: set.size });
+      }),
+    );
+    await Promise.all(closing);
+    if (!this.closed && (fresh.length > 0 || gone.length > 0)) this.emit('topicsChanged', { added: fresh.sort(), removed: gone.sort() });
+    return failed;
   }
 
   /**
@@ -306,6 +371,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   private async doClose(): Promise<void> {
     const deadline = Date.now() + this.config.closeTimeoutMs;
+    await this.watch?.close().catch(() => undefined);
     this.inbox.length = 0;
     for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
     const workers = this.workers ? [...this.workers.all()] : [];

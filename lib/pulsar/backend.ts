@@ -4,11 +4,14 @@ import type {
   Backend,
   BackendFactory,
   ConsumerSession,
+  PartitionRef,
   PartitionSink,
   PartitionSource,
   ProducerSession,
   SinkHooks,
   SourceHooks,
+  TopicWatch,
+  TopicWatchHooks,
 } from '../core/backend';
 import { sleep } from '../core/backoff';
 import type { ClientConfig, ProducerConfig } from '../core/config';
@@ -28,6 +31,8 @@ import { entryHandleOf, ReceivedMessage } from './received-message';
 import { encodeSchemaValue, toSchemaData } from './schema';
 import { ClientCore, createClientCore, partitionTopicName } from './session';
 import { parseServiceUrl } from './service-url';
+import { TopicListWatcher } from './topic-list-watcher';
+import { baseTopicOf, parseTopicsPattern } from './topics-pattern';
 import { traceReceive } from './trace';
 
 type PulsarProducerConfig = ProducerConfig & PulsarProducerSettings;
@@ -125,7 +130,27 @@ export class PulsarBackend implements Backend {
         await producer.send(m, { realTopic, originMessageId });
       }
     };
+    const pattern = cfg.topicsPattern !== undefined ? parseTopicsPattern(cfg.topicsPattern) : undefined;
+    const watchTopics = async (hooks: TopicWatchHooks): Promise<TopicWatch> => {
+      const watcher = new TopicListWatcher(pattern!, {
+        lookup: core.lookup,
+        log: core.log,
+        periodMs: cfg.patternAutoDiscoveryPeriodMs,
+        changed: async (added, removed) => {
+          const failed = await hooks.changed(added.map(baseTopicOf), removed.map(baseTopicOf));
+          return failed.map((r: PartitionRef) => partitionTopicName(r.topic, r.partition, r.partitioned));
+        },
+      });
+      try {
+        await watcher.start();
+      } catch (err) {
+        await watcher.close();
+        throw err;
+      }
+      return watcher;
+    };
     return {
+      watchTopics: pattern ? watchTopics : undefined,
       openSource(topic: string, partition: number, partitioned: boolean, hooks: SourceHooks): PartitionSource {
         const pc = new PartitionConsumer(partitionTopicName(topic, partition, partitioned), topic, partition, {
           kind: 'consumer',
@@ -264,6 +289,20 @@ export const pulsarBackend: BackendFactory = {
     }
     // a bad schema fails here, at construction, not on the first send
     toSchemaData(cfg.schema, cfg.topics[0] ?? 'cortado');
+  },
+  checkConsumer(config: ConsumerConfig): void {
+    const cfg = config as PulsarConsumerConfig;
+    if (cfg.topicsPattern === undefined) return;
+    if (cfg.topics.length > 0) {
+      throw new ConfigError(
+        `topics and topicsPattern cannot both be set (topics ${JSON.stringify(cfg.topics)}, topicsPattern ${JSON.stringify(cfg.topicsPattern)}); set one of them`,
+        'topicsPattern',
+        envNameOf('topicsPattern'),
+        cfg.topicsPattern,
+      );
+    }
+    // a bad pattern fails at construction
+    parseTopicsPattern(cfg.topicsPattern);
   },
   open(config: ClientConfig): Backend {
     return new PulsarBackend(config);

@@ -94,6 +94,10 @@ export const pulsarConsumerShape = {
   ackTimeoutTickTimeMs: int(100).default(1000),
   negativeAckRedeliveryBackoff: redeliveryBackoff.optional(),
   deadLetterPolicy: deadLetterPolicy.optional(),
+  /** subscribe to every topic of a namespace whose name matches (Java's topicsPattern) */
+  topicsPattern: z.string().min(1, { error: 'expected a regular expression over topic names' }).optional(),
+  /** how often a pattern's topics are listed again when the broker keeps no topic-list watch (Java's patternAutoDiscoveryPeriod) */
+  patternAutoDiscoveryPeriodMs: int(1).default(60_000),
 };
 
 /** What the Pulsar backend reads of a parsed producer config beyond the shared knobs. */
@@ -123,6 +127,8 @@ export interface PulsarConsumerSettings {
   ackTimeoutTickTimeMs: number;
   negativeAckRedeliveryBackoff?: Required<RedeliveryBackoffOption>;
   deadLetterPolicy?: DeadLetterPolicyOption;
+  topicsPattern?: string;
+  patternAutoDiscoveryPeriodMs: number;
 }
 
 declare module '../core/receipt' {
@@ -179,5 +185,13 @@ declare module '../core/types' {
     negativeAckRedeliveryBackoff?: RedeliveryBackoffOption;
     /** Pulsar (Shared and Key_Shared): a message redelivered maxRedeliverCount times is sent to a dead letter topic and acknowledged instead of coming again. */
     deadLetterPolicy?: DeadLetterPolicyOption;
+    /**
+     * Pulsar: subscribe to every topic of one namespace whose name matches this regular expression,
+     * and follow topics created and deleted later (`orders-.*` is in public/default; else
+     * `tenant/namespace/orders-.*` or `persistent://tenant/namespace/orders-.*`). Not with `topics`.
+     */
+    topicsPattern?: string;
+    /** Pulsar: ms between listings of a pattern's topics while the broker keeps no topic-list watch. @default 60000 */
+    patternAutoDiscoveryPeriodMs?: number;
   }
 }

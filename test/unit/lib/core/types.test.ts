@@ -108,6 +108,8 @@ const CONSUMER_KEYS = {
   ackTimeoutTickTimeMs: true,
   negativeAckRedeliveryBackoff: true,
   deadLetterPolicy: true,
+  topicsPattern: true,
+  patternAutoDiscoveryPeriodMs: true,
   closeTimeoutMs: true,
   partitionsRefreshIntervalMs: true,
   sessionTimeoutMs: true,
