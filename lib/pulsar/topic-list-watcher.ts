@@ -36,6 +36,7 @@ export class TopicListWatcher implements TopicListListener {
   private backoffMs = 100;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private registering?: Promise<void>;
 
   constructor(
     readonly pattern: TopicsPattern,
@@ -50,7 +51,13 @@ export class TopicListWatcher implements TopicListListener {
   /** Subscribes the topics matching now; then keeps following them. */
   async start(): Promise<void> {
     await this.recheck(true);
-    void this.watch();
+    this.watchNow();
+  }
+
+  // One registration at a time; close() waits for it, so a watch registered meanwhile is closed on the broker.
+  private watchNow(): void {
+    this.retryTimer = undefined;
+    this.registering = this.watch().finally(() => (this.registering = undefined));
   }
 
   /** Asks for the whole list and applies the difference (serialized with the watch's updates). */
@@ -76,13 +83,12 @@ export class TopicListWatcher implements TopicListListener {
     if (r.topicsHash) this.hash = r.topicsHash;
     // an unchanged list comes back empty
     if (r.changed === false) return;
-    // a broker that did not filter (pattern evaluation off, or the pattern too long) sent every topic
-    await this.applyList(r.filtered ? r.topics : r.topics.filter((t) => p.matches(t)));
+    // a broker that did not filter (pattern evaluation off, or the pattern too long) sent every topic: applyList filters
+    await this.applyList(r.topics);
   }
 
   // Registers the watch on a service URL connection; without the feature, falls back to polling.
   private async watch(): Promise<void> {
-    this.retryTimer = undefined;
     if (this.closed) return;
     if (this.pattern.mode !== TopicsMode.PERSISTENT) return this.pollEvery();
     let conn: Connection;
@@ -102,7 +108,7 @@ export class TopicListWatcher implements TopicListListener {
         (id) => watchTopicListFrame(id, this.watcherId, this.pattern.namespace, this.pattern.text, hash),
         `watching the topics matching ${this.pattern.text}`,
       );
-      if (this.closed) return this.unwatch(conn);
+      if (this.closed) return await this.unwatch(conn);
       const s = res.watchTopicListSuccess;
       this.conn = conn;
       this.backoffMs = 100;
@@ -125,7 +131,7 @@ export class TopicListWatcher implements TopicListListener {
 
   private retryWatch(): void {
     if (this.closed || this.retryTimer) return;
-    this.retryTimer = setTimeout(() => void this.watch(), this.backoffMs);
+    this.retryTimer = setTimeout(() => this.watchNow(), this.backoffMs);
     this.retryTimer.unref();
     this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
   }
@@ -153,7 +159,7 @@ export class TopicListWatcher implements TopicListListener {
   }
 
   private applyList(topics: string[]): Promise<void> {
-    const now = new Set(topics.filter((t) => !isSystemTopic(t)));
+    const now = new Set(topics.filter((t) => !isSystemTopic(t) && this.pattern.matches(t)));
     return this.apply(
       [...now].filter((t) => !this.known.has(t)),
       [...this.known].filter((t) => !now.has(t)),
@@ -181,10 +187,10 @@ export class TopicListWatcher implements TopicListListener {
     return run;
   }
 
-  private unwatch(conn: Connection): void {
+  private async unwatch(conn: Connection): Promise<void> {
     conn.removeWatcher(this.watcherId);
-    if (!conn.closed)
-      void conn.request((id) => watchTopicListCloseFrame(id, this.watcherId), 'closing a topic-list watch').catch(() => undefined);
+    if (conn.closed) return;
+    await conn.request((id) => watchTopicListCloseFrame(id, this.watcherId), 'closing a topic-list watch').catch(() => undefined);
   }
 
   /** Stops polling and closes the watch on the broker; an update being applied finishes first. */
@@ -193,8 +199,10 @@ export class TopicListWatcher implements TopicListListener {
     this.closed = true;
     this.stopPolling();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.conn) this.unwatch(this.conn);
+    const conn = this.conn;
     this.conn = undefined;
+    if (conn) await this.unwatch(conn);
+    await this.registering;
     await this.queue;
   }
 }
