@@ -87,6 +87,8 @@ export interface PartitionSource {
   ack(m: Message): void;
   ackCumulative(m: Message): void;
   nack(m: Message): void;
+  /** sends `m` to be consumed again after `delayMs` (a retry letter), then acknowledges it; absent when the backend has no retry */
+  reconsumeLater?(m: Message, delayMs: number): Promise<void>;
 }
 
 /** What a consumer hands the backend for each partition it subscribes to. */
@@ -143,6 +145,8 @@ export interface ConsumerSession {
    * matching partitions found now through `hooks` before it resolves, then those added and removed.
    */
   watchTopics?(hooks: TopicWatchHooks): Promise<TopicWatch>;
+  /** topics the session subscribes besides the configured ones (Pulsar's retry letter topic) */
+  readonly extraTopics?: readonly string[];
   /**
    * Joins the group that assigns the partitions of `topics` (used instead of openSource when
    * present); resolves once the first assignment was handed over.

@@ -90,7 +90,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       } else if (this.config.topics.length === 0) {
         throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option (or topicsPattern with Pulsar)');
       } else if (this.session.subscribe) await this.session.subscribe(this.config.topics, this.groupHooks());
-      else for (const topic of this.config.topics) await this.subscribeTopic(topic);
+      else for (const topic of [...this.config.topics, ...(this.session.extraTopics ?? [])]) await this.subscribeTopic(topic);
     } catch (err) {
       await this.close();
       throw err;
@@ -296,8 +296,13 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         else this.active--;
       },
       fresh: (msgs) => msgs.filter((m) => this.handOver(m)),
-      settle: (msgs, outcome, err) => {
+      settle: (msgs, outcome, err, delayMs) => {
         if (outcome === 'ack') for (const m of msgs) this.ack(m);
+        else if (outcome === 'retry')
+          for (const m of msgs)
+            this.reconsumeLater(m, delayMs ?? 0).catch((e: unknown) =>
+              this.emit('handlerError', e instanceof Error ? e : new Error(String(e)), [m]),
+            );
         else if (outcome === 'nack') {
           this.emit('handlerError', err instanceof Error ? err : new Error(String(err)), msgs);
           for (const m of msgs) this.nack(m);
@@ -341,6 +346,26 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   nack(message: Message): void {
     this.sourceOf(message)?.nack(message);
+  }
+
+  /**
+   * Sends `message` to the retry letter topic to come again after `delayMs` (Pulsar with
+   * enableRetry, as the Java client's reconsumeLater), then acknowledges it; past maxRedeliverCount
+   * it goes to the dead letter topic instead. Resolves once stored; a failed send nacks it and rejects.
+   */
+  reconsumeLater(message: Message, delayMs: number): Promise<void> {
+    if (!Number.isInteger(delayMs) || delayMs < 0)
+      return Promise.reject(new InvalidArgumentError(`reconsumeLater: delayMs must be an integer >= 0, got ${String(delayMs)}`));
+    let src: PartitionSource | undefined;
+    try {
+      src = this.sourceOf(message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!src) return Promise.resolve();
+    if (!src.reconsumeLater)
+      return Promise.reject(new InvalidArgumentError('reconsumeLater needs a retry letter topic: set enableRetry: true (Pulsar)'));
+    return src.reconsumeLater(message, delayMs);
   }
 
   // undefined for a message of a partition the group took away (another member has it now)

@@ -42,6 +42,8 @@ export interface DeadLetterPolicyOption {
   deadLetterTopic?: string;
   /** a subscription the broker creates on the dead letter topic with its producer, so nothing sent there is lost before anyone subscribes */
   initialSubscriptionName?: string;
+  /** where reconsumeLater sends messages (with enableRetry). @default '<first topic>-<subscription>-RETRY' */
+  retryLetterTopic?: string;
 }
 
 const redeliveryBackoff = z
@@ -58,6 +60,7 @@ const deadLetterPolicy = z
     maxRedeliverCount: int(1),
     deadLetterTopic: z.string().min(1).optional(),
     initialSubscriptionName: z.string().min(1).optional(),
+    retryLetterTopic: z.string().min(1).optional(),
   })
   .strict();
 
@@ -94,6 +97,8 @@ export const pulsarConsumerShape = {
   ackTimeoutTickTimeMs: int(100).default(1000),
   negativeAckRedeliveryBackoff: redeliveryBackoff.optional(),
   deadLetterPolicy: deadLetterPolicy.optional(),
+  /** the consumer also subscribes to the retry letter topic and reconsumeLater writes there (Java's enableRetry) */
+  enableRetry: bool().default(false),
   /** subscribe to every topic of a namespace whose name matches (Java's topicsPattern) */
   topicsPattern: z.string().min(1, { error: 'expected a regular expression over topic names' }).optional(),
   /** how often a pattern's topics are listed again when the broker keeps no topic-list watch (Java's patternAutoDiscoveryPeriod) */
@@ -129,6 +134,7 @@ export interface PulsarConsumerSettings {
   deadLetterPolicy?: DeadLetterPolicyOption;
   topicsPattern?: string;
   patternAutoDiscoveryPeriodMs: number;
+  enableRetry: boolean;
 }
 
 declare module '../core/receipt' {
@@ -193,5 +199,12 @@ declare module '../core/types' {
     topicsPattern?: string;
     /** Pulsar: ms between listings of a pattern's topics while the broker keeps no topic-list watch. @default 60000 */
     patternAutoDiscoveryPeriodMs?: number;
+    /**
+     * Pulsar: also subscribe to the retry letter topic (deadLetterPolicy.retryLetterTopic, by default
+     * `<first topic>-<subscription>-RETRY`), so `reconsumeLater` (or a handler returning `{ retryLaterMs }`)
+     * can send a message there to come again later; past maxRedeliverCount (16 without a policy) it goes to
+     * the dead letter topic instead. @default false
+     */
+    enableRetry?: boolean;
   }
 }

@@ -2,19 +2,11 @@ import { expect } from 'chai';
 import type { TopicsChangedEvent } from '../../lib/core/events';
 import type { Message } from '../../lib/core/received-message';
 import * as admin from '../../tools/admin';
-import { sleep, uniqueTopic, withBroker } from './helpers';
+import { uniqueTopic, until, withBroker } from './helpers';
 
 describe('topicsPattern against a real Pulsar broker (topic-list watch)', function () {
   this.timeout(120_000);
   const b = withBroker();
-
-  async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-    const t0 = Date.now();
-    while (!check()) {
-      if (Date.now() - t0 > ms) throw new Error(`${what} did not happen within ${ms} ms`);
-      await sleep(50);
-    }
-  }
 
   it('subscribes the matching topics at start, and a partitioned topic created afterwards through the watch (polling set to 10 minutes)', async () => {
     // uniqueTopic keeps the pattern under the broker's subscriptionPatternMaxLength (50)

@@ -110,6 +110,7 @@ const CONSUMER_KEYS = {
   deadLetterPolicy: true,
   topicsPattern: true,
   patternAutoDiscoveryPeriodMs: true,
+  enableRetry: true,
   closeTimeoutMs: true,
   partitionsRefreshIntervalMs: true,
   sessionTimeoutMs: true,
