@@ -10,6 +10,11 @@ export const EXPECTED: Record<string, RegExp[]> = {
   'consumer-for-await': [/event-1 payload 1 \{ n: '1' \}/, /read 3 messages/],
   admin: [/partitions: (persistent:\/\/public\/default\/inventory-\d+-partition-[0-2](, )?){3}\n/, /messages in: 6 over 3 partitions/],
   roundtrip: [/round trip: 100 of 100 messages back/],
+  'retry-and-dead-letter': [
+    /audit now follows persistent:\/\/public\/default\/payments-\d+-billing-DLQ/,
+    /tried with RECONSUMETIMES 0, 1, 2\n/,
+    /dead letter card-42: charge 10 EUR RECONSUMETIMES=3 REAL_TOPIC=persistent:\/\/public\/default\/payments-\d+\n/,
+  ],
 };
 
 export function runExample(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {
