@@ -4,6 +4,8 @@ import { Consumer, ConsumerOptions } from '../../../../lib/core/consumer';
 import { ConfigError } from '../../../../lib/core/errors';
 import type { TopicsChangedEvent } from '../../../../lib/core/events';
 import type { Message } from '../../../../lib/core/received-message';
+import { parseTopicsPattern } from '../../../../lib/pulsar/topics-pattern';
+import { TopicsMode } from '../../../../protocol/pulsar/proto';
 import { ScriptedBroker, ScriptedBrokerOptions, ServerError } from '../../../support/scripted-broker';
 
 const NS = 'persistent://public/default/';
@@ -131,6 +133,34 @@ describe('topicsPattern against the scripted broker', function () {
     await c.close();
     expect(peer.count('WATCH_TOPIC_LIST_CLOSE')).to.equal(1);
     expect(peer.watchers).to.deep.equal([]);
+  });
+
+  // Found while building: the broker answers a re-registered watch whose hash still matches with an
+  // empty list, which was read as "every topic deleted".
+  it('defect: a watch re-registered with an unchanged hash (empty list) made the consumer drop every topic', async () => {
+    const { c, changes } = await start({ topicWatchers: true }, ['b-2']);
+    await peer.waitUntil(() => peer.watchers.length === 1);
+    peer.closeAll();
+    await peer.waitFor('WATCH_TOPIC_LIST', 2);
+    await peer.waitUntil(() => peer.watchers.length === 1 && subscribed().includes('b-2'));
+    expect(changes).to.deep.equal([{ added: [`${NS}b-2`], removed: [] }]);
+    peer.publish('b-2', { value: 'still here' });
+    expect((await next(c))?.value.toString()).to.equal('still here');
+  });
+
+  describe('parseTopicsPattern', () => {
+    it('resolves the short forms as the Java TopicName does and matches whole names, partitions by their topic', () => {
+      const short = parseTopicsPattern('orders-.*');
+      expect([short.namespace, short.text, short.mode]).to.deep.equal(['public/default', `${NS}orders-.*`, TopicsMode.PERSISTENT]);
+      expect(short.matches(`${NS}orders-1-partition-3`)).to.equal(true);
+      expect(short.matches(`${NS}xorders-1`)).to.equal(false);
+      expect(short.matches('persistent://acme/eu/orders-1')).to.equal(false);
+      const ns = parseTopicsPattern('acme/eu/orders-[0-9]+');
+      expect([ns.namespace, ns.text]).to.deep.equal(['acme/eu', 'persistent://acme/eu/orders-[0-9]+']);
+      expect(ns.matches('persistent://acme/eu/orders-12')).to.equal(true);
+      const np = parseTopicsPattern('non-persistent://acme/eu/t.*');
+      expect(np.mode).to.equal(TopicsMode.NON_PERSISTENT);
+    });
   });
 
   describe('configuration', () => {
