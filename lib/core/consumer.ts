@@ -19,7 +19,8 @@ export type { ConsumerOptions };
  * Events: 'skip' (reason, topic, partition) for an entry that could not become a message,
  * 'handlerError' (error, messages) when a handler threw or timed out, 'endOfTopic' (topic, partition),
  * 'partitionFailed' (error, topic, partition) when the broker refused a resubscribe for good,
- * 'partitionsChanged' ({topic, from, to}) when the partition refresh subscribed partitions added after start.
+ * 'partitionsChanged' ({topic, from, to}) when the partition refresh subscribed partitions added after start,
+ * 'topicsChanged' ({added, removed}) when a topicsPattern consumer subscribed new topics or closed deleted ones.
  */
 export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Message> {
   readonly config: ConsumerConfig;
