@@ -46,6 +46,27 @@ describe('topicsPattern against a real Pulsar broker (topic-list watch)', functi
     expect(seen.some((m) => m.topic === other)).to.equal(false);
   });
 
+  it('a matched topic deleted (forced, with the consumer on it) is reported removed and not created again by a resubscribe', async () => {
+    const base = uniqueTopic('pdel');
+    const p = await b.producer({ topics: [`${base}-a`] });
+    await p.produceSync(`${base}-a`, 'k', 'a');
+    await p.produceSync(`${base}-b`, 'k', 'b');
+    await p.close();
+    const changes: TopicsChangedEvent[] = [];
+    const c = await b.consumer({ topicsPattern: `${base}-.*`, subscription: 'pat', patternAutoDiscoveryPeriodMs: 600_000 });
+    c.on('topicsChanged', (e) => changes.push(e));
+    await admin.deleteTopic(b.broker.adminUrl, `${base}-b`);
+    await until(() => changes.length >= 1, 30_000, 'topicsChanged for the deleted topic');
+    expect(changes[0]).to.deep.equal({ added: [], removed: [`${base}-b`] });
+    const exists = (t: string) =>
+      admin.getPartitions(b.broker.adminUrl, t).then(
+        () => true,
+        () => false,
+      );
+    expect(await exists(`${base}-b`)).to.equal(false);
+    expect(await exists(`${base}-a`), 'the check itself').to.equal(true);
+  });
+
   it('the short form (no domain, no namespace) means persistent://public/default', async () => {
     const base = uniqueTopic('pshort');
     const topic = `${base}-x`;
