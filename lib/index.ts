@@ -35,7 +35,14 @@ export type {
   ReceiveEvent,
   ReceiptPosition,
 } from './core/diagnostics';
-export type { PartitionEvent, ReconnectingEvent, PartitionsChangedEvent, ProducerEventName, ConsumerEventName } from './core/events';
+export type {
+  PartitionEvent,
+  ReconnectingEvent,
+  PartitionsChangedEvent,
+  TopicsChangedEvent,
+  ProducerEventName,
+  ConsumerEventName,
+} from './core/events';
 export type * from './core/types';
 export type { TokenSupplier } from './auth/token';
 export { RecordMetadata } from './kafka/record-metadata';

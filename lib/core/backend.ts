@@ -101,6 +101,8 @@ export interface PartitionSource {
   resume?(): void;
   /** a message is received and not yet taken, or stored past what the app has taken */
   hasMessageAvailable?(): Promise<boolean>;
+  /** sends `m` to be consumed again after `delayMs` (a retry letter), then acknowledges it; absent when the backend has no retry */
+  reconsumeLater?(m: Message, delayMs: number): Promise<void>;
 }
 
 /** What a consumer hands the backend for each partition it subscribes to. */
@@ -130,8 +132,35 @@ export interface GroupHooks extends Omit<SourceHooks, 'onStateChange'> {
   revoked(sources: PartitionSource[]): Promise<void>;
 }
 
+/** One partition of a topic a pattern matched (index 0 and `partitioned` false for a topic that is not partitioned). */
+export interface PartitionRef {
+  topic: string;
+  partition: number;
+  partitioned: boolean;
+}
+
+/** What a consumer hands a backend that follows the topics a pattern matches. */
+export interface TopicWatchHooks {
+  /** partitions that appeared and went; resolves with those that could not be subscribed (offered again later) */
+  changed(added: PartitionRef[], removed: PartitionRef[]): Promise<PartitionRef[]>;
+}
+
+/** A running watch of the topics a pattern matches. */
+export interface TopicWatch {
+  /** asks the broker for the whole list now and applies the difference */
+  recheck(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** A consumer's side of a backend. */
 export interface ConsumerSession {
+  /**
+   * Present when the consumer subscribes by pattern (used instead of its topics): reports the
+   * matching partitions found now through `hooks` before it resolves, then those added and removed.
+   */
+  watchTopics?(hooks: TopicWatchHooks): Promise<TopicWatch>;
+  /** topics the session subscribes besides the configured ones (Pulsar's retry letter topic) */
+  readonly extraTopics?: readonly string[];
   /**
    * Joins the group that assigns the partitions of `topics` (used instead of openSource when
    * present); resolves once the first assignment was handed over.
@@ -201,7 +230,7 @@ export interface BackendFactory {
   deriveOptions?(code: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv): DerivedOptions | undefined;
   /** checks a parsed producer config beyond single options (combinations, schema) */
   checkProducer?(config: ProducerConfig): void;
-  /** checks a parsed consumer config beyond single options (schema) */
+  /** checks a parsed consumer config beyond single options (combinations, schema) */
   checkConsumer?(config: ConsumerConfig): void;
   open(config: ClientConfig): Backend;
   /** the standalone admin client (`new Admin(options)`) for this backend's URLs, with its own connections */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'events';
-import type { ConsumerSession, GroupHooks, PartitionSource } from './backend';
+import type { ConsumerSession, GroupHooks, PartitionRef, PartitionSource, TopicWatch } from './backend';
 import { ClientSession, SessionConfig } from './client-session';
 import { backendOf } from './config';
 import { ConsumerConfig, parseConsumerConfig } from './consumer-config';
@@ -22,7 +22,8 @@ export type { ConsumerOptions };
  * Events: 'skip' (reason, topic, partition) for an entry that could not become a message,
  * 'handlerError' (error, messages) when a handler threw or timed out, 'endOfTopic' (topic, partition),
  * 'partitionFailed' (error, topic, partition) when the broker refused a resubscribe for good,
- * 'partitionsChanged' ({topic, from, to}) when the partition refresh subscribed partitions added after start.
+ * 'partitionsChanged' ({topic, from, to}) when the partition refresh subscribed partitions added after start,
+ * 'topicsChanged' ({added, removed}) when a topicsPattern consumer subscribed new topics or closed deleted ones.
  */
 export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncIterable<Message> {
   readonly config: ConsumerConfig;
@@ -39,6 +40,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   private readonly stopping = new WeakSet<PartitionSource>();
   /** per partitioned topic: the count last seen and the partitions subscribed (a non-partitioned topic is absent) */
   private readonly partitioned = new Map<string, { count: number; open: Set<number> }>();
+  /** per topic a pattern matched: the partitions subscribed */
+  private readonly matched = new Map<string, Set<number>>();
+  private watch?: TopicWatch;
   private refreshTimer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
   /** stats counters per partition, kept when a partition is handed out and back */
@@ -82,12 +86,20 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
   }
 
   private async doStart(): Promise<void> {
-    if (this.config.topics.length === 0) throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option');
     try {
       this.session = await this.client.backend.consumerSession(this.config);
       if (!this.closed) this.unexportStats = exportStats('consumer', () => this.stats());
-      if (this.session.subscribe) await this.session.subscribe(this.config.topics, this.groupHooks());
-      else for (const topic of this.config.topics) await this.subscribeTopic(topic);
+      if (this.session.watchTopics) {
+        let failure: unknown;
+        this.watch = await this.session.watchTopics({
+          changed: (added, removed) => this.topicsChanged(added, removed, (err) => (failure ??= err)),
+        });
+        // as the Java client: a topic matching at start that cannot be subscribed fails start()
+        if (failure !== undefined) throw failure;
+      } else if (this.config.topics.length === 0) {
+        throw new InvalidArgumentError('no topics to consume: set CORTADO_TOPICS or the topics option (or topicsPattern with Pulsar)');
+      } else if (this.session.subscribe) await this.session.subscribe(this.config.topics, this.groupHooks());
+      else for (const topic of [...this.config.topics, ...(this.session.extraTopics ?? [])]) await this.subscribeTopic(topic);
     } catch (err) {
       await this.close();
       throw err;
@@ -122,6 +134,60 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
       if (this.paused) src.pause?.();
     }
     return sources;
+  }
+
+  // A pattern's topics changed: subscribes the partitions that appeared, closes those that went.
+  private async topicsChanged(added: PartitionRef[], removed: PartitionRef[], onFailure?: (err: unknown) => void): Promise<PartitionRef[]> {
+    if (this.closed) return [];
+    const gone: string[] = [];
+    const closing: Array<Promise<void>> = [];
+    for (const r of removed) {
+      const set = this.matched.get(r.topic);
+      if (!set?.delete(r.partition)) continue;
+      if (set.size === 0) {
+        this.matched.delete(r.topic);
+        gone.push(r.topic);
+      }
+      const src = [...this.consumers.values()].find((s) => s.topic === r.topic && s.partition === r.partition);
+      if (!src) continue;
+      this.consumers.delete(src.key);
+      for (let i = this.inbox.length - 1; i >= 0; i--) if (this.session!.sourceOf(this.inbox[i]) === src) this.inbox.splice(i, 1);
+      closing.push(src.close(Date.now() + this.config.closeTimeoutMs).catch(() => undefined));
+    }
+    const byTopic = new Map<string, PartitionRef[]>();
+    for (const r of added) if (!this.matched.get(r.topic)?.has(r.partition)) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+    const failed: PartitionRef[] = [];
+    const fresh: string[] = [];
+    await Promise.all(
+      [...byTopic].map(async ([topic, refs]) => {
+        const sources = this.openSources(
+          topic,
+          refs.map((r) => r.partition),
+          refs[0].partitioned,
+        );
+        const results = await Promise.allSettled(sources.map((src) => src.start()));
+        const before = this.matched.get(topic)?.size ?? 0;
+        const set = this.matched.get(topic) ?? new Set<number>();
+        for (const [k, res] of results.entries()) {
+          if (res.status === 'fulfilled') {
+            set.add(sources[k].partition);
+            continue;
+          }
+          failed.push(refs[k]);
+          onFailure?.(res.reason);
+          this.consumers.delete(sources[k].key);
+          await sources[k].close(Date.now() + this.config.closeTimeoutMs).catch(() => undefined);
+          this.client.backend.log.warn(`subscribing ${topic} (partition ${refs[k].partition}) failed: ${(res.reason as Error).message}`);
+        }
+        if (set.size === 0) return;
+        this.matched.set(topic, set);
+        if (before === 0) fresh.push(topic);
+        else if (set.size > before) this.emit('partitionsChanged', { topic, from: before, to: set.size });
+      }),
+    );
+    await Promise.all(closing);
+    if (!this.closed && (fresh.length > 0 || gone.length > 0)) this.emit('topicsChanged', { added: fresh.sort(), removed: gone.sort() });
+    return failed;
   }
 
   /**
@@ -243,8 +309,13 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         else this.active--;
       },
       fresh: (msgs) => msgs.filter((m) => this.handOver(m)),
-      settle: (msgs, outcome, err) => {
+      settle: (msgs, outcome, err, delayMs) => {
         if (outcome === 'ack') for (const m of msgs) this.ack(m);
+        else if (outcome === 'retry')
+          for (const m of msgs)
+            this.reconsumeLater(m, delayMs ?? 0).catch((e: unknown) =>
+              this.emit('handlerError', e instanceof Error ? e : new Error(String(e)), [m]),
+            );
         else if (outcome === 'nack') {
           this.emit('handlerError', err instanceof Error ? err : new Error(String(err)), msgs);
           for (const m of msgs) this.nack(m);
@@ -445,6 +516,26 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
     return src;
   }
 
+  /**
+   * Sends `message` to the retry letter topic to come again after `delayMs` (Pulsar with
+   * enableRetry, as the Java client's reconsumeLater), then acknowledges it; past maxRedeliverCount
+   * it goes to the dead letter topic instead. Resolves once stored; a failed send nacks it and rejects.
+   */
+  reconsumeLater(message: Message, delayMs: number): Promise<void> {
+    if (!Number.isInteger(delayMs) || delayMs < 0)
+      return Promise.reject(new InvalidArgumentError(`reconsumeLater: delayMs must be an integer >= 0, got ${String(delayMs)}`));
+    let src: PartitionSource | undefined;
+    try {
+      src = this.sourceOf(message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (!src) return Promise.resolve();
+    if (!src.reconsumeLater)
+      return Promise.reject(new InvalidArgumentError('reconsumeLater needs a retry letter topic: set enableRetry: true (Pulsar)'));
+    return src.reconsumeLater(message, delayMs);
+  }
+
   // undefined for a message of a partition the group took away (another member has it now)
   private sourceOf(message: Message): PartitionSource | undefined {
     const src = message && this.session ? this.session.sourceOf(message) : undefined;
@@ -474,6 +565,7 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
 
   private async doClose(unsubscribe = false): Promise<void> {
     const deadline = Date.now() + this.config.closeTimeoutMs;
+    await this.watch?.close().catch(() => undefined);
     this.inbox.length = 0;
     for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
     const workers = this.workers ? [...this.workers.all()] : [];

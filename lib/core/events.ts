@@ -22,6 +22,12 @@ export interface PartitionsChangedEvent {
   to: number;
 }
 
+/** The topics a pattern consumer subscribed or dropped (full names; a partitioned topic once). */
+export interface TopicsChangedEvent {
+  added: string[];
+  removed: string[];
+}
+
 /**
  * Events of a Producer (`producer.on('connected', (e) => ...)`), as tuples of listener arguments.
  * - `connected`: a partition's producer registered on its broker (first time or after a loss)
@@ -45,6 +51,7 @@ export interface ProducerEvents {
  * - `skip`: an entry that could not become a message (bad checksum, undecodable, lost chunk)
  * - `handlerError`: handleMessages threw or timed out; the messages are negatively acknowledged
  * - `endOfTopic`: a partition's topic was terminated and everything in it was read
+ * - `topicsChanged`: a `topicsPattern` consumer subscribed topics created since, or dropped deleted ones
  */
 export interface ConsumerEvents {
   connected: [event: PartitionEvent];
@@ -56,6 +63,7 @@ export interface ConsumerEvents {
   endOfTopic: [topic: string, partition: number];
   /** the broker refused a resubscribe for good (a terminal error after the partition was ready) */
   partitionFailed: [error: CortadoError, topic: string, partition: number];
+  topicsChanged: [event: TopicsChangedEvent];
 }
 
 export type ProducerEventName = keyof ProducerEvents;

@@ -2,7 +2,7 @@ import { HandlerTimeoutError } from './errors';
 import type { Message } from './received-message';
 
 /** What a message handler may return: `{ ack: false }` leaves the messages unacknowledged. */
-export type HandlerResult = void | undefined | { ack?: boolean };
+export type HandlerResult = void | undefined | { ack?: boolean; retryLaterMs?: number };
 /**
  * Gets one topic-partition's messages in order. `signal` aborts when cortado stops waiting for
  * the handler (handler timeout, or close() giving up): whatever it does afterwards is not acknowledged.
@@ -18,7 +18,7 @@ export interface HandlerHost {
   release(): void;
   /** drops messages a reconnect made stale (or already acknowledged) and returns their flow permits */
   fresh(messages: Message[]): Message[];
-  settle(messages: Message[], outcome: 'ack' | 'leave' | 'nack', err?: unknown): void;
+  settle(messages: Message[], outcome: 'ack' | 'leave' | 'nack' | 'retry', err?: unknown, delayMs?: number): void;
 }
 
 interface Running {
@@ -167,7 +167,8 @@ export class HandlerWorker {
     if (first.failed) this.host.settle(batch, 'nack', first.error);
     else {
       const r = first.result;
-      this.host.settle(batch, r && typeof r === 'object' && r.ack === false ? 'leave' : 'ack');
+      if (r && typeof r === 'object' && r.retryLaterMs !== undefined) this.host.settle(batch, 'retry', undefined, r.retryLaterMs);
+      else this.host.settle(batch, r && typeof r === 'object' && r.ack === false ? 'leave' : 'ack');
     }
   }
 }

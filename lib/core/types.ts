@@ -105,8 +105,11 @@ export interface ProducerOptions extends ClientOptions {
   partitionsRefreshIntervalMs?: number;
 }
 
-/** What a message handler may return: `{ ack: false }` leaves the messages unacknowledged. */
-export type HandlerResult = void | undefined | { ack?: boolean };
+/**
+ * What a message handler may return: `{ ack: false }` leaves the messages unacknowledged;
+ * `{ retryLaterMs }` sends them to the retry letter topic to come again after that delay (Pulsar, enableRetry).
+ */
+export type HandlerResult = void | undefined | { ack?: boolean; retryLaterMs?: number };
 
 /** Options of `new Consumer(options)`. */
 export interface ConsumerOptions extends ClientOptions {

@@ -4,11 +4,14 @@ import type {
   Backend,
   BackendFactory,
   ConsumerSession,
+  PartitionRef,
   PartitionSink,
   PartitionSource,
   ProducerSession,
   SinkHooks,
   SourceHooks,
+  TopicWatch,
+  TopicWatchHooks,
 } from '../core/backend';
 import { sleep } from '../core/backoff';
 import type { ClientConfig, ProducerConfig } from '../core/config';
@@ -18,7 +21,7 @@ import type { Log } from '../core/logger';
 import { envNameOf } from '../core/options';
 import type { Message } from '../core/received-message';
 import { Admin, AdminOptions, adminShape } from './admin';
-import { DeadLetterProducer } from './dead-letter';
+import { DeadLetterProducer, fullTopicName, originOf } from './dead-letter';
 import { isRetryable } from './handler-base';
 import { PulsarConsumerSettings, pulsarClientShape, pulsarConsumerShape, PulsarProducerSettings, pulsarProducerShape } from './options';
 import { PartitionConsumer } from './partition-consumer';
@@ -32,6 +35,9 @@ import { schemaCodec } from './schema-codec';
 import { SchemaVersions } from './schema-versions';
 import { ClientCore, createClientCore, partitionTopicName } from './session';
 import { parseServiceUrl } from './service-url';
+import { lettersPolicy, retryLetterOf } from './retry-letter';
+import { TopicListWatcher } from './topic-list-watcher';
+import { baseTopicOf, parseTopicsPattern } from './topics-pattern';
 import { traceReceive } from './trace';
 
 type PulsarProducerConfig = ProducerConfig & PulsarProducerSettings;
@@ -107,25 +113,59 @@ export class PulsarBackend implements Backend {
     const core = this.core;
     // one dead letter producer per dead letter topic, opened by the first dead letter
     const deadLetters = new Map<string, DeadLetterProducer>();
-    const policy = cfg.deadLetterPolicy;
+    const policy = lettersPolicy(cfg);
+    const consumerConfig = policy === cfg.deadLetterPolicy ? cfg : { ...cfg, deadLetterPolicy: policy };
     const host = { core, config: cfg, partitionCount: (t: string) => this.partitionCount(t) };
     const valueSchema = schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
     const versions = valueSchema?.resolvesWriter ? new SchemaVersions(core.lookup) : undefined;
+    const producerFor = (topic: string, initialSubscriptionName?: string): DeadLetterProducer => {
+      let producer = deadLetters.get(topic);
+      if (!producer) deadLetters.set(topic, (producer = new DeadLetterProducer(topic, initialSubscriptionName, host)));
+      return producer;
+    };
     const deadLetter = async (pc: PartitionConsumer, msgs: ReceivedMessage[]): Promise<void> => {
       // the Java client's default: the topic the partition consumer subscribed to, then -<subscription>-DLQ
-      const topic = policy!.deadLetterTopic ?? `${pc.topicName}-${cfg.subscription}-DLQ`;
-      let producer = deadLetters.get(topic);
-      if (!producer) deadLetters.set(topic, (producer = new DeadLetterProducer(topic, policy!.initialSubscriptionName, host)));
-      const partitioned = pc.topicName !== pc.topic;
-      const realTopic = fullTopicName(pc.topicName);
-      for (const m of msgs) {
-        // the Java client's MessageId text: ledger:entry:partition[:batch], partition -1 when not partitioned
-        const id = m.messageId;
-        const originMessageId = `${id.ledgerId}:${id.entryId}:${partitioned ? id.partition : -1}${id.batchIndex !== undefined ? `:${id.batchIndex}` : ''}`;
-        await producer.send(m, { realTopic, originMessageId });
+      const producer = producerFor(policy!.deadLetterTopic ?? `${pc.topicName}-${cfg.subscription}-DLQ`, policy!.initialSubscriptionName);
+      for (const m of msgs) await producer.send(m, originOf(pc.topicName, pc.topicName !== pc.topic, m));
+    };
+    // reconsumeLater: the retry (or, past maxRedeliverCount, dead) letter first, then the ack; a failed send redelivers it
+    const reconsume = async (src: PulsarSource, m: ReceivedMessage, delayMs: number): Promise<void> => {
+      const pc = src.pc;
+      const letter = retryLetterOf(m, delayMs, policy!);
+      try {
+        await producerFor(letter.topic, letter.dead ? policy!.initialSubscriptionName : undefined).send(
+          m,
+          originOf(pc.topicName, pc.topicName !== pc.topic, m),
+          letter.extras,
+        );
+      } catch (err) {
+        src.nack(m);
+        throw err;
       }
+      src.ack(m);
+    };
+    const pattern = cfg.topicsPattern !== undefined ? parseTopicsPattern(cfg.topicsPattern) : undefined;
+    const watchTopics = async (hooks: TopicWatchHooks): Promise<TopicWatch> => {
+      const watcher = new TopicListWatcher(pattern!, {
+        lookup: core.lookup,
+        log: core.log,
+        periodMs: cfg.patternAutoDiscoveryPeriodMs,
+        changed: async (added, removed) => {
+          const failed = await hooks.changed(added.map(baseTopicOf), removed.map(baseTopicOf));
+          return failed.map((r: PartitionRef) => partitionTopicName(r.topic, r.partition, r.partitioned));
+        },
+      });
+      try {
+        await watcher.start();
+      } catch (err) {
+        await watcher.close();
+        throw err;
+      }
+      return watcher;
     };
     return {
+      watchTopics: pattern ? watchTopics : undefined,
+      extraTopics: cfg.enableRetry ? [policy!.retryLetterTopic!] : undefined,
       openSource(topic: string, partition: number, partitioned: boolean, hooks: SourceHooks): PartitionSource {
         const start = cfg.subscriptionMode === 'non_durable' ? (readerStartOf(cfg) ?? { inclusive: false }) : undefined;
         if (partitioned && start?.id) {
@@ -138,7 +178,7 @@ export class PulsarBackend implements Backend {
           pool: core.pool,
           lookup: core.lookup,
           operationTimeoutMs: cfg.operationTimeoutMs,
-          config: cfg,
+          config: consumerConfig,
           subType: SUB_TYPES[cfg.subscriptionType],
           schema: valueSchema?.data && { ...valueSchema.data, name: topic },
           decodeValue: valueSchema && ((bytes, version) => valueSchema.decode(bytes, writerDefinition(versions, version))),
@@ -155,7 +195,7 @@ export class PulsarBackend implements Backend {
           warn: (message) => core.log.warn(message),
           start,
         });
-        const src = new PulsarSource(pc);
+        const src = new PulsarSource(pc, cfg.enableRetry ? reconsume : undefined);
         sources.set(pc, src);
         return src;
       },
@@ -186,7 +226,14 @@ export class PulsarBackend implements Backend {
 
 /** A partition consumer as the façade's PartitionSource: messages in, their ack handles resolved here. */
 class PulsarSource implements PartitionSource {
-  constructor(readonly pc: PartitionConsumer) {}
+  readonly reconsumeLater?: (m: Message, delayMs: number) => Promise<void>;
+
+  constructor(
+    readonly pc: PartitionConsumer,
+    reconsume?: (src: PulsarSource, m: ReceivedMessage, delayMs: number) => Promise<void>,
+  ) {
+    if (reconsume) this.reconsumeLater = (m, delayMs) => reconsume(this, m as ReceivedMessage, delayMs);
+  }
 
   get key(): string {
     return this.pc.key;
@@ -276,12 +323,6 @@ function writerDefinition(versions: SchemaVersions | undefined, version: Buffer 
   return w.definition;
 }
 
-/** `persistent://public/default/t` for `t`, `persistent://a/b/t` for `a/b/t`; a name with a scheme as it is. */
-function fullTopicName(name: string): string {
-  if (name.includes('://')) return name;
-  return name.split('/').length === 3 ? `persistent://${name}` : `persistent://public/default/${name}`;
-}
-
 /** The Pulsar backend as the registry knows it: pulsar:// and pulsar+ssl:// URLs, and its own options. */
 export const pulsarBackend: BackendFactory = {
   name: 'pulsar',
@@ -313,8 +354,28 @@ export const pulsarBackend: BackendFactory = {
     schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
   },
   checkConsumer(config: ConsumerConfig): void {
+    const cfg = config as PulsarConsumerConfig;
     // as for producers: a bad schema fails at construction, not at start()
-    schemaCodec((config as PulsarConsumerConfig).schema, config.topics[0] ?? 'cortado');
+    schemaCodec(cfg.schema, cfg.topics[0] ?? 'cortado');
+    if (cfg.enableRetry && cfg.topics.length === 0) {
+      throw new ConfigError(
+        'enableRetry needs topics (the retry letter topic is named after the first one, and topicsPattern is not supported with it); set topics',
+        'enableRetry',
+        envNameOf('enableRetry'),
+        true,
+      );
+    }
+    if (cfg.topicsPattern === undefined) return;
+    if (cfg.topics.length > 0) {
+      throw new ConfigError(
+        `topics and topicsPattern cannot both be set (topics ${JSON.stringify(cfg.topics)}, topicsPattern ${JSON.stringify(cfg.topicsPattern)}); set one of them`,
+        'topicsPattern',
+        envNameOf('topicsPattern'),
+        cfg.topicsPattern,
+      );
+    }
+    // a bad pattern fails at construction
+    parseTopicsPattern(cfg.topicsPattern);
   },
   open(config: ClientConfig): Backend {
     return new PulsarBackend(config);

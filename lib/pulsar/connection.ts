@@ -41,6 +41,12 @@ export interface ConsumerListener {
   onConnectionClosed(err: CortadoError): void;
 }
 
+/** What a topic-list watcher registered on a connection hears about. */
+export interface TopicListListener {
+  onTopicListUpdate(cmd: BaseCommand): void;
+  onConnectionClosed(err: CortadoError): void;
+}
+
 interface PendingRequest {
   resolve(cmd: BaseCommand): void;
   reject(err: Error): void;
@@ -61,6 +67,8 @@ const RESPONSE_FIELD: Partial<Record<CommandType, ResponseField>> = {
   [CommandType.GET_SCHEMA_RESPONSE]: 'getSchemaResponse',
   [CommandType.GET_OR_CREATE_SCHEMA_RESPONSE]: 'getOrCreateSchemaResponse',
   [CommandType.ACK_RESPONSE]: 'ackResponse',
+  [CommandType.GET_TOPICS_OF_NAMESPACE_RESPONSE]: 'getTopicsOfNamespaceResponse',
+  [CommandType.WATCH_TOPIC_LIST_SUCCESS]: 'watchTopicListSuccess',
 };
 
 let nextRequestId = 1;
@@ -72,11 +80,14 @@ export class Connection extends EventEmitter {
   maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
   serverVersion = '';
   protocolVersion = 0;
+  /** the broker evaluates topic patterns and keeps topic-list watches (CONNECTED feature flag) */
+  supportsTopicWatchers = false;
   private socket!: net.Socket;
   private readonly decoder = new FrameDecoder();
   private readonly pending = new Map<number, PendingRequest>();
   private readonly producers = new Map<number, ProducerListener>();
   private readonly consumers = new Map<number, ConsumerListener>();
+  private readonly watchers = new Map<number, TopicListListener>();
   private keepAlive?: NodeJS.Timeout;
   /** a keep-alive PING went out and nothing has arrived since */
   private unanswered = false;
@@ -203,6 +214,7 @@ export class Connection extends EventEmitter {
         this.serverVersion = cmd.connected.serverVersion;
         this.protocolVersion = cmd.connected.protocolVersion;
         if (cmd.connected.maxMessageSize > 0) this.maxMessageSize = cmd.connected.maxMessageSize;
+        this.supportsTopicWatchers = cmd.connected.featureFlags?.supportsTopicWatchers === true;
         this.decoder.maxFrameSize = this.maxMessageSize + FRAME_PADDING;
         this.emit('connected');
         return;
@@ -230,6 +242,9 @@ export class Connection extends EventEmitter {
         else this.consumers.get(m.resourceId)?.onTopicMigrated?.(cmd);
         return;
       }
+      case CommandType.WATCH_TOPIC_UPDATE:
+        this.watchers.get(cmd.watchTopicUpdate.watcherId)?.onTopicListUpdate(cmd);
+        return;
       case CommandType.AUTH_CHALLENGE:
         this.emit('auth-challenge', cmd);
         return;
@@ -367,6 +382,14 @@ export class Connection extends EventEmitter {
     this.consumers.delete(id);
   }
 
+  addWatcher(id: number, listener: TopicListListener): void {
+    this.watchers.set(id, listener);
+  }
+
+  removeWatcher(id: number): void {
+    this.watchers.delete(id);
+  }
+
   /** Each tick PINGs; one that finds nothing received since the last PING closes (Java/C++ clients: a silent broker goes within two intervals). */
   private startKeepAlive(): void {
     const every = this.options.keepAliveIntervalMs;
@@ -421,10 +444,13 @@ export class Connection extends EventEmitter {
     this.pending.clear();
     const producers = [...this.producers.values()];
     const consumers = [...this.consumers.values()];
+    const watchers = [...this.watchers.values()];
     this.producers.clear();
     this.consumers.clear();
+    this.watchers.clear();
     for (const p of producers) p.onConnectionClosed(err);
     for (const c of consumers) c.onConnectionClosed(err);
+    for (const w of watchers) w.onConnectionClosed(err);
     if (this.opened) this.observe('close', err);
     this.emit('close', err);
   }

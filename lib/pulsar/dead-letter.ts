@@ -23,6 +23,28 @@ export interface DeadLetterOrigin {
   originMessageId: string;
 }
 
+/** What a dead (or retry) letter carries beyond the message: properties set over its own, a delivery time. */
+export interface LetterExtras {
+  properties?: Record<string, string>;
+  deliverAtTime?: number;
+}
+
+/** Where `m` came from, as the Java client writes it: the partition's full name and `ledger:entry:partition[:batch]` (partition -1 when not partitioned). */
+export function originOf(topicName: string, partitioned: boolean, m: ReceivedMessage): DeadLetterOrigin {
+  const id = m.messageId;
+  const batch = id.batchIndex !== undefined ? `:${id.batchIndex}` : '';
+  return {
+    realTopic: fullTopicName(topicName),
+    originMessageId: `${id.ledgerId}:${id.entryId}:${partitioned ? id.partition : -1}${batch}`,
+  };
+}
+
+/** `persistent://public/default/t` for `t`, `persistent://a/b/t` for `a/b/t`; a name with a scheme as it is. */
+export function fullTopicName(name: string): string {
+  if (name.includes('://')) return name;
+  return name.split('/').length === 3 ? `persistent://${name}` : `persistent://public/default/${name}`;
+}
+
 /** What a dead letter producer needs of the consumer's client. */
 export interface DeadLetterHost {
   core: ClientCore;
@@ -53,14 +75,16 @@ export class DeadLetterProducer implements SinkLine {
   ) {}
 
   /** Sends one dead letter; resolves with its id in the dead letter topic once stored. */
-  async send(m: ReceivedMessage, origin: DeadLetterOrigin): Promise<MessageId> {
+  async send(m: ReceivedMessage, origin: DeadLetterOrigin, extras: LetterExtras = {}): Promise<MessageId> {
     const sinks = await this.open();
     if (this.closed) throw new ClosedError(`the dead letter producer on ${this.topic} is closed`);
     const properties = { ...m.properties };
     // putIfAbsent, as the Java client: a message dead-lettered twice keeps where it first came from
     properties[REAL_TOPIC] ??= origin.realTopic;
     properties[ORIGIN_MESSAGE_ID] ??= origin.originMessageId;
+    Object.assign(properties, extras.properties);
     const opts: SendOptions = { properties };
+    if (extras.deliverAtTime !== undefined) opts.deliverAt = extras.deliverAtTime;
     if (m.eventTime !== undefined) opts.eventTime = m.eventTime;
     if (m.orderingKey !== undefined) opts.orderingKey = m.orderingKey;
     const msg = prepareMessage(m.keyBytes ?? m.key, m.nullValue ? null : m.value, opts);

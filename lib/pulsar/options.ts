@@ -49,6 +49,8 @@ export interface DeadLetterPolicyOption {
   deadLetterTopic?: string;
   /** a subscription the broker creates on the dead letter topic with its producer, so nothing sent there is lost before anyone subscribes */
   initialSubscriptionName?: string;
+  /** where reconsumeLater sends messages (with enableRetry). @default '<first topic>-<subscription>-RETRY' */
+  retryLetterTopic?: string;
 }
 
 const redeliveryBackoff = z
@@ -65,6 +67,7 @@ const deadLetterPolicy = z
     maxRedeliverCount: int(1),
     deadLetterTopic: z.string().min(1).optional(),
     initialSubscriptionName: z.string().min(1).optional(),
+    retryLetterTopic: z.string().min(1).optional(),
   })
   .strict();
 
@@ -105,6 +108,12 @@ export const pulsarConsumerShape = {
   readCompacted: bool().default(false),
   batchIndexAckEnabled: bool().default(false),
   schema: schemaSpec.optional(),
+  /** the consumer also subscribes to the retry letter topic and reconsumeLater writes there (Java's enableRetry) */
+  enableRetry: bool().default(false),
+  /** subscribe to every topic of a namespace whose name matches (Java's topicsPattern) */
+  topicsPattern: z.string().min(1, { error: 'expected a regular expression over topic names' }).optional(),
+  /** how often a pattern's topics are listed again when the broker keeps no topic-list watch (Java's patternAutoDiscoveryPeriod) */
+  patternAutoDiscoveryPeriodMs: int(1).default(60_000),
 };
 
 /** What the Pulsar backend reads of a parsed producer config beyond the shared knobs. */
@@ -138,6 +147,9 @@ export interface PulsarConsumerSettings {
   readCompacted: boolean;
   batchIndexAckEnabled: boolean;
   schema?: SchemaSpec;
+  topicsPattern?: string;
+  patternAutoDiscoveryPeriodMs: number;
+  enableRetry: boolean;
 }
 
 declare module '../core/receipt' {
@@ -202,5 +214,20 @@ declare module '../core/types' {
     batchIndexAckEnabled?: boolean;
     /** Pulsar: the value schema, sent in SUBSCRIBE so the broker checks it against the topic's (SchemaError when incompatible); `message.decoded` is the value decoded by it. */
     schema?: SchemaOption;
+    /**
+     * Pulsar: subscribe to every topic of one namespace whose name matches this regular expression,
+     * and follow topics created and deleted later (`orders-.*` is in public/default; else
+     * `tenant/namespace/orders-.*` or `persistent://tenant/namespace/orders-.*`). Not with `topics`.
+     */
+    topicsPattern?: string;
+    /** Pulsar: ms between listings of a pattern's topics while the broker keeps no topic-list watch. @default 60000 */
+    patternAutoDiscoveryPeriodMs?: number;
+    /**
+     * Pulsar: also subscribe to the retry letter topic (deadLetterPolicy.retryLetterTopic, by default
+     * `<first topic>-<subscription>-RETRY`), so `reconsumeLater` (or a handler returning `{ retryLaterMs }`)
+     * can send a message there to come again later; past maxRedeliverCount (16 without a policy) it goes to
+     * the dead letter topic instead. @default false
+     */
+    enableRetry?: boolean;
   }
 }

@@ -22,7 +22,12 @@ export function connectFrame(a: ConnectArgs): Buffer {
       authMethodName: a.authMethodName,
       authData: a.authData,
       proxyToBrokerUrl: a.proxyToBrokerUrl,
-      featureFlags: { supportsAuthRefresh: true, supportsBrokerEntryMetadata: true, supportsPartialProducer: true },
+      featureFlags: {
+        supportsAuthRefresh: true,
+        supportsBrokerEntryMetadata: true,
+        supportsPartialProducer: true,
+        supportsTopicWatchers: true,
+      },
     },
   });
 }

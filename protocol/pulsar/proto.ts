@@ -24,6 +24,7 @@ export { CompressionType } from '../compression/codec';
 export import KeySharedMode = pb.KeySharedMode;
 export import SchemaType = pb.Schema.Type;
 export import TopicMigratedResource = pb.CommandTopicMigrated.ResourceType;
+export import TopicsMode = pb.CommandGetTopicsOfNamespace.Mode;
 
 /** ServerError code → its protocol name. */
 export const ServerErrorNames: Readonly<Record<number, string>> = Object.freeze(

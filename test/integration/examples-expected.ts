@@ -15,6 +15,11 @@ export const EXPECTED: Record<string, RegExp[]> = {
     /after seek: entry-1\n/,
     /consumer after seek: entry-4; last stored: \d+:4:0\n/,
   ],
+  'retry-and-dead-letter': [
+    /audit now follows persistent:\/\/public\/default\/payments-\d+-billing-DLQ/,
+    /tried with RECONSUMETIMES 0, 1, 2\n/,
+    /dead letter card-42: charge 10 EUR RECONSUMETIMES=3 REAL_TOPIC=persistent:\/\/public\/default\/payments-\d+\n/,
+  ],
 };
 
 export function runExample(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {

@@ -49,6 +49,15 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Waits until `check()` holds, checking every 50 ms; throws naming `what` after `ms`. */
+export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error(`${what} did not happen within ${ms} ms`);
+    await sleep(50);
+  }
+}
+
 /**
  * Hooks for a describe block that talks to the run's broker: `b.broker` once started, and
  * `b.producer()` / `b.consumer()` that start clients and close them after each test.

@@ -52,6 +52,8 @@ export interface ScriptedBrokerOptions {
   /** max_message_size announced in CONNECTED (default 5 MiB) */
   maxMessageSize?: number;
   serverVersion?: string;
+  /** announce supports_topic_watchers in CONNECTED and keep WATCH_TOPIC_LIST watches */
+  topicWatchers?: boolean;
 }
 
 /** Every SEND the peer received, whatever it answered. */
@@ -113,6 +115,10 @@ export class ScriptedBroker implements ReplyHost {
   readonly topics = new Map<string, ScriptedTopic>();
   /** connections accepted so far */
   connections = 0;
+  /** what GET_TOPICS_OF_NAMESPACE and WATCH_TOPIC_LIST answer (full names, partitions as `-partition-N`); change it with `updateTopicList` */
+  namespaceTopics: string[] = [];
+  /** WATCH_TOPIC_LIST watches registered, by connection */
+  readonly watchers: Array<{ conn: PeerConnection; watcherId: number }> = [];
   private readonly live = new Set<PeerConnection>();
   private readonly counts = new Map<CommandName, number>();
   private readonly hooks = new Map<CommandType, HookEntry[]>();
@@ -236,6 +242,26 @@ export class ScriptedBroker implements ReplyHost {
       this.changed.on('change', test);
       this.changed.on('stop', stopped);
     });
+  }
+
+  /** Changes `namespaceTopics` and sends WATCH_TOPIC_UPDATE to every live watch. */
+  updateTopicList(newTopics: string[], deletedTopics: string[] = []): void {
+    this.namespaceTopics = [...this.namespaceTopics.filter((t) => !deletedTopics.includes(t)), ...newTopics];
+    for (const w of this.watchers)
+      if (!w.conn.closed)
+        w.conn.write(
+          commandFrame(CommandType.WATCH_TOPIC_UPDATE, {
+            watcherId: w.watcherId,
+            newTopics,
+            deletedTopics,
+            topicsHash: this.topicsHash(),
+          }),
+        );
+  }
+
+  /** @internal the hash of the namespace's list (any text that changes with it will do) */
+  topicsHash(): string {
+    return [...this.namespaceTopics].sort().join(',');
   }
 
   /** CLOSE_PRODUCER from the broker to the producers matching an id or topic (all when omitted). */
@@ -422,6 +448,7 @@ export class ScriptedBroker implements ReplyHost {
   private lost(conn: PeerConnection): void {
     conn.closed = true;
     this.live.delete(conn);
+    for (let i = this.watchers.length - 1; i >= 0; i--) if (this.watchers[i].conn === conn) this.watchers.splice(i, 1);
     for (const c of conn.consumers.values()) this.dropConsumer(conn, c);
     for (const p of conn.producers.values()) p.closed = true;
     conn.producers.clear();
@@ -501,6 +528,7 @@ export class ScriptedBroker implements ReplyHost {
           serverVersion: this.options.serverVersion ?? 'scripted-broker',
           protocolVersion: Math.min(sub.protocolVersion, 21),
           maxMessageSize: this.maxMessageSize,
+          featureFlags: { supportsTopicWatchers: this.options.topicWatchers === true },
         });
       case CommandType.PING:
         return frame(CommandType.PONG, {});
@@ -569,6 +597,34 @@ export class ScriptedBroker implements ReplyHost {
       }
       case CommandType.SEEK:
         return frame(CommandType.SUCCESS, { requestId });
+      case CommandType.GET_TOPICS_OF_NAMESPACE: {
+        // unfiltered, as a broker with pattern evaluation off answers: the client filters
+        const unchanged = sub.topicsHash === this.topicsHash();
+        return frame(CommandType.GET_TOPICS_OF_NAMESPACE_RESPONSE, {
+          requestId,
+          topics: unchanged ? [] : this.namespaceTopics,
+          filtered: false,
+          topicsHash: this.topicsHash(),
+          changed: !unchanged,
+        });
+      }
+      case CommandType.WATCH_TOPIC_LIST: {
+        if (!this.options.topicWatchers)
+          return [this.errorFrame(cmd, ServerError.NotAllowedError, 'Broker side pattern evaluation is disabled')];
+        this.watchers.push({ conn, watcherId: sub.watcherId });
+        const unchanged = sub.topicsHash === this.topicsHash();
+        return frame(CommandType.WATCH_TOPIC_LIST_SUCCESS, {
+          requestId,
+          watcherId: sub.watcherId,
+          topic: unchanged ? [] : this.namespaceTopics,
+          topicsHash: this.topicsHash(),
+        });
+      }
+      case CommandType.WATCH_TOPIC_LIST_CLOSE: {
+        const i = this.watchers.findIndex((w) => w.conn === conn && w.watcherId === sub.watcherId);
+        if (i >= 0) this.watchers.splice(i, 1);
+        return frame(CommandType.SUCCESS, { requestId });
+      }
       case CommandType.GET_OR_CREATE_SCHEMA:
         return frame(CommandType.GET_OR_CREATE_SCHEMA_RESPONSE, { requestId, schemaVersion: Buffer.alloc(8) });
       case CommandType.GET_LAST_MESSAGE_ID: {

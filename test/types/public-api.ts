@@ -168,11 +168,15 @@ export async function rightCalls(): Promise<void> {
   });
   await c.start();
   await c.close();
-  const iterated = new Consumer({ topics: ['orders'], subscriptionType: 'shared' });
+  const iterated = new Consumer({ topics: ['orders'], subscriptionType: 'shared', enableRetry: true });
   for await (const m of iterated) {
-    iterated.ack(m);
+    await iterated.reconsumeLater(m, 1000);
     break;
   }
+  const retrying = new Consumer({ topics: ['orders'], enableRetry: true, handleMessages: () => ({ retryLaterMs: 500 }) });
+  const matched = new Consumer({ topicsPattern: 'orders-.*', patternAutoDiscoveryPeriodMs: 30_000 });
+  matched.on('topicsChanged', (e: cortado.TopicsChangedEvent) => void `${e.added.join()} ${e.removed.join()}`);
+  void retrying;
 
   const id = MessageId.fromString('12:34:0:5', 'orders');
   const same = MessageId.deserialize(id.serialize(), 'orders');
