@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import type { Message } from '../../lib';
+import { javaGroupMember, JavaGroupMember, javaProduce, JavaProduceRecord } from '../../tools/kafka-java';
+import { groupFixture, offsetOf, ownedCount as owned, RUN, topicName, until } from '../support/kafka-group';
+
+const records = (from: number, n: number, partitions: number): JavaProduceRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}`, partition: (from + i) % partitions }));
+
+/** Who handled which record, and when each member worked on each partition. */
+class Ledger {
+  readonly handled = new Map<string, string[]>();
+  /** [member, partition, from, to] of every handler run and every Java ownership */
+  readonly spans: Array<[string, number, number, number]> = [];
+
+  note(name: string, partition: number, offset: number): void {
+    const k = `${partition}@${offset}`;
+    this.handled.set(k, [...(this.handled.get(k) ?? []), name]);
+  }
+
+  handler(name: string) {
+    return async (msgs: Message[]) => {
+      const from = Date.now();
+      await new Promise((r) => setTimeout(r, 2));
+      for (const m of msgs) this.note(name, m.partition, offsetOf(m));
+      this.spans.push([name, msgs[0].partition, from, Date.now()]);
+    };
+  }
+
+  /** A Java member's records, and its ownership of each partition from assigned to revoked or lost (or `end`). */
+  addJava(name: string, j: JavaGroupMember, end: number): void {
+    const since = new Map<number, number>();
+    for (const e of j.events) {
+      if (e.event === 'record') this.note(name, e.partition, e.offset);
+      else if (e.event === 'assigned') for (const p of e.partitions) since.set(p, e.at);
+      else
+        for (const p of e.partitions) {
+          this.spans.push([name, p, since.get(p) ?? 0, e.at]);
+          since.delete(p);
+        }
+    }
+    for (const [p, at] of since) this.spans.push([name, p, at, end]);
+  }
+
+  /** Pairs of different members working on one partition at overlapping times. */
+  overlaps(): string[] {
+    const out: string[] = [];
+    for (const [i, [a, p, f1, t1]] of this.spans.entries())
+      for (const [b, q, f2, t2] of this.spans.slice(i + 1))
+        if (a !== b && p === q && f1 < t2 && f2 < t1) out.push(`partition ${p}: ${a} [${f1}, ${t1}] and ${b} [${f2}, ${t2}]`);
+    return out;
+  }
+}
+
+describe('Kafka consumer groups with Java members, against a real Kafka broker', function () {
+  this.timeout(300_000);
+  const f = groupFixture();
+
+  it('a mixed group: one Java KafkaConsumer and two cortado consumers share a 6-partition topic, no partition read by two at once, every record handled', async () => {
+    const topic = topicName('kg-mixed');
+    const group = `g-mixed-${RUN}`;
+    await f.admin.createPartitionedTopic(topic, 6);
+    const ledger = new Ledger();
+    const java = f.keep(await javaGroupMember(f.broker, topic, group));
+    await until('the Java member to own all 6 partitions', () => java.owned().length === 6);
+    const opts = { topics: [topic], subscription: group, subscriptionInitialPosition: 'earliest' as const };
+    const a = f.consumer({ ...opts, handleMessages: ledger.handler('a') });
+    await a.start();
+    await javaProduce(f.broker, topic, records(0, 300, 6));
+    const b = f.consumer({ ...opts, handleMessages: ledger.handler('b') });
+    await b.start();
+    await until('the group to settle at 2 + 2 + 2', () => java.owned().length === 2 && owned(a) === 2 && owned(b) === 2);
+    await javaProduce(f.broker, topic, records(300, 300, 6));
+    const seen = () =>
+      new Set([...ledger.handled.keys(), ...java.events.filter((e) => e.event === 'record').map((e) => `${e.partition}@${e.offset}`)]).size;
+    await until('all 600 records', () => seen() >= 600);
+    // the Java member leaves: the cortado members take its partitions from its commits
+    await java.stop();
+    await until('a and b to own all 6', () => owned(a) + owned(b) === 6);
+    await javaProduce(f.broker, topic, records(600, 60, 6));
+    ledger.addJava('java', java, Date.now());
+    await until('all 660 records', () => ledger.handled.size >= 660);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ledger.overlaps()).to.deep.equal([]);
+    expect(ledger.handled.size).to.equal(660);
+    const members = new Set([...ledger.handled.values()].flat());
+    expect([...members].sort()).to.deep.equal(['a', 'b', 'java']);
+    // the Java member read the records of 2 partitions after the group settled
+    const javaParts = new Set(
+      java.events.filter((e) => e.event === 'record' && e.offset >= 50).map((e) => (e as { partition: number }).partition),
+    );
+    expect(javaParts.size).to.be.greaterThan(0);
+  });
+});
