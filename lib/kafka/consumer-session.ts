@@ -234,13 +234,15 @@ export class KafkaConsumerSession implements ConsumerSession {
       {
         groupId: c.subscription,
         topics,
+        assignors: c.partitionAssignors,
+        groupInstanceId: c.groupInstanceId ?? null,
         sessionTimeoutMs: c.sessionTimeoutMs,
         rebalanceTimeoutMs: c.rebalanceTimeoutMs,
         heartbeatIntervalMs: c.heartbeatIntervalMs,
         requestTimeoutMs: c.operationTimeoutMs,
         log: this.log,
       },
-      { assigned: (parts) => this.assigned(parts), revoke: () => this.revokeAll() },
+      { assigned: (parts) => this.assigned(parts), revoke: (parts) => this.revoke(parts) },
     );
     await this.group.start();
     this.commitTimer = setInterval(() => {
@@ -255,6 +257,7 @@ export class KafkaConsumerSession implements ConsumerSession {
     this.rebalancing = false;
     if (parts.length === 0 || this.closed) return;
     const committed = await this.group!.committed(parts);
+    const added: KafkaPartitionSource[] = [];
     for (const p of parts) {
       const src = new KafkaPartitionSource(p.topic, p.partition, this, this.hooks!, this.config.negativeAckRedeliveryDelayMs);
       const at = committed.get(src.key) ?? -1;
@@ -262,20 +265,25 @@ export class KafkaConsumerSession implements ConsumerSession {
       src.position = at >= 0 ? at : await this.fetcher.offsetFor(p.topic, p.partition);
       this.sources.set(src.key, src);
       this.hooks!.assigned(src);
+      added.push(src);
     }
-    for (const src of this.sources.values()) this.fetcher.add(src);
+    for (const src of added) this.fetcher.add(src);
   }
 
-  // Before a rejoin: the app finishes with every partition, what it acknowledged is committed, and they go.
-  private async revokeAll(): Promise<void> {
-    this.rebalancing = true;
-    const all = [...this.sources.values()];
-    if (all.length === 0) return;
-    for (const src of all) this.fetcher.remove(src);
-    await this.hooks!.revoked(all);
+  // Before giving partitions up (all of them before an eager rejoin): the app finishes with them, what it acknowledged is committed, and they go.
+  private async revoke(parts?: TopicPartition[]): Promise<void> {
+    if (!parts) this.rebalancing = true;
+    const gone = parts
+      ? parts.map((p) => this.sources.get(`${p.topic}-${p.partition}`)).filter((s): s is KafkaPartitionSource => s !== undefined)
+      : [...this.sources.values()];
+    if (gone.length === 0) return;
+    for (const src of gone) this.fetcher.remove(src);
+    await this.hooks!.revoked(gone);
     await this.commit().catch((err: unknown) => this.log.warn(`committing offsets before the rebalance failed: ${(err as Error).message}`));
-    for (const src of all) await src.close();
-    this.sources.clear();
+    for (const src of gone) {
+      await src.close();
+      this.sources.delete(src.key);
+    }
   }
 
   /** Commits every partition's commit point that moved since its last commit. */

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import type { Message } from '../../lib';
+import type { Consumer, Message } from '../../lib';
 import { javaGroupMember, JavaGroupMember, javaProduce, JavaProduceRecord } from '../../tools/kafka-java';
 import { groupFixture, offsetOf, ownedCount as owned, RUN, topicName, until } from '../support/kafka-group';
 
+/** A consumer's open sources by partition key: the same object while the partition stays assigned. */
+const sources = (c: Consumer): Map<string, unknown> => new Map((c as unknown as { consumers: Map<string, unknown> }).consumers);
 const records = (from: number, n: number, partitions: number): JavaProduceRecord[] =>
   Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}`, partition: (from + i) % partitions }));
 
@@ -89,5 +91,48 @@ describe('Kafka consumer groups with Java members, against a real Kafka broker',
       java.events.filter((e) => e.event === 'record' && e.offset >= 50).map((e) => (e as { partition: number }).partition),
     );
     expect(javaParts.size).to.be.greaterThan(0);
+  });
+
+  it('cooperative-sticky: members joining (a cortado one, then a Java one) take partitions while the others keep reading the rest, uninterrupted', async () => {
+    const topic = topicName('kg-coop');
+    const group = `g-coop-${RUN}`;
+    await f.admin.createPartitionedTopic(topic, 6);
+    const ledger = new Ledger();
+    const opts = {
+      topics: [topic],
+      subscription: group,
+      subscriptionInitialPosition: 'earliest' as const,
+      partitionAssignors: ['cooperative-sticky' as const],
+    };
+    const a = f.consumer({ ...opts, handleMessages: ledger.handler('a') });
+    await a.start();
+    expect(owned(a)).to.equal(6);
+    await javaProduce(f.broker, topic, records(0, 300, 6));
+    const before = sources(a);
+    const b = f.consumer({ ...opts, handleMessages: ledger.handler('b') });
+    await b.start();
+    await until('a 3 + b 3', () => owned(a) === 3 && owned(b) === 3);
+    // the partitions a kept were never stopped: the same sources, not new ones
+    for (const [key, src] of sources(a)) expect(src, key).to.equal(before.get(key));
+    const beforeJava = new Map([...sources(a), ...sources(b)]);
+    const java = f.keep(
+      await javaGroupMember(f.broker, topic, group, {
+        clientConfig: { 'partition.assignment.strategy': 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor' },
+      }),
+    );
+    await until('2 + 2 + 2', () => java.owned().length === 2 && owned(a) === 2 && owned(b) === 2);
+    for (const [key, src] of [...sources(a), ...sources(b)]) expect(src, key).to.equal(beforeJava.get(key));
+    // the Java member revoked nothing: it only ever got partitions added
+    expect(java.events.filter((e) => e.event === 'revoked' && e.partitions.length > 0)).to.deep.equal([]);
+    await javaProduce(f.broker, topic, records(300, 300, 6));
+    const seen = () =>
+      new Set([...ledger.handled.keys(), ...java.events.filter((e) => e.event === 'record').map((e) => `${e.partition}@${e.offset}`)]).size;
+    await until('all 600 records', () => seen() >= 600);
+    await new Promise((r) => setTimeout(r, 500));
+    ledger.addJava('java', java, Date.now());
+    expect(ledger.overlaps()).to.deep.equal([]);
+    expect(ledger.handled.size).to.equal(600);
+    const twice = [...ledger.handled].filter(([, who]) => who.length > 1).map(([k]) => k);
+    expect(twice).to.deep.equal([]);
   });
 });
