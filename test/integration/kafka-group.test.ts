@@ -135,4 +135,43 @@ describe('Kafka consumer groups with Java members, against a real Kafka broker',
     const twice = [...ledger.handled].filter(([, who]) => who.length > 1).map(([k]) => k);
     expect(twice).to.deep.equal([]);
   });
+
+  it('static membership: a member restarted within the session timeout gets the same partitions back without a rebalance, and close() does not leave', async () => {
+    const topic = topicName('kg-static');
+    const group = `g-static-${RUN}`;
+    await f.admin.createPartitionedTopic(topic, 6);
+    const ledger = new Ledger();
+    const opts = { topics: [topic], subscription: group, subscriptionInitialPosition: 'earliest' as const, sessionTimeoutMs: 30_000 };
+    const a = f.consumer({ ...opts, groupInstanceId: `a-${RUN}`, handleMessages: ledger.handler('a') });
+    await a.start();
+    const b = f.consumer({ ...opts, groupInstanceId: `b-${RUN}`, handleMessages: ledger.handler('b') });
+    await b.start();
+    await until('a 3 + b 3', () => owned(a) === 3 && owned(b) === 3);
+    const ofA = sources(a);
+    const ofB = [...sources(b).keys()].sort();
+    await javaProduce(f.broker, topic, records(0, 120, 6));
+    await until('the first 120 records', () => ledger.handled.size >= 120);
+    await b.close();
+    // b is still a member: its partitions stay with it and a is not rebalanced
+    await javaProduce(f.broker, topic, records(120, 120, 6));
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(owned(a)).to.equal(3);
+    for (const [key, src] of sources(a)) expect(src, key).to.equal(ofA.get(key));
+    const b2 = f.consumer({ ...opts, groupInstanceId: `b-${RUN}`, handleMessages: ledger.handler('b2') });
+    await b2.start();
+    await until('b2 to own 3', () => owned(b2) === 3);
+    expect([...sources(b2).keys()].sort()).to.deep.equal(ofB);
+    await until('all 240 records', () => ledger.handled.size >= 240);
+    await new Promise((r) => setTimeout(r, 500));
+    // a kept its partitions (the same sources) through b's restart: no rebalance reached it
+    for (const [key, src] of sources(a)) expect(src, key).to.equal(ofA.get(key));
+    expect(ledger.overlaps()).to.deep.equal([]);
+    expect(ledger.handled.size).to.equal(240);
+    const twice = [...ledger.handled].filter(([, who]) => who.length > 1).map(([k]) => k);
+    expect(twice).to.deep.equal([]);
+    // what came while b was down went to b2, from b's committed offsets
+    const late = [...ledger.handled].filter(([k]) => ofB.some((p) => p.endsWith(`-${k.split('@')[0]}`)) && Number(k.split('@')[1]) >= 20);
+    expect(late.length).to.be.greaterThan(0);
+    for (const [k, who] of late) expect(who, k).to.deep.equal(['b2']);
+  });
 });
