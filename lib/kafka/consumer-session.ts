@@ -193,6 +193,7 @@ export class KafkaConsumerSession implements ConsumerSession {
         maxPartitionBytes: config.maxPartitionBytes,
         requestTimeoutMs: config.operationTimeoutMs,
         initialPosition: config.subscriptionInitialPosition,
+        isolationLevel: config.isolationLevel === 'read_committed' ? 1 : 0,
         log,
       },
       (type) => {

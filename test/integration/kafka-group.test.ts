@@ -1,6 +1,13 @@
 import { expect } from 'chai';
 import type { Consumer, Message } from '../../lib';
-import { javaGroupMember, JavaGroupMember, javaProduce, JavaProduceRecord } from '../../tools/kafka-java';
+import {
+  javaGroupMember,
+  JavaGroupMember,
+  javaProduce,
+  JavaProduceRecord,
+  javaProduceTransactional,
+  JavaTransactionStep,
+} from '../../tools/kafka-java';
 import { groupFixture, offsetOf, ownedCount as owned, RUN, topicName, until } from '../support/kafka-group';
 
 /** A consumer's open sources by partition key: the same object while the partition stays assigned. */
@@ -173,5 +180,45 @@ describe('Kafka consumer groups with Java members, against a real Kafka broker',
     const late = [...ledger.handled].filter(([k]) => ofB.some((p) => p.endsWith(`-${k.split('@')[0]}`)) && Number(k.split('@')[1]) >= 20);
     expect(late.length).to.be.greaterThan(0);
     for (const [k, who] of late) expect(who, k).to.deep.equal(['b2']);
+  });
+
+  it('read_committed skips the records of aborted transactions (a Java transactional producer); read_uncommitted reads them, never the markers', async () => {
+    const topic = topicName('kg-txn');
+    await f.admin.createPartitionedTopic(topic, 1);
+    const txn = (tag: string, n: number, end: 'commit' | 'abort'): JavaTransactionStep[] => [
+      'begin',
+      ...Array.from({ length: n }, (_, i) => ({ key: `${tag}-${i}`, value: `${tag}-${i}`, partition: 0 })),
+      end,
+    ];
+    const plain = Array.from({ length: 3 }, (_, i) => ({ key: `plain-${i}`, value: `plain-${i}`, partition: 0 }));
+    await javaProduceTransactional(f.broker, topic, [...txn('c1', 10, 'commit'), ...txn('a1', 10, 'abort'), ...txn('c2', 10, 'commit')]);
+    await javaProduce(f.broker, topic, plain);
+    await javaProduceTransactional(f.broker, topic, [...txn('a2', 5, 'abort'), ...txn('c3', 5, 'commit')]);
+    const read = async (isolationLevel: 'read_committed' | 'read_uncommitted', expected: number): Promise<string[]> => {
+      const got: string[] = [];
+      const c = f.consumer({
+        topics: [topic],
+        subscription: `g-${isolationLevel}-${RUN}`,
+        subscriptionInitialPosition: 'earliest',
+        isolationLevel,
+        handleMessages: (msgs) => {
+          got.push(...msgs.map((m) => m.value.toString()));
+        },
+      });
+      await c.start();
+      await until(`${expected} records ${isolationLevel}`, () => got.length >= expected);
+      await new Promise((r) => setTimeout(r, 1000));
+      return got;
+    };
+    const n = (tag: string, count: number) => Array.from({ length: count }, (_, i) => `${tag}-${i}`);
+    expect(await read('read_committed', 28)).to.deep.equal([...n('c1', 10), ...n('c2', 10), ...n('plain', 3), ...n('c3', 5)]);
+    expect(await read('read_uncommitted', 43)).to.deep.equal([
+      ...n('c1', 10),
+      ...n('a1', 10),
+      ...n('c2', 10),
+      ...n('plain', 3),
+      ...n('a2', 5),
+      ...n('c3', 5),
+    ]);
   });
 });
