@@ -18,6 +18,7 @@ import type { KafkaCluster, PartitionInfo } from './cluster';
 import { METADATA } from './cluster';
 import type { KafkaApi } from './connection';
 import { kafkaError } from './errors';
+import { describeGroup, groupOffsets, KafkaGroupDescription, KafkaGroupListing, KafkaGroupOffset, listGroups } from './group-admin';
 
 const CREATE_TOPICS: KafkaApi<Parameters<typeof encodeCreateTopicsRequest>[1], CreateTopicsResponse> = {
   apiKey: ApiKey.CreateTopics,
@@ -136,6 +137,21 @@ export class KafkaAdmin {
     const res = await conn.request(DELETE_TOPICS, { topics: [{ name: topic }], timeoutMs: this.timeoutMs });
     const r = res.responses[0];
     if (r && r.errorCode !== 0) throw kafkaError(r.errorCode, `deleting ${topic}`, r.errorMessage);
+  }
+
+  /** Every group of the cluster, with its protocol type and state. */
+  listGroups(): Promise<KafkaGroupListing[]> {
+    return listGroups(this.cluster, this.timeoutMs);
+  }
+
+  /** A group's state, assignor and members, each with its subscribed topics and assigned partitions. */
+  describeGroup(groupId: string): Promise<KafkaGroupDescription> {
+    return describeGroup(this.cluster, groupId, this.timeoutMs);
+  }
+
+  /** The group's committed offset, the end offset and the lag of every partition it committed. */
+  groupOffsets(groupId: string): Promise<KafkaGroupOffset[]> {
+    return groupOffsets(this.cluster, groupId, this.timeoutMs);
   }
 
   close(): void {

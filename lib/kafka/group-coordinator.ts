@@ -1,48 +1,18 @@
-import { ApiKey, Reader, Writer } from '../../protocol/kafka';
-import * as ConsumerProtocol from '../../protocol/kafka/consumer-protocol';
+import { Reader, Writer } from '../../protocol/kafka';
 import * as FindCoordinator from '../../protocol/kafka/find-coordinator';
-import * as Heartbeat from '../../protocol/kafka/heartbeat';
-import * as JoinGroup from '../../protocol/kafka/join-group';
-import * as LeaveGroup from '../../protocol/kafka/leave-group';
-import * as OffsetCommit from '../../protocol/kafka/offset-commit';
-import * as OffsetFetch from '../../protocol/kafka/offset-fetch';
-import * as SyncGroup from '../../protocol/kafka/sync-group';
+import type * as JoinGroup from '../../protocol/kafka/join-group';
+import * as ConsumerProtocol from '../../protocol/kafka/consumer-protocol';
 import { sleep } from '../core/backoff';
 import { ClosedError, CortadoError, ProtocolError } from '../core/errors';
 import type { Log } from '../core/logger';
 import type { KafkaCluster } from './cluster';
-import type { KafkaApi, KafkaConnection } from './connection';
+import type { KafkaConnection } from './connection';
+import { FIND_COORDINATOR, HEARTBEAT, JOIN_GROUP, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, SYNC_GROUP } from './group-apis';
 import { kafkaError } from './errors';
 import type { PartitionAssignorName } from './options';
 import { cooperativeStickyAssign } from './sticky-assignor';
 
-/** A KafkaApi descriptor from a protocol module's VERSION, FLEXIBLE, encoder and decoder. */
-export function kafkaApi<Req, Res>(
-  apiKey: number,
-  mod: { VERSION: number; FLEXIBLE: boolean },
-  encode: (w: import('../../protocol/kafka').Writer, req: Req) => void,
-  decode: (r: import('../../protocol/kafka').Reader) => Res,
-): KafkaApi<Req, Res> {
-  return { apiKey, version: mod.VERSION, flexible: mod.FLEXIBLE, encode, decode };
-}
-
-const FIND_COORDINATOR = kafkaApi(
-  ApiKey.FindCoordinator,
-  FindCoordinator,
-  FindCoordinator.encodeFindCoordinatorRequest,
-  FindCoordinator.decodeFindCoordinatorResponse,
-);
-const JOIN_GROUP = kafkaApi(ApiKey.JoinGroup, JoinGroup, JoinGroup.encodeJoinGroupRequest, JoinGroup.decodeJoinGroupResponse);
-const SYNC_GROUP = kafkaApi(ApiKey.SyncGroup, SyncGroup, SyncGroup.encodeSyncGroupRequest, SyncGroup.decodeSyncGroupResponse);
-const HEARTBEAT = kafkaApi(ApiKey.Heartbeat, Heartbeat, Heartbeat.encodeHeartbeatRequest, Heartbeat.decodeHeartbeatResponse);
-const LEAVE_GROUP = kafkaApi(ApiKey.LeaveGroup, LeaveGroup, LeaveGroup.encodeLeaveGroupRequest, LeaveGroup.decodeLeaveGroupResponse);
-const OFFSET_COMMIT = kafkaApi(
-  ApiKey.OffsetCommit,
-  OffsetCommit,
-  OffsetCommit.encodeOffsetCommitRequest,
-  OffsetCommit.decodeOffsetCommitResponse,
-);
-const OFFSET_FETCH = kafkaApi(ApiKey.OffsetFetch, OffsetFetch, OffsetFetch.encodeOffsetFetchRequest, OffsetFetch.decodeOffsetFetchResponse);
+export { kafkaApi } from './group-apis';
 
 export interface TopicPartition {
   topic: string;

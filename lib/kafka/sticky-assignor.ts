@@ -14,7 +14,7 @@ export interface StickyMember {
 }
 
 const keyOf = (p: TopicPartition): string => `${p.topic}-${p.partition}`;
-const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
+export const byTopicPartition = (a: TopicPartition, b: TopicPartition): number =>
   a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
 
 /**

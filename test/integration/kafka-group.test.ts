@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Consumer, Message } from '../../lib';
+import { Consumer, InvalidArgumentError, Message } from '../../lib';
 import {
   javaGroupMember,
   JavaGroupMember,
@@ -220,5 +220,51 @@ describe('Kafka consumer groups with Java members, against a real Kafka broker',
       ...n('a2', 5),
       ...n('c3', 5),
     ]);
+  });
+
+  it('the admin client lists groups, describes one (members, assignment) and tells committed offsets, end offsets and lag', async () => {
+    const topic = topicName('kg-admin');
+    const group = `g-admin-${RUN}`;
+    await f.admin.createPartitionedTopic(topic, 4);
+    const ledger = new Ledger();
+    const opts = { topics: [topic], subscription: group, subscriptionInitialPosition: 'earliest' as const };
+    const a = f.consumer({ ...opts, handleMessages: ledger.handler('a') });
+    const b = f.consumer({ ...opts, groupInstanceId: `admin-b-${RUN}`, handleMessages: ledger.handler('b') });
+    await Promise.all([a.start(), b.start()]);
+    await until('a 2 + b 2', () => owned(a) === 2 && owned(b) === 2);
+    await javaProduce(f.broker, topic, records(0, 40, 4));
+    await until('40 records', () => ledger.handled.size >= 40);
+    const settled = async () => (await f.admin.groupOffsets(group)).every((o) => o.committed === 10);
+    const deadline = Date.now() + 30_000;
+    while (!(await settled()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+
+    const listed = (await f.admin.listGroups()).find((g) => g.groupId === group);
+    expect(listed).to.deep.equal({ groupId: group, protocolType: 'consumer', state: 'Stable' });
+    const d = await f.admin.describeGroup(group);
+    expect(d).to.include({ groupId: group, state: 'Stable', protocolType: 'consumer', protocol: 'range' });
+    expect(d.members).to.have.length(2);
+    expect(d.members.map((m) => m.groupInstanceId).sort()).to.deep.equal([`admin-b-${RUN}`, null].sort());
+    for (const m of d.members) {
+      expect(m.clientId).to.equal('cortado');
+      expect(m.topics).to.deep.equal([topic]);
+      expect(m.assignment).to.have.length(2);
+    }
+    const assigned = d.members.flatMap((m) => m.assignment.map((p) => `${p.topic}-${p.partition}`)).sort();
+    expect(assigned).to.deep.equal([0, 1, 2, 3].map((p) => `${topic}-${p}`));
+    expect((await f.admin.groupOffsets(group)).map((o) => [o.partition, o.committed, o.end, o.lag])).to.deep.equal(
+      [0, 1, 2, 3].map((p) => [p, 10, 10, 0]),
+    );
+
+    // records nobody reads: the lag grows by what came after the commits
+    await a.close();
+    await b.close();
+    await javaProduce(f.broker, topic, records(40, 12, 4));
+    expect((await f.admin.groupOffsets(group)).map((o) => [o.partition, o.committed, o.end, o.lag])).to.deep.equal(
+      [0, 1, 2, 3].map((p) => [p, 10, 13, 3]),
+    );
+    expect(await f.admin.groupOffsets(`g-none-${RUN}`)).to.deep.equal([]);
+    const err = await f.admin.describeGroup('').catch((e: Error) => e);
+    expect(err).to.be.instanceOf(InvalidArgumentError);
+    expect((err as Error).message).to.match(/groupId must be a non-empty string/);
   });
 });
