@@ -6,6 +6,7 @@ import type { Log } from '../core/logger';
 import type { Message } from '../core/received-message';
 import type { KafkaCluster } from './cluster';
 import { Fetcher, FetchTarget } from './fetcher';
+import { ConsumerGroupMember } from './consumer-group-member';
 import { GroupCoordinator, TopicPartition } from './group-coordinator';
 import type { KafkaConsumerSettings } from './options';
 import { RecordMetadata } from './record-metadata';
@@ -230,7 +231,8 @@ export class KafkaConsumerSession implements ConsumerSession {
     // a topic that does not exist (and is not auto-created) fails here, before joining
     for (const t of topics) await this.cluster.partitionCount(t);
     const c = this.config;
-    this.group = new GroupCoordinator(
+    // KIP-848's member speaks ConsumerGroupHeartbeat; the classic one JoinGroup/SyncGroup
+    this.group = new (c.groupProtocol === 'consumer' ? ConsumerGroupMember : GroupCoordinator)(
       this.cluster,
       {
         groupId: c.subscription,

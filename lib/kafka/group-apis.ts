@@ -1,4 +1,5 @@
 import { ApiKey, Reader, Writer } from '../../protocol/kafka';
+import * as ConsumerGroupHeartbeat from '../../protocol/kafka/consumer-group-heartbeat';
 import * as DescribeGroups from '../../protocol/kafka/describe-groups';
 import * as FindCoordinator from '../../protocol/kafka/find-coordinator';
 import * as Heartbeat from '../../protocol/kafka/heartbeat';
@@ -49,3 +50,4 @@ export const OFFSET_FETCH = apiOf('OffsetFetch', OffsetFetch);
 export const LIST_GROUPS = apiOf('ListGroups', ListGroups);
 export const DESCRIBE_GROUPS = apiOf('DescribeGroups', DescribeGroups);
 export const LIST_OFFSETS = apiOf('ListOffsets', ListOffsets);
+export const CONSUMER_GROUP_HEARTBEAT = apiOf('ConsumerGroupHeartbeat', ConsumerGroupHeartbeat);

@@ -104,20 +104,22 @@ export function rangeAssign(
 export class GroupCoordinator {
   memberId = '';
   generationId = -1;
-  private coordinator?: { nodeId: number; host: string; port: number };
-  private closed = false;
+  protected coordinator?: { nodeId: number; host: string; port: number };
+  protected closed = false;
   private loop?: Promise<void>;
   /** wakes the heartbeat wait when a rejoin is needed or the member closes */
   private wake?: () => void;
   private rejoinNeeded = false;
   /** the partitions this member holds now */
-  private owned: TopicPartition[] = [];
+  protected owned: TopicPartition[] = [];
+  /** OffsetCommit as this protocol needs it (KIP-848 members need v9) */
+  protected offsetCommitApi = OFFSET_COMMIT;
   private readonly protocol: 'eager' | 'cooperative';
 
   constructor(
-    private readonly cluster: KafkaCluster,
-    private readonly settings: GroupSettings,
-    private readonly member: GroupMember,
+    protected readonly cluster: KafkaCluster,
+    protected readonly settings: GroupSettings,
+    protected readonly member: GroupMember,
   ) {
     this.protocol = rebalanceProtocolOf(settings.assignors);
   }
@@ -136,7 +138,7 @@ export class GroupCoordinator {
     });
   }
 
-  private async run(joined: () => void): Promise<void> {
+  protected async run(joined: () => void): Promise<void> {
     let backoff = 100;
     while (!this.closed) {
       try {
@@ -169,13 +171,13 @@ export class GroupCoordinator {
     }
   }
 
-  private async giveUp(partitions?: TopicPartition[]): Promise<void> {
+  protected async giveUp(partitions?: TopicPartition[]): Promise<void> {
     const gone = new Set((partitions ?? this.owned).map(keyOf));
     await this.member.revoke(partitions);
     this.owned = this.owned.filter((p) => !gone.has(keyOf(p)));
   }
 
-  private async connection(): Promise<KafkaConnection> {
+  protected async connection(): Promise<KafkaConnection> {
     if (this.closed) throw new ClosedError('the consumer is closed');
     if (!this.coordinator) {
       const conn = await this.cluster.anyConnection();
@@ -324,17 +326,22 @@ export class GroupCoordinator {
     });
   }
 
+  /** Waits `ms`, or less when woken (a rejoin is needed, or the member closes). */
+  protected async pause(ms: number): Promise<void> {
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        r();
+      };
+    });
+    this.wake = undefined;
+  }
+
   // Heartbeats every heartbeatIntervalMs; returns when the group rebalances (or the member closes).
   private async heartbeatUntilRejoin(): Promise<void> {
     while (!this.closed && !this.rejoinNeeded) {
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, this.settings.heartbeatIntervalMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          r();
-        };
-      });
-      this.wake = undefined;
+      await this.pause(this.settings.heartbeatIntervalMs);
       if (this.closed || this.rejoinNeeded) return;
       const conn = await this.connection();
       const res = await conn.request(HEARTBEAT, {
@@ -383,7 +390,7 @@ export class GroupCoordinator {
       byTopic.set(o.topic, list);
     }
     const conn = await this.connection();
-    const res = await conn.request(OFFSET_COMMIT, {
+    const res = await conn.request(this.offsetCommitApi, {
       groupId: this.settings.groupId,
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
@@ -410,6 +417,15 @@ export class GroupCoordinator {
    * Stops heartbeating and leaves the group, so its partitions move at once rather than after the
    * session timeout; a static member does not leave.
    */
+  protected async leave(conn: KafkaConnection): Promise<void> {
+    // a static member stays in the group (as Java's close does): a restart within the session timeout keeps its partitions
+    if (this.settings.groupInstanceId !== null) return;
+    await conn.request(LEAVE_GROUP, {
+      groupId: this.settings.groupId,
+      members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer closed' }],
+    });
+  }
+
   async close(deadline = 0): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -419,14 +435,9 @@ export class GroupCoordinator {
     const bound = deadline > 0 ? Math.max(0, deadline - Date.now()) : this.settings.requestTimeoutMs;
     await Promise.race([this.loop, new Promise<void>((r) => (timer = setTimeout(r, bound)))]);
     clearTimeout(timer);
-    // a static member stays in the group (as Java's close does): a restart within the session timeout keeps its partitions
-    if (!this.memberId || !this.coordinator || this.settings.groupInstanceId !== null) return;
+    if (!this.memberId || !this.coordinator) return;
     try {
-      const conn = await this.cluster.connectionTo({ host: this.coordinator.host, port: this.coordinator.port, tls: false });
-      await conn.request(LEAVE_GROUP, {
-        groupId: this.settings.groupId,
-        members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer closed' }],
-      });
+      await this.leave(await this.cluster.connectionTo({ host: this.coordinator.host, port: this.coordinator.port, tls: false }));
     } catch (err) {
       // the coordinator drops the member after the session timeout anyway
       this.settings.log.warn(`leaving consumer group ${this.settings.groupId} failed: ${(err as Error).message}`);

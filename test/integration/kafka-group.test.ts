@@ -64,41 +64,43 @@ describe('Kafka consumer groups with Java members, against a real Kafka broker',
   this.timeout(300_000);
   const f = groupFixture();
 
-  it('a mixed group: one Java KafkaConsumer and two cortado consumers share a 6-partition topic, no partition read by two at once, every record handled', async () => {
-    const topic = topicName('kg-mixed');
-    const group = `g-mixed-${RUN}`;
-    await f.admin.createPartitionedTopic(topic, 6);
-    const ledger = new Ledger();
-    const java = f.keep(await javaGroupMember(f.broker, topic, group));
-    await until('the Java member to own all 6 partitions', () => java.owned().length === 6);
-    const opts = { topics: [topic], subscription: group, subscriptionInitialPosition: 'earliest' as const };
-    const a = f.consumer({ ...opts, handleMessages: ledger.handler('a') });
-    await a.start();
-    await javaProduce(f.broker, topic, records(0, 300, 6));
-    const b = f.consumer({ ...opts, handleMessages: ledger.handler('b') });
-    await b.start();
-    await until('the group to settle at 2 + 2 + 2', () => java.owned().length === 2 && owned(a) === 2 && owned(b) === 2);
-    await javaProduce(f.broker, topic, records(300, 300, 6));
-    const seen = () =>
-      new Set([...ledger.handled.keys(), ...java.events.filter((e) => e.event === 'record').map((e) => `${e.partition}@${e.offset}`)]).size;
-    await until('all 600 records', () => seen() >= 600);
-    // the Java member leaves: the cortado members take its partitions from its commits
-    await java.stop();
-    await until('a and b to own all 6', () => owned(a) + owned(b) === 6);
-    await javaProduce(f.broker, topic, records(600, 60, 6));
-    ledger.addJava('java', java, Date.now());
-    await until('all 660 records', () => ledger.handled.size >= 660);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(ledger.overlaps()).to.deep.equal([]);
-    expect(ledger.handled.size).to.equal(660);
-    const members = new Set([...ledger.handled.values()].flat());
-    expect([...members].sort()).to.deep.equal(['a', 'b', 'java']);
-    // the Java member read the records of 2 partitions after the group settled
-    const javaParts = new Set(
-      java.events.filter((e) => e.event === 'record' && e.offset >= 50).map((e) => (e as { partition: number }).partition),
-    );
-    expect(javaParts.size).to.be.greaterThan(0);
-  });
+  for (const groupProtocol of ['classic', 'consumer'] as const)
+    it(`a mixed group (${groupProtocol} protocol): one Java KafkaConsumer and two cortado consumers share a 6-partition topic, no partition read by two at once, every record handled`, async () => {
+      const topic = topicName(`kg-mixed-${groupProtocol}`);
+      const group = `g-mixed-${groupProtocol}-${RUN}`;
+      await f.admin.createPartitionedTopic(topic, 6);
+      const ledger = new Ledger();
+      const java = f.keep(await javaGroupMember(f.broker, topic, group, { clientConfig: { 'group.protocol': groupProtocol } }));
+      await until('the Java member to own all 6 partitions', () => java.owned().length === 6);
+      const opts = { topics: [topic], subscription: group, subscriptionInitialPosition: 'earliest' as const, groupProtocol };
+      const a = f.consumer({ ...opts, handleMessages: ledger.handler('a') });
+      await a.start();
+      await javaProduce(f.broker, topic, records(0, 300, 6));
+      const b = f.consumer({ ...opts, handleMessages: ledger.handler('b') });
+      await b.start();
+      await until('the group to settle at 2 + 2 + 2', () => java.owned().length === 2 && owned(a) === 2 && owned(b) === 2);
+      await javaProduce(f.broker, topic, records(300, 300, 6));
+      const seen = () =>
+        new Set([...ledger.handled.keys(), ...java.events.filter((e) => e.event === 'record').map((e) => `${e.partition}@${e.offset}`)])
+          .size;
+      await until('all 600 records', () => seen() >= 600);
+      // the Java member leaves: the cortado members take its partitions from its commits
+      await java.stop();
+      await until('a and b to own all 6', () => owned(a) + owned(b) === 6);
+      await javaProduce(f.broker, topic, records(600, 60, 6));
+      ledger.addJava('java', java, Date.now());
+      await until('all 660 records', () => ledger.handled.size >= 660);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(ledger.overlaps()).to.deep.equal([]);
+      expect(ledger.handled.size).to.equal(660);
+      const members = new Set([...ledger.handled.values()].flat());
+      expect([...members].sort()).to.deep.equal(['a', 'b', 'java']);
+      // the Java member read the records of 2 partitions after the group settled
+      const javaParts = new Set(
+        java.events.filter((e) => e.event === 'record' && e.offset >= 50).map((e) => (e as { partition: number }).partition),
+      );
+      expect(javaParts.size).to.be.greaterThan(0);
+    });
 
   it('cooperative-sticky: members joining (a cortado one, then a Java one) take partitions while the others keep reading the rest, uninterrupted', async () => {
     const topic = topicName('kg-coop');
