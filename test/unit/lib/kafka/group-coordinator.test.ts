@@ -3,6 +3,7 @@ import { ApiKey, Reader, Writer } from '../../../../protocol/kafka';
 import * as ConsumerProtocol from '../../../../protocol/kafka/consumer-protocol';
 import { SILENT_LOG } from '../../../../lib/core/logger';
 import type { KafkaCluster } from '../../../../lib/kafka/cluster';
+import { ConsumerGroupMember } from '../../../../lib/kafka/consumer-group-member';
 import { GroupCoordinator, TopicPartition } from '../../../../lib/kafka/group-coordinator';
 
 type Answer = (req: Record<string, unknown>) => Record<string, unknown>;
@@ -268,5 +269,81 @@ describe('lib/kafka group coordinator: cooperative rebalances and static members
     expect(log.find(([n]) => n === 'SyncGroup')![1].assignments).to.deep.equal([]);
     await g.close();
     expect(log.some(([n]) => n === 'LeaveGroup')).to.equal(false);
+  });
+});
+
+describe('lib/kafka KIP-848 consumer group member (scripted answers)', () => {
+  const found = () => ({ coordinators: [{ key: 'g', nodeId: 1, host: '127.0.0.1', port: 1, errorCode: 0, errorMessage: null }] });
+  const T = Buffer.alloc(16, 7);
+  const metadata = () => ({ brokers: [], topics: [{ name: 't', errorCode: 0, topicId: T, isInternal: false, partitions: [] }] });
+  const beat =
+    (memberEpoch: number, partitions: number[] | null, errorCode = 0) =>
+    () => ({
+      errorCode,
+      errorMessage: null,
+      memberId: null,
+      memberEpoch,
+      heartbeatIntervalMs: 5,
+      assignment: partitions === null ? null : [{ topicId: T, partitions }],
+    });
+  const owned = (req: Record<string, unknown>) =>
+    ((req.topicPartitions as Array<{ partitions: number[] }> | null) ?? []).flatMap((t) => t.partitions);
+
+  it('joins at epoch 0 with its own member id, gives up only what the assignment drops (then tells it at once), and rejoins at epoch 0 when fenced, losing its partitions uncommitted', async () => {
+    const { cluster, log, next } = scripted({
+      [ApiKey.FindCoordinator]: found,
+      [ApiKey.Metadata]: metadata,
+      [ApiKey.ConsumerGroupHeartbeat]: beat(3, null),
+      [ApiKey.OffsetCommit]: () => ({ topics: [] }),
+    });
+    next(ApiKey.ConsumerGroupHeartbeat, beat(1, [0, 1, 2, 3]));
+    next(ApiKey.ConsumerGroupHeartbeat, beat(2, [0, 1]));
+    const revoked: Array<TopicPartition[] | undefined> = [];
+    const assigned: TopicPartition[][] = [];
+    const g = new ConsumerGroupMember(cluster, settings({ assignors: ['range'] }), {
+      assigned: (p) => (assigned.push(p), Promise.resolve()),
+      revoke: (p) => (revoked.push(p), Promise.resolve()),
+    });
+    await g.start();
+    const beats = () => log.filter(([n]) => n === 'ConsumerGroupHeartbeat').map(([, r]) => r);
+    await until(() => beats().length >= 3);
+    expect(beats()[0]).to.include({ memberEpoch: 0, groupId: 'g' });
+    expect(beats()[0].memberId).to.match(/^[0-9a-f-]{36}$/);
+    expect(beats()[0].subscribedTopicNames).to.deep.equal(['t']);
+    expect(assigned[0]).to.deep.equal([0, 1, 2, 3].map((partition) => ({ topic: 't', partition })));
+    // epoch 2 drops 2 and 3: only they are revoked, and the next heartbeat owns 0 and 1
+    expect(revoked).to.deep.equal([[2, 3].map((partition) => ({ topic: 't', partition }))]);
+    expect(beats()[2]).to.include({ memberEpoch: 2 });
+    expect(owned(beats()[2])).to.deep.equal([0, 1]);
+    const memberId = beats()[0].memberId;
+
+    next(ApiKey.ConsumerGroupHeartbeat, beat(-1, null, 110));
+    await until(() => revoked.length === 2);
+    // fenced: everything is lost, and the member joins again at epoch 0 with the same id and nothing owned
+    expect(revoked[1]).to.equal(undefined);
+    await until(() => beats().some((b, i) => i > 2 && b.memberEpoch === 0));
+    const rejoin = beats().find((b, i) => i > 2 && b.memberEpoch === 0)!;
+    expect(rejoin.memberId).to.equal(memberId);
+    expect(owned(rejoin)).to.deep.equal([]);
+    await g.close();
+    // leaving is a heartbeat at epoch -1
+    expect(beats()[beats().length - 1]).to.include({ memberEpoch: -1 });
+  });
+
+  it('a static member leaves at epoch -2, so it may come back to its partitions', async () => {
+    const { cluster, log } = scripted({
+      [ApiKey.FindCoordinator]: found,
+      [ApiKey.Metadata]: metadata,
+      [ApiKey.ConsumerGroupHeartbeat]: beat(1, [0]),
+    });
+    const g = new ConsumerGroupMember(cluster, settings({ groupInstanceId: 'i1' }), {
+      assigned: () => Promise.resolve(),
+      revoke: () => Promise.resolve(),
+    });
+    await g.start();
+    await g.close();
+    const beats = log.filter(([n]) => n === 'ConsumerGroupHeartbeat').map(([, r]) => r);
+    expect(beats[0]).to.include({ instanceId: 'i1' });
+    expect(beats[beats.length - 1]).to.include({ memberEpoch: -2, instanceId: 'i1' });
   });
 });
