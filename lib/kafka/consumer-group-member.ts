@@ -147,18 +147,9 @@ export class ConsumerGroupMember extends GroupCoordinator {
 
   // Leaving is a heartbeat at epoch -1 (a static member: -2, so it may come back to its partitions).
   protected override async leave(conn: KafkaConnection): Promise<void> {
-    const s = this.settings;
-    await conn.request(CONSUMER_GROUP_HEARTBEAT, {
-      groupId: s.groupId,
-      memberId: this.memberId,
-      memberEpoch: s.groupInstanceId !== null ? Heartbeat848.STATIC_LEAVE_EPOCH : Heartbeat848.LEAVE_EPOCH,
-      instanceId: s.groupInstanceId,
-      rackId: null,
-      rebalanceTimeoutMs: -1,
-      subscribedTopicNames: null,
-      subscribedTopicRegex: null,
-      serverAssignor: null,
-      topicPartitions: null,
-    });
+    await conn.request(
+      CONSUMER_GROUP_HEARTBEAT,
+      Heartbeat848.leaveRequest(this.settings.groupId, this.memberId, this.settings.groupInstanceId),
+    );
   }
 }

@@ -49,6 +49,22 @@ export interface ConsumerGroupHeartbeatResponse {
   assignment: ConsumerGroupTopicPartitions[] | null;
 }
 
+/** Leaving: epoch -1, or -2 for a static member (so it may come back to its partitions); nothing else changes. */
+export function leaveRequest(groupId: string, memberId: string, instanceId: string | null): ConsumerGroupHeartbeatRequest {
+  return {
+    groupId,
+    memberId,
+    memberEpoch: instanceId !== null ? STATIC_LEAVE_EPOCH : LEAVE_EPOCH,
+    instanceId,
+    rackId: null,
+    rebalanceTimeoutMs: -1,
+    subscribedTopicNames: null,
+    subscribedTopicRegex: null,
+    serverAssignor: null,
+    topicPartitions: null,
+  };
+}
+
 const writeTopicPartitions = (w: Writer, tp: ConsumerGroupTopicPartitions): void => {
   w.uuid(tp.topicId)
     .compactArray(tp.partitions, (w, p) => w.int32(p))

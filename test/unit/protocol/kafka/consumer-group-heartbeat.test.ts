@@ -25,19 +25,9 @@ describe('protocol/kafka ConsumerGroupHeartbeat v1 (KIP-848)', () => {
            02 ${'ab'.repeat(16)} 03 00000001 00000002 00  00`),
     );
     const leave = new Writer();
-    CGH.encodeConsumerGroupHeartbeatRequest(leave, {
-      groupId: 'g',
-      memberId: 'm',
-      memberEpoch: CGH.LEAVE_EPOCH,
-      instanceId: 'i',
-      rackId: null,
-      rebalanceTimeoutMs: -1,
-      subscribedTopicNames: null,
-      subscribedTopicRegex: null,
-      serverAssignor: null,
-      topicPartitions: null,
-    });
-    expect(leave.finish().toString('hex')).to.equal(hex('02 67  02 6d  ffffffff  02 69 00  ffffffff  00 00 00 00  00'));
+    CGH.encodeConsumerGroupHeartbeatRequest(leave, CGH.leaveRequest('g', 'm', null));
+    expect(leave.finish().toString('hex')).to.equal(hex('02 67  02 6d  ffffffff  00 00  ffffffff  00 00 00 00  00'));
+    expect(CGH.leaveRequest('g', 'm', 'i')).to.include({ memberEpoch: CGH.STATIC_LEAVE_EPOCH, instanceId: 'i' });
   });
 
   it('reads a response with an assignment (a nullable struct: 1 then the struct) and one without (-1)', () => {
