@@ -48,6 +48,7 @@ export type { TokenSupplier } from './auth/token';
 export { RecordMetadata } from './kafka/record-metadata';
 export { KafkaAdmin } from './kafka/admin';
 export type { KafkaTopicDescription } from './kafka/admin';
+export type { KafkaGroupDescription, KafkaGroupListing, KafkaGroupMember, KafkaGroupOffset } from './kafka/group-admin';
 export { SASL_MECHANISMS, ACKS } from './kafka/options';
 export type { SaslMechanismName, AcksName } from './kafka/options';
 export { Admin } from './admin';

@@ -85,26 +85,24 @@ function prepare(): Promise<{ dist: KafkaDistribution; classes: string }> {
   return compiled;
 }
 
-/** Runs one KafkaTool command; resolves with its stdout lines parsed as JSON, rejects with its stderr. */
-async function runTool(args: string[], o: JavaCallOptions, stdin = ''): Promise<unknown[]> {
-  const { dist, classes } = await prepare();
-  const timeoutMs = o.timeoutMs ?? 90_000;
-  let confDir: string | undefined;
-  const pre: string[] = [];
-  if (o.clientConfig) {
-    confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cortado-kafka-tool-'));
-    const file = path.join(confDir, 'client.properties');
-    // JAAS lines hold backslash-free text; properties escaping is only needed for backslashes
-    fs.writeFileSync(
-      file,
-      Object.entries(o.clientConfig)
-        .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}\n`)
-        .join(''),
-      { mode: 0o600 },
-    );
-    pre.push('--config', file);
-  }
-  const jvm = [
+/** The --config file holding `o.clientConfig` (written mode 600), and how to remove it. */
+function configArgs(o: JavaCallOptions): { pre: string[]; cleanup: () => void } {
+  if (!o.clientConfig) return { pre: [], cleanup: () => undefined };
+  const confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cortado-kafka-tool-'));
+  const file = path.join(confDir, 'client.properties');
+  // JAAS lines hold backslash-free text; properties escaping is only needed for backslashes
+  fs.writeFileSync(
+    file,
+    Object.entries(o.clientConfig)
+      .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
+  return { pre: ['--config', file], cleanup: () => fs.rmSync(confDir, { recursive: true, force: true }) };
+}
+
+function jvmArgs(dist: KafkaDistribution, classes: string): string[] {
+  return [
     '-Xmx256m',
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
@@ -113,6 +111,14 @@ async function runTool(args: string[], o: JavaCallOptions, stdin = ''): Promise<
     `${classes}${path.delimiter}${dist.classpath}`,
     'KafkaTool',
   ];
+}
+
+/** Runs one KafkaTool command; resolves with its stdout lines parsed as JSON, rejects with its stderr. */
+async function runTool(args: string[], o: JavaCallOptions, stdin = ''): Promise<unknown[]> {
+  const { dist, classes } = await prepare();
+  const timeoutMs = o.timeoutMs ?? 90_000;
+  const { pre, cleanup } = configArgs(o);
+  const jvm = jvmArgs(dist, classes);
   try {
     return await new Promise((resolve, reject) => {
       // the JVM decodes argv (keys, topic names) with the locale's charset
@@ -156,7 +162,7 @@ async function runTool(args: string[], o: JavaCallOptions, stdin = ''): Promise<
       });
     });
   } finally {
-    if (confDir) fs.rmSync(confDir, { recursive: true, force: true });
+    cleanup();
   }
 }
 
@@ -293,4 +299,92 @@ export async function javaPartitionsFor(t: Target, topic: string, keys: string[]
   if (out.length !== keys.length || out.some((r, i) => r.key !== keys[i]))
     throw new Error(`KafkaTool partition-for answered for other keys: ${JSON.stringify(out)}`);
   return out.map((r) => r.partition);
+}
+
+export type JavaGroupEvent =
+  | { event: 'assigned' | 'revoked' | 'lost'; partitions: number[]; at: number }
+  | { event: 'record'; partition: number; offset: number; key: Buffer | null; value: Buffer | null; at: number };
+
+/** A Java KafkaConsumer in a consumer group, running until stop(). */
+export interface JavaGroupMember {
+  /** what it printed so far, in order: assignment changes and records, each with its wall-clock time */
+  readonly events: JavaGroupEvent[];
+  /** the partitions it owns now */
+  owned(): number[];
+  /** closes the consumer (it leaves the group) and waits for the JVM to exit */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Java `KafkaConsumer` subscribed to `topic` in `group` (its defaults, so the classic
+ * protocol and the assignors [range, cooperative-sticky]; `clientConfig` changes them). It commits
+ * after each poll and leaves the group on stop().
+ */
+export async function javaGroupMember(t: Target, topic: string, group: string, o: JavaCallOptions = {}): Promise<JavaGroupMember> {
+  const { dist, classes } = await prepare();
+  const { pre, cleanup } = configArgs(o);
+  const child = spawn('java', [...jvmArgs(dist, classes), ...pre, 'consume-group', bootstrapFor(t, o), topic, group], {
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const events: JavaGroupEvent[] = [];
+  const owned = new Set<number>();
+  let partial = '';
+  let err = '';
+  child.stdout.on('data', (b: Buffer) => {
+    const lines = (partial + b.toString('utf8')).split('\n');
+    partial = lines.pop()!;
+    for (const l of lines.filter((x) => x.trim())) {
+      const e = JSON.parse(l) as Record<string, unknown>;
+      if (e.event) {
+        const ev = e as { event: 'assigned' | 'revoked' | 'lost'; partitions: number[]; at: number };
+        for (const p of ev.partitions)
+          if (ev.event === 'assigned') owned.add(p);
+          else owned.delete(p);
+        events.push(ev);
+      } else {
+        const r = e as { partition: number; offset: number; key: string | null; value: string | null; at: number };
+        events.push({ ...r, event: 'record', key: fromB64(r.key), value: fromB64(r.value) });
+      }
+    }
+  });
+  child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-6000)));
+  child.stdin.on('error', () => undefined);
+  const killer = () => child.kill('SIGKILL');
+  process.on('exit', killer);
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    events,
+    owned: () => [...owned].sort((a, b) => a - b),
+    async stop() {
+      child.stdin.end();
+      const timer = setTimeout(killer, o.timeoutMs ?? 60_000);
+      const code = await exited;
+      clearTimeout(timer);
+      process.removeListener('exit', killer);
+      cleanup();
+      if (code !== 0) throw new Error(`KafkaTool consume-group exited ${code}; stderr ends:\n${err.trimEnd()}`);
+    },
+  };
+}
+
+/** One step of a transactional producer: a record, or the start or end of a transaction. */
+export type JavaTransactionStep = JavaProduceRecord | 'begin' | 'commit' | 'abort';
+
+/** Produces with a transactional Java producer; resolves with each record's partition and offset (aborted ones too). */
+export async function javaProduceTransactional(
+  t: Target,
+  topic: string,
+  steps: JavaTransactionStep[],
+  o: JavaCallOptions = {},
+): Promise<Array<{ partition: number; offset: number }>> {
+  const lines = steps.map((s) =>
+    typeof s === 'string'
+      ? JSON.stringify({ [s]: true })
+      : JSON.stringify({ key: toB64(s.key), value: toB64(s.value), partition: s.partition }),
+  );
+  return (await runTool(['produce-transactional', bootstrapFor(t, o), topic], o, `${lines.join('\n')}\n`)) as Array<{
+    partition: number;
+    offset: number;
+  }>;
 }

@@ -19,6 +19,7 @@ import type { KafkaCluster, PartitionInfo } from './cluster';
 import { METADATA } from './cluster';
 import type { KafkaApi } from './connection';
 import { kafkaError } from './errors';
+import { describeGroup, groupOffsets, KafkaGroupDescription, KafkaGroupListing, KafkaGroupOffset, listGroups } from './group-admin';
 
 // declared beside the class, so the public types (which reach this file) see it
 declare module '../core/backend' {
@@ -162,6 +163,21 @@ export class KafkaAdmin {
     const res = await conn.request(DELETE_TOPICS, { topics: [{ name: topic }], timeoutMs: this.timeoutMs });
     const r = res.responses[0];
     if (r && r.errorCode !== 0) throw kafkaError(r.errorCode, `deleting ${topic}`, r.errorMessage);
+  }
+
+  /** Every group of the cluster, with its protocol type and state. */
+  listGroups(): Promise<KafkaGroupListing[]> {
+    return listGroups(this.cluster, this.timeoutMs);
+  }
+
+  /** A group's state, assignor and members, each with its subscribed topics and assigned partitions. */
+  describeGroup(groupId: string): Promise<KafkaGroupDescription> {
+    return describeGroup(this.cluster, groupId, this.timeoutMs);
+  }
+
+  /** The group's committed offset, the end offset and the lag of every partition it committed. */
+  groupOffsets(groupId: string): Promise<KafkaGroupOffset[]> {
+    return groupOffsets(this.cluster, groupId, this.timeoutMs);
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import type { Log } from '../core/logger';
 import type { Message } from '../core/received-message';
 import type { KafkaCluster } from './cluster';
 import { Fetcher, FetchTarget } from './fetcher';
+import { ConsumerGroupMember } from './consumer-group-member';
 import { GroupCoordinator, TopicPartition } from './group-coordinator';
 import type { KafkaConsumerSettings } from './options';
 import { RecordMetadata } from './record-metadata';
@@ -193,6 +194,7 @@ export class KafkaConsumerSession implements ConsumerSession {
         maxPartitionBytes: config.maxPartitionBytes,
         requestTimeoutMs: config.operationTimeoutMs,
         initialPosition: config.subscriptionInitialPosition,
+        isolationLevel: config.isolationLevel === 'read_committed' ? 1 : 0,
         log,
       },
       (type) => {
@@ -229,18 +231,21 @@ export class KafkaConsumerSession implements ConsumerSession {
     // a topic that does not exist (and is not auto-created) fails here, before joining
     for (const t of topics) await this.cluster.partitionCount(t);
     const c = this.config;
-    this.group = new GroupCoordinator(
+    // KIP-848's member speaks ConsumerGroupHeartbeat; the classic one JoinGroup/SyncGroup
+    this.group = new (c.groupProtocol === 'consumer' ? ConsumerGroupMember : GroupCoordinator)(
       this.cluster,
       {
         groupId: c.subscription,
         topics,
+        assignors: c.partitionAssignors,
+        groupInstanceId: c.groupInstanceId ?? null,
         sessionTimeoutMs: c.sessionTimeoutMs,
         rebalanceTimeoutMs: c.rebalanceTimeoutMs,
         heartbeatIntervalMs: c.heartbeatIntervalMs,
         requestTimeoutMs: c.operationTimeoutMs,
         log: this.log,
       },
-      { assigned: (parts) => this.assigned(parts), revoke: () => this.revokeAll() },
+      { assigned: (parts) => this.assigned(parts), revoke: (parts) => this.revoke(parts) },
     );
     await this.group.start();
     this.commitTimer = setInterval(() => {
@@ -255,6 +260,7 @@ export class KafkaConsumerSession implements ConsumerSession {
     this.rebalancing = false;
     if (parts.length === 0 || this.closed) return;
     const committed = await this.group!.committed(parts);
+    const added: KafkaPartitionSource[] = [];
     for (const p of parts) {
       const src = new KafkaPartitionSource(p.topic, p.partition, this, this.hooks!, this.config.negativeAckRedeliveryDelayMs);
       const at = committed.get(src.key) ?? -1;
@@ -262,20 +268,25 @@ export class KafkaConsumerSession implements ConsumerSession {
       src.position = at >= 0 ? at : await this.fetcher.offsetFor(p.topic, p.partition);
       this.sources.set(src.key, src);
       this.hooks!.assigned(src);
+      added.push(src);
     }
-    for (const src of this.sources.values()) this.fetcher.add(src);
+    for (const src of added) this.fetcher.add(src);
   }
 
-  // Before a rejoin: the app finishes with every partition, what it acknowledged is committed, and they go.
-  private async revokeAll(): Promise<void> {
-    this.rebalancing = true;
-    const all = [...this.sources.values()];
-    if (all.length === 0) return;
-    for (const src of all) this.fetcher.remove(src);
-    await this.hooks!.revoked(all);
+  // Before giving partitions up (all of them before an eager rejoin): the app finishes with them, what it acknowledged is committed, and they go.
+  private async revoke(parts?: TopicPartition[]): Promise<void> {
+    if (!parts) this.rebalancing = true;
+    const gone = parts
+      ? parts.map((p) => this.sources.get(`${p.topic}-${p.partition}`)).filter((s): s is KafkaPartitionSource => s !== undefined)
+      : [...this.sources.values()];
+    if (gone.length === 0) return;
+    for (const src of gone) this.fetcher.remove(src);
+    await this.hooks!.revoked(gone);
     await this.commit().catch((err: unknown) => this.log.warn(`committing offsets before the rebalance failed: ${(err as Error).message}`));
-    for (const src of all) await src.close();
-    this.sources.clear();
+    for (const src of gone) {
+      await src.close();
+      this.sources.delete(src.key);
+    }
   }
 
   /** Commits every partition's commit point that moved since its last commit. */

@@ -1,4 +1,5 @@
 import { ApiKey, decodeRecordBatches, DecodedRecord, KafkaCodec, KafkaCompression } from '../../protocol/kafka';
+import { AbortedTransaction, committedBatches } from '../../protocol/kafka/aborted-transactions';
 import * as Fetch from '../../protocol/kafka/fetch';
 import * as ListOffsets from '../../protocol/kafka/list-offsets';
 import { sleep } from '../core/backoff';
@@ -36,6 +37,8 @@ export interface FetchSettings {
   maxPartitionBytes: number;
   requestTimeoutMs: number;
   initialPosition: 'earliest' | 'latest';
+  /** 1 (read_committed): up to the last stable offset, aborted transactions skipped; 0 otherwise */
+  isolationLevel: 0 | 1;
   log: Log;
 }
 
@@ -107,7 +110,7 @@ export class Fetcher {
         const conn = await this.cluster.connectionToNode(leader);
         const res = await conn.request(LIST_OFFSETS, {
           replicaId: -1,
-          isolationLevel: 0,
+          isolationLevel: this.settings.isolationLevel,
           topics: [
             {
               name: topic,
@@ -146,7 +149,7 @@ export class Fetcher {
             maxWaitMs: s.maxWaitMs,
             minBytes: s.minBytes,
             maxBytes: s.maxBytes,
-            isolationLevel: 0,
+            isolationLevel: s.isolationLevel,
             sessionId: 0,
             sessionEpoch: -1,
             topics: [...byTopic].map(([topic, ts]) => ({
@@ -183,7 +186,7 @@ export class Fetcher {
               continue;
             }
             if (pr.errorCode !== 0) throw kafkaError(pr.errorCode, `Fetch of ${t.topic}-${t.partition}`);
-            this.take(t, pr.records);
+            this.take(t, pr.records, pr.abortedTransactions);
           }
         }
         backoff = 100;
@@ -203,16 +206,18 @@ export class Fetcher {
   }
 
   // Decodes one partition's records, skips control batches and what lies before the position, and hands the rest over.
-  private take(t: FetchTarget, records: Uint8Array | null): void {
+  private take(t: FetchTarget, records: Uint8Array | null, aborted: AbortedTransaction[] | null): void {
     if (!records || records.length === 0) return;
     const from = t.position;
     let next = from;
     const out: DecodedRecord[] = [];
-    for (const b of decodeRecordBatches(records, this.codecs)) {
+    const batches = decodeRecordBatches(records, this.codecs);
+    for (const b of batches) {
       const end = Number(b.baseOffset) + b.lastOffsetDelta + 1;
-      if (!b.isControl) for (const r of b.records) if (Number(r.offset) >= from) out.push(r);
       if (end > next) next = end;
     }
+    const handed = this.settings.isolationLevel === 1 ? committedBatches(batches, aborted) : batches;
+    for (const b of handed) if (!b.isControl) for (const r of b.records) if (Number(r.offset) >= from) out.push(r);
     if (next > from) t.receive(out, next);
   }
 

@@ -1,46 +1,18 @@
-import { ApiKey, Reader, Writer } from '../../protocol/kafka';
-import * as ConsumerProtocol from '../../protocol/kafka/consumer-protocol';
+import { Reader, Writer } from '../../protocol/kafka';
 import * as FindCoordinator from '../../protocol/kafka/find-coordinator';
-import * as Heartbeat from '../../protocol/kafka/heartbeat';
-import * as JoinGroup from '../../protocol/kafka/join-group';
-import * as LeaveGroup from '../../protocol/kafka/leave-group';
-import * as OffsetCommit from '../../protocol/kafka/offset-commit';
-import * as OffsetFetch from '../../protocol/kafka/offset-fetch';
-import * as SyncGroup from '../../protocol/kafka/sync-group';
+import type * as JoinGroup from '../../protocol/kafka/join-group';
+import * as ConsumerProtocol from '../../protocol/kafka/consumer-protocol';
 import { sleep } from '../core/backoff';
-import { ClosedError, CortadoError } from '../core/errors';
+import { ClosedError, CortadoError, ProtocolError } from '../core/errors';
 import type { Log } from '../core/logger';
 import type { KafkaCluster } from './cluster';
-import type { KafkaApi, KafkaConnection } from './connection';
+import type { KafkaConnection } from './connection';
+import { FIND_COORDINATOR, HEARTBEAT, JOIN_GROUP, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, SYNC_GROUP } from './group-apis';
 import { kafkaError } from './errors';
+import type { PartitionAssignorName } from './options';
+import { cooperativeStickyAssign } from './sticky-assignor';
 
-/** A KafkaApi descriptor from a protocol module's VERSION, FLEXIBLE, encoder and decoder. */
-export function kafkaApi<Req, Res>(
-  apiKey: number,
-  mod: { VERSION: number; FLEXIBLE: boolean },
-  encode: (w: import('../../protocol/kafka').Writer, req: Req) => void,
-  decode: (r: import('../../protocol/kafka').Reader) => Res,
-): KafkaApi<Req, Res> {
-  return { apiKey, version: mod.VERSION, flexible: mod.FLEXIBLE, encode, decode };
-}
-
-const FIND_COORDINATOR = kafkaApi(
-  ApiKey.FindCoordinator,
-  FindCoordinator,
-  FindCoordinator.encodeFindCoordinatorRequest,
-  FindCoordinator.decodeFindCoordinatorResponse,
-);
-const JOIN_GROUP = kafkaApi(ApiKey.JoinGroup, JoinGroup, JoinGroup.encodeJoinGroupRequest, JoinGroup.decodeJoinGroupResponse);
-const SYNC_GROUP = kafkaApi(ApiKey.SyncGroup, SyncGroup, SyncGroup.encodeSyncGroupRequest, SyncGroup.decodeSyncGroupResponse);
-const HEARTBEAT = kafkaApi(ApiKey.Heartbeat, Heartbeat, Heartbeat.encodeHeartbeatRequest, Heartbeat.decodeHeartbeatResponse);
-const LEAVE_GROUP = kafkaApi(ApiKey.LeaveGroup, LeaveGroup, LeaveGroup.encodeLeaveGroupRequest, LeaveGroup.decodeLeaveGroupResponse);
-const OFFSET_COMMIT = kafkaApi(
-  ApiKey.OffsetCommit,
-  OffsetCommit,
-  OffsetCommit.encodeOffsetCommitRequest,
-  OffsetCommit.decodeOffsetCommitResponse,
-);
-const OFFSET_FETCH = kafkaApi(ApiKey.OffsetFetch, OffsetFetch, OffsetFetch.encodeOffsetFetchRequest, OffsetFetch.decodeOffsetFetchResponse);
+export { kafkaApi } from './group-apis';
 
 export interface TopicPartition {
   topic: string;
@@ -60,6 +32,10 @@ const COORDINATOR_MOVED = new Set([COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR]);
 export interface GroupSettings {
   groupId: string;
   topics: string[];
+  /** the assignors this member supports, most preferred first */
+  assignors: readonly PartitionAssignorName[];
+  /** static membership's group.instance.id, or null */
+  groupInstanceId: string | null;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -67,11 +43,22 @@ export interface GroupSettings {
   log: Log;
 }
 
-/** What the member does with an assignment: take partitions, and give them all up before a rejoin (eager protocol). */
+/**
+ * What the member does with an assignment: take the partitions added to it, and give up some (the
+ * cooperative protocol) or all of them (before an eager rejoin, or when the membership was lost).
+ */
 export interface GroupMember {
   assigned(partitions: TopicPartition[]): Promise<void>;
-  revoke(): Promise<void>;
+  /** `undefined`: every partition */
+  revoke(partitions?: TopicPartition[]): Promise<void>;
 }
+
+/** The rebalance protocol: cooperative only when every configured assignor is (as Java picks it). */
+export function rebalanceProtocolOf(assignors: readonly PartitionAssignorName[]): 'eager' | 'cooperative' {
+  return assignors.every((a) => a === 'cooperative-sticky') ? 'cooperative' : 'eager';
+}
+
+const keyOf = (p: TopicPartition): string => `${p.topic}-${p.partition}`;
 
 /** A group error that sends the member back to find the coordinator, or to rejoin. */
 class Rejoin extends Error {
@@ -117,18 +104,25 @@ export function rangeAssign(
 export class GroupCoordinator {
   memberId = '';
   generationId = -1;
-  private coordinator?: { nodeId: number; host: string; port: number };
-  private closed = false;
+  protected coordinator?: { nodeId: number; host: string; port: number };
+  protected closed = false;
   private loop?: Promise<void>;
   /** wakes the heartbeat wait when a rejoin is needed or the member closes */
   private wake?: () => void;
   private rejoinNeeded = false;
+  /** the partitions this member holds now */
+  protected owned: TopicPartition[] = [];
+  /** OffsetCommit as this protocol needs it (KIP-848 members need v9) */
+  protected offsetCommitApi = OFFSET_COMMIT;
+  private readonly protocol: 'eager' | 'cooperative';
 
   constructor(
-    private readonly cluster: KafkaCluster,
-    private readonly settings: GroupSettings,
-    private readonly member: GroupMember,
-  ) {}
+    protected readonly cluster: KafkaCluster,
+    protected readonly settings: GroupSettings,
+    protected readonly member: GroupMember,
+  ) {
+    this.protocol = rebalanceProtocolOf(settings.assignors);
+  }
 
   /** Joins the group; resolves once the first assignment was taken, rejects on a final error. */
   start(): Promise<void> {
@@ -144,12 +138,12 @@ export class GroupCoordinator {
     });
   }
 
-  private async run(joined: () => void): Promise<void> {
+  protected async run(joined: () => void): Promise<void> {
     let backoff = 100;
     while (!this.closed) {
       try {
-        // eager protocol: whatever was owned (a rebalance, or a lost generation) is given up before joining
-        await this.member.revoke();
+        // eager: whatever was owned is given up before joining; cooperative: only a lost membership gives up all
+        if (this.protocol === 'eager' || this.generationId < 0) await this.giveUp();
         if (this.closed) return;
         await this.joinAndSync();
         backoff = 100;
@@ -177,7 +171,13 @@ export class GroupCoordinator {
     }
   }
 
-  private async connection(): Promise<KafkaConnection> {
+  protected async giveUp(partitions?: TopicPartition[]): Promise<void> {
+    const gone = new Set((partitions ?? this.owned).map(keyOf));
+    await this.member.revoke(partitions);
+    this.owned = this.owned.filter((p) => !gone.has(keyOf(p)));
+  }
+
+  protected async connection(): Promise<KafkaConnection> {
     if (this.closed) throw new ClosedError('the consumer is closed');
     if (!this.coordinator) {
       const conn = await this.cluster.anyConnection();
@@ -208,9 +208,7 @@ export class GroupCoordinator {
 
   private async joinAndSync(): Promise<void> {
     const s = this.settings;
-    const w = new Writer();
-    ConsumerProtocol.encodeConsumerProtocolSubscription(w, { topics: s.topics, userData: null, ownedPartitions: [] });
-    const metadata = w.finish();
+    const protocols = s.assignors.map((name) => ({ name, metadata: this.subscription(name) }));
     let res: JoinGroup.JoinGroupResponse;
     for (;;) {
       const conn = await this.connection();
@@ -221,9 +219,9 @@ export class GroupCoordinator {
           sessionTimeoutMs: s.sessionTimeoutMs,
           rebalanceTimeoutMs: s.rebalanceTimeoutMs,
           memberId: this.memberId,
-          groupInstanceId: null,
+          groupInstanceId: s.groupInstanceId,
           protocolType: 'consumer',
-          protocols: [{ name: 'range', metadata }],
+          protocols,
           reason: null,
         },
         // the coordinator holds JoinGroup until every member rejoined, up to the rebalance timeout
@@ -239,16 +237,18 @@ export class GroupCoordinator {
     }
     this.memberId = res.memberId;
     this.generationId = res.generationId;
+    const protocolName = res.protocolName ?? s.assignors[0];
     let assignments: Array<{ memberId: string; assignment: Buffer }> = [];
-    if (res.leader === res.memberId) assignments = await this.assign(res.members);
+    // a static leader rejoining (skipAssignment) keeps the group's assignment: it computes none
+    if (res.leader === res.memberId && !res.skipAssignment) assignments = await this.assign(protocolName, res.members);
     const conn = await this.connection();
     const sync = await conn.request(SYNC_GROUP, {
       groupId: s.groupId,
       generationId: this.generationId,
       memberId: this.memberId,
-      groupInstanceId: null,
+      groupInstanceId: s.groupInstanceId,
       protocolType: 'consumer',
-      protocolName: 'range',
+      protocolName,
       assignments,
     });
     if (sync.errorCode !== 0) this.fail(sync.errorCode, 'SyncGroup', null);
@@ -259,21 +259,61 @@ export class GroupCoordinator {
     const partitions: TopicPartition[] = [];
     for (const a of mine?.assignedPartitions ?? []) for (const p of a.partitions) partitions.push({ topic: a.topic, partition: p });
     s.log.info(
-      `consumer group ${s.groupId} generation ${this.generationId}: member ${this.memberId} got ${partitions.map((p) => `${p.topic}-${p.partition}`).join(', ') || 'nothing'}`,
+      `consumer group ${s.groupId} generation ${this.generationId} (${protocolName}): member ${this.memberId} got ${partitions.map(keyOf).join(', ') || 'nothing'}`,
     );
     this.rejoinNeeded = false;
-    await this.member.assigned(partitions);
+    const now = new Set(partitions.map(keyOf));
+    const had = new Set(this.owned.map(keyOf));
+    const revoked = this.owned.filter((p) => !now.has(keyOf(p)));
+    const added = partitions.filter((p) => !had.has(keyOf(p)));
+    if (revoked.length > 0) {
+      await this.giveUp(revoked);
+      // cooperative: what was given up goes to its new owner in a second rebalance, started now
+      this.rejoinNeeded = true;
+    }
+    this.owned.push(...added);
+    await this.member.assigned(added);
   }
 
-  // The leader's part: every member's subscription, the partition counts, and the range assignment.
-  private async assign(members: JoinGroup.JoinGroupResponseMember[]): Promise<Array<{ memberId: string; assignment: Buffer }>> {
-    const subs = members.map((m) => ({
-      memberId: m.memberId,
-      topics: ConsumerProtocol.decodeConsumerProtocolSubscription(new Reader(m.metadata)).topics,
-    }));
+  // What this member sends for one assignor: its topics, what it owns and in which generation (v3, as Java writes).
+  private subscription(assignor: PartitionAssignorName): Buffer {
+    const byTopic = new Map<string, number[]>();
+    for (const p of this.owned) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    const w = new Writer();
+    ConsumerProtocol.encodeConsumerProtocolSubscription(
+      w,
+      {
+        topics: this.settings.topics,
+        // cooperative-sticky also carries the generation in its user data, for readers of v0/v1
+        userData: assignor === 'cooperative-sticky' ? new Writer().int32(this.generationId).finish() : null,
+        ownedPartitions: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        generationId: this.generationId,
+        rackId: null,
+      },
+      3,
+    );
+    return w.finish();
+  }
+
+  // The leader's part: every member's subscription, the partition counts, and the chosen assignor's plan.
+  private async assign(
+    protocolName: string,
+    members: JoinGroup.JoinGroupResponseMember[],
+  ): Promise<Array<{ memberId: string; assignment: Buffer }>> {
+    const subs = members.map((m) => {
+      const sub = ConsumerProtocol.decodeConsumerProtocolSubscription(new Reader(m.metadata));
+      const owned = sub.ownedPartitions.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition })));
+      // a v0/v1 cooperative-sticky member carries its generation in the user data
+      const generation = sub.generationId ?? -1;
+      const fromUserData = generation < 0 && sub.userData && sub.userData.length >= 4 ? sub.userData.readInt32BE(0) : -1;
+      return { memberId: m.memberId, topics: sub.topics, ownedPartitions: owned, generationId: Math.max(generation, fromUserData) };
+    });
     const counts = new Map<string, number>();
     for (const topic of new Set(subs.flatMap((m) => m.topics))) counts.set(topic, Math.max(1, await this.cluster.partitionCount(topic)));
-    const plan = rangeAssign(subs, counts);
+    let plan: Map<string, TopicPartition[]>;
+    if (protocolName === 'range') plan = rangeAssign(subs, counts);
+    else if (protocolName === 'cooperative-sticky') plan = cooperativeStickyAssign(subs, counts);
+    else throw new ProtocolError(`the group chose assignor ${protocolName}, which this member does not support`);
     return [...plan].map(([memberId, parts]) => {
       const byTopic = new Map<string, number[]>();
       for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
@@ -286,24 +326,29 @@ export class GroupCoordinator {
     });
   }
 
+  /** Waits `ms`, or less when woken (a rejoin is needed, or the member closes). */
+  protected async pause(ms: number): Promise<void> {
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        r();
+      };
+    });
+    this.wake = undefined;
+  }
+
   // Heartbeats every heartbeatIntervalMs; returns when the group rebalances (or the member closes).
   private async heartbeatUntilRejoin(): Promise<void> {
     while (!this.closed && !this.rejoinNeeded) {
-      await new Promise<void>((r) => {
-        const timer = setTimeout(r, this.settings.heartbeatIntervalMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          r();
-        };
-      });
-      this.wake = undefined;
+      await this.pause(this.settings.heartbeatIntervalMs);
       if (this.closed || this.rejoinNeeded) return;
       const conn = await this.connection();
       const res = await conn.request(HEARTBEAT, {
         groupId: this.settings.groupId,
         generationId: this.generationId,
         memberId: this.memberId,
-        groupInstanceId: null,
+        groupInstanceId: this.settings.groupInstanceId,
       });
       if (res.errorCode === REBALANCE_IN_PROGRESS) return;
       if (res.errorCode !== 0) this.fail(res.errorCode, 'Heartbeat');
@@ -345,11 +390,11 @@ export class GroupCoordinator {
       byTopic.set(o.topic, list);
     }
     const conn = await this.connection();
-    const res = await conn.request(OFFSET_COMMIT, {
+    const res = await conn.request(this.offsetCommitApi, {
       groupId: this.settings.groupId,
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
-      groupInstanceId: null,
+      groupInstanceId: this.settings.groupInstanceId,
       topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
     });
     for (const t of res.topics) {
@@ -368,7 +413,19 @@ export class GroupCoordinator {
     this.wake?.();
   }
 
-  /** Stops heartbeating and leaves the group, so its partitions move at once rather than after the session timeout. */
+  /**
+   * Stops heartbeating and leaves the group, so its partitions move at once rather than after the
+   * session timeout; a static member does not leave.
+   */
+  protected async leave(conn: KafkaConnection): Promise<void> {
+    // a static member stays in the group (as Java's close does): a restart within the session timeout keeps its partitions
+    if (this.settings.groupInstanceId !== null) return;
+    await conn.request(LEAVE_GROUP, {
+      groupId: this.settings.groupId,
+      members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer closed' }],
+    });
+  }
+
   async close(deadline = 0): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -380,11 +437,7 @@ export class GroupCoordinator {
     clearTimeout(timer);
     if (!this.memberId || !this.coordinator) return;
     try {
-      const conn = await this.cluster.connectionTo({ host: this.coordinator.host, port: this.coordinator.port, tls: false });
-      await conn.request(LEAVE_GROUP, {
-        groupId: this.settings.groupId,
-        members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'the consumer closed' }],
-      });
+      await this.leave(await this.cluster.connectionTo({ host: this.coordinator.host, port: this.coordinator.port, tls: false }));
     } catch (err) {
       // the coordinator drops the member after the session timeout anyway
       this.settings.log.warn(`leaving consumer group ${this.settings.groupId} failed: ${(err as Error).message}`);

@@ -9,6 +9,24 @@ export type SaslMechanismName = (typeof SASL_MECHANISMS)[number];
 export const ACKS = ['all', 'leader', 'none'] as const;
 export type AcksName = (typeof ACKS)[number];
 
+/** Java's names for the assignors (partition.assignment.strategy), most preferred first. */
+export const PARTITION_ASSIGNORS = ['range', 'cooperative-sticky'] as const;
+export type PartitionAssignorName = (typeof PARTITION_ASSIGNORS)[number];
+export const ISOLATION_LEVELS = ['read_uncommitted', 'read_committed'] as const;
+export type IsolationLevelName = (typeof ISOLATION_LEVELS)[number];
+export const GROUP_PROTOCOLS = ['classic', 'consumer'] as const;
+export type GroupProtocolName = (typeof GROUP_PROTOCOLS)[number];
+
+// a comma-separated list (or an array) of assignor names, each one once
+const assignorList = () =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v),
+    z
+      .array(oneOf(PARTITION_ASSIGNORS), { error: `expected a comma-separated list of ${PARTITION_ASSIGNORS.join('|')}` })
+      .min(1, { error: `expected one or more of ${PARTITION_ASSIGNORS.join('|')}` })
+      .refine((a) => new Set(a).size === a.length, { error: 'expected each assignor once' }),
+  );
+
 export const kafkaClientShape = {
   clientId: z.string().min(1).default('cortado'),
   saslMechanism: oneOf(SASL_MECHANISMS).optional(),
@@ -34,6 +52,10 @@ export const kafkaConsumerShape = {
   maxPartitionBytes: int(1).default(1024 * 1024),
   minBytes: int(1).default(1),
   maxWaitMs: int(0).default(500),
+  partitionAssignors: assignorList().default([...PARTITION_ASSIGNORS]),
+  groupInstanceId: z.string().min(1, { error: 'expected a non-empty group.instance.id' }).optional(),
+  isolationLevel: oneOf(ISOLATION_LEVELS).default('read_uncommitted'),
+  groupProtocol: oneOf(GROUP_PROTOCOLS).default('classic'),
 };
 
 export interface KafkaClientSettings {
@@ -60,6 +82,10 @@ export interface KafkaConsumerSettings extends KafkaClientSettings {
   maxPartitionBytes: number;
   minBytes: number;
   maxWaitMs: number;
+  partitionAssignors: PartitionAssignorName[];
+  groupInstanceId?: string;
+  isolationLevel: IsolationLevelName;
+  groupProtocol: GroupProtocolName;
 }
 
 declare module '../core/receipt' {
@@ -110,5 +136,13 @@ declare module '../core/types' {
     minBytes?: number;
     /** Kafka: ms a fetch waits at most for minBytes. @default 500 */
     maxWaitMs?: number;
+    /** Kafka (classic protocol): the assignors this member supports, most preferred first; all `cooperative-sticky` makes rebalances incremental. @default ['range', 'cooperative-sticky'] */
+    partitionAssignors?: PartitionAssignorName[];
+    /** Kafka: static membership's group.instance.id; a restart within sessionTimeoutMs keeps the partitions, and close() does not leave the group. */
+    groupInstanceId?: string;
+    /** Kafka: `read_committed` skips aborted transactions' records. @default 'read_uncommitted' */
+    isolationLevel?: IsolationLevelName;
+    /** Kafka: `classic` (JoinGroup/SyncGroup, client-side assignors) or `consumer` (KIP-848, the broker assigns). @default 'classic' */
+    groupProtocol?: GroupProtocolName;
   }
 }

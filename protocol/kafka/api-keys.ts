@@ -21,6 +21,7 @@ export const ApiKey = {
   InitProducerId: 22,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
+  ConsumerGroupHeartbeat: 68,
 } as const;
 
 export type ApiKeyName = keyof typeof ApiKey;

@@ -21,6 +21,9 @@ import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import java.util.Collection;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -31,6 +34,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -47,6 +51,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * KafkaTool [--config client.properties] consume-to-end BOOTSTRAP TOPIC TIMEOUT_MS   (last line: {"endOffsets":[...]})
  * KafkaTool [--config client.properties] produce        BOOTSTRAP TOPIC   (stdin: {"key","value","partition"?,"headers"?,"timestamp"?} per line)
  * KafkaTool [--config client.properties] partition-for  BOOTSTRAP TOPIC KEY...
+ * KafkaTool [--config client.properties] consume-group  BOOTSTRAP TOPIC GROUP   (until stdin closes; prints
+ *     {"event":"assigned"|"revoked"|"lost","partitions":[..],"at":ms} and records with "at")
+ * KafkaTool [--config client.properties] produce-transactional BOOTSTRAP TOPIC   (stdin: records as for produce,
+ *     and {"begin":true}, {"commit":true}, {"abort":true} lines)
  * </pre>
  */
 public final class KafkaTool {
@@ -89,6 +97,13 @@ public final class KafkaTool {
       case "partition-for":
         code = partitionFor(base, topic, a.subList(3, a.size()));
         break;
+      case "consume-group":
+        if (a.size() != 4) usage();
+        code = consumeGroup(base, topic, a.get(3));
+        break;
+      case "produce-transactional":
+        code = produceTransactional(base, topic);
+        break;
       default:
         usage();
         return;
@@ -99,7 +114,7 @@ public final class KafkaTool {
   }
 
   private static void usage() {
-    System.err.println("usage: KafkaTool [--config FILE] create-topic|describe-topic|consume|consume-to-end|produce|partition-for BOOTSTRAP TOPIC ...");
+    System.err.println("usage: KafkaTool [--config FILE] create-topic|describe-topic|consume|consume-to-end|produce|partition-for|consume-group|produce-transactional BOOTSTRAP TOPIC ...");
     System.exit(64);
   }
 
@@ -288,6 +303,16 @@ public final class KafkaTool {
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
+  private static void printAcks(List<Future<RecordMetadata>> sent) throws Exception {
+    for (Future<RecordMetadata> f : sent) {
+      RecordMetadata m = f.get();
+      ObjectNode o = JSON.createObjectNode();
+      o.put("partition", m.partition());
+      o.put("offset", m.offset());
+      OUT.println(JSON.writeValueAsString(o));
+    }
+  }
+
   private static int produce(Properties base, String topic) throws Exception {
     List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -304,13 +329,7 @@ public final class KafkaTool {
     try (KafkaProducer<byte[], byte[]> pr = producer(base)) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
       for (ProducerRecord<byte[], byte[]> r : records) sent.add(pr.send(r));
-      for (Future<RecordMetadata> f : sent) {
-        RecordMetadata m = f.get();
-        ObjectNode o = JSON.createObjectNode();
-        o.put("partition", m.partition());
-        o.put("offset", m.offset());
-        OUT.println(JSON.writeValueAsString(o));
-      }
+      printAcks(sent);
     }
     return 0;
   }
@@ -326,6 +345,108 @@ public final class KafkaTool {
         o.put("partition", sent.get(i).get().partition());
         OUT.println(JSON.writeValueAsString(o));
       }
+    }
+    return 0;
+  }
+
+  private static synchronized void event(String kind, Collection<TopicPartition> parts) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("event", kind);
+    ArrayNode arr = o.putArray("partitions");
+    parts.stream().map(TopicPartition::partition).sorted().forEach(arr::add);
+    o.put("at", System.currentTimeMillis());
+    OUT.println(o.toString());
+    OUT.flush();
+  }
+
+  /** A member of consumer group GROUP until stdin closes: prints its assignment changes and every record, committing each poll. */
+  private static int consumeGroup(Properties base, String topic, String group) throws Exception {
+    Properties p = new Properties();
+    p.putAll(base);
+    p.put("group.id", group);
+    p.put("enable.auto.commit", "false");
+    p.putIfAbsent("auto.offset.reset", "earliest");
+    AtomicBoolean stop = new AtomicBoolean();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      Thread watcher =
+          new Thread(
+              () -> {
+                try {
+                  while (System.in.read() >= 0) {}
+                } catch (Exception ignored) {
+                  // a closed stdin is the signal either way
+                }
+                stop.set(true);
+                c.wakeup();
+              });
+      watcher.setDaemon(true);
+      watcher.start();
+      c.subscribe(
+          List.of(topic),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> parts) {
+              event("revoked", parts);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> parts) {
+              event("assigned", parts);
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> parts) {
+              event("lost", parts);
+            }
+          });
+      while (!stop.get()) {
+        try {
+          var records = c.poll(Duration.ofMillis(200));
+          for (ConsumerRecord<byte[], byte[]> r : records) {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("partition", r.partition());
+            o.put("offset", r.offset());
+            o.put("key", b64(r.key()));
+            o.put("value", b64(r.value()));
+            o.put("at", System.currentTimeMillis());
+            synchronized (KafkaTool.class) {
+              OUT.println(JSON.writeValueAsString(o));
+            }
+          }
+          OUT.flush();
+          if (!records.isEmpty()) c.commitSync();
+        } catch (WakeupException e) {
+          // stdin closed: leave the loop and close, which leaves the group
+        }
+      }
+    }
+    OUT.flush();
+    return 0;
+  }
+
+  /** Sends records inside transactions that the {"begin"}, {"commit"} and {"abort"} lines open and end. */
+  private static int produceTransactional(Properties base, String topic) throws Exception {
+    Properties p = new Properties();
+    p.putAll(base);
+    p.putIfAbsent("transactional.id", "cortado-kafka-tool-" + topic);
+    try (KafkaProducer<byte[], byte[]> pr = producer(p)) {
+      pr.initTransactions();
+      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (String line; (line = in.readLine()) != null; ) {
+        if (line.isBlank()) continue;
+        JsonNode r = JSON.readTree(line);
+        if (r.has("begin")) pr.beginTransaction();
+        else if (r.has("commit")) pr.commitTransaction();
+        else if (r.has("abort")) {
+          pr.flush();
+          pr.abortTransaction();
+        } else {
+          Integer partition = r.hasNonNull("partition") ? r.get("partition").asInt() : null;
+          sent.add(pr.send(new ProducerRecord<>(topic, partition, unb64(r.get("key")), unb64(r.get("value")))));
+        }
+      }
+      printAcks(sent);
     }
     return 0;
   }

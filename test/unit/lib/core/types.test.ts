@@ -125,6 +125,10 @@ const CONSUMER_KEYS = {
   maxPartitionBytes: true,
   minBytes: true,
   maxWaitMs: true,
+  partitionAssignors: true,
+  groupInstanceId: true,
+  isolationLevel: true,
+  groupProtocol: true,
   handleMessages: true,
 } as const satisfies Record<keyof ConsumerOptions, true>;
 
