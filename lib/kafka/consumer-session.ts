@@ -281,7 +281,8 @@ export class KafkaConsumerSession implements ConsumerSession {
   /** Commits every partition's commit point that moved since its last commit. */
   commit(): Promise<void> {
     const run = this.committing.then(async () => {
-      const moved = [...this.sources.values()].filter((s) => s.position >= 0 && s.commitPoint > s.committed);
+      // a reset to an earlier offset (out of range) moves the commit point back: that is committed too
+      const moved = [...this.sources.values()].filter((s) => s.position >= 0 && s.commitPoint !== s.committed);
       if (moved.length === 0 || !this.group) return;
       const offsets = moved.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.commitPoint }));
       await this.group.commit(offsets);
