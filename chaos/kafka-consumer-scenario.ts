@@ -45,8 +45,10 @@ export interface ConsumerScenarioResult {
   /** records a fresh member of the group got after the run: 0 when the committed offsets reached the end */
   afterEnd: number;
   members: number;
-  /** from the fault until a record was handled on every partition again */
-  recoveryMs?: number;
+  /** records handled when the fault struck: below `records`, or the fault missed the stream */
+  handledAtFault: number;
+  /** the longest pause of any partition's progress from the fault on (records buffered before it keep being handled meanwhile) */
+  stallMs: number;
   ms: number;
 }
 
@@ -116,12 +118,16 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
   const distinct = () => new Set(batches.flatMap((b) => b.offsets.map((o) => `${b.partition}@${o}`))).size;
 
   // when the fault struck, when the brokers (or the replacement) were back, and whose commits it stopped
-  const f = { at: 0, back: 0, affected: [] as string[] };
+  const f = { at: 0, back: 0, affected: [] as string[], handled: 0 };
   try {
+    // the victims are known before the run (a JVM lookup takes seconds the run would go on without the fault)
+    const victims =
+      s.fault === 'broker-restart' ? broker.nodes.map((n) => n.id) : s.fault === 'coordinator-kill' ? [await coordinatorOf(broker)] : [];
     await Promise.all(['m1', 'm2', 'm3'].map((n) => spawn(n).ready));
     const deadline = t0 + s.timeoutMs;
     while (count < s.at && Date.now() < deadline) await sleep(20);
     f.at = Date.now();
+    f.handled = count;
     if (s.fault === 'member-kill') {
       const victim = members[0];
       s.log(`  SIGKILL member ${victim.name} at ${count} handled; starting m4`);
@@ -131,7 +137,7 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
       f.back = Date.now();
       spawn('m4');
     } else {
-      const nodes = s.fault === 'broker-restart' ? broker.nodes.map((n) => n.id) : [await coordinatorOf(broker)];
+      const nodes = victims;
       s.log(`  SIGKILL node(s) ${nodes.join(',')}${s.fault === 'coordinator-kill' ? ' (the group coordinator)' : ''} at ${count} handled`);
       await Promise.all(nodes.map((id) => broker.kill(id)));
       await Promise.all(nodes.map((id) => broker.restart(id)));
@@ -159,7 +165,8 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
     records: s.records,
     afterEnd,
     members: members.length,
-    recoveryMs: recoveredAt(batches, s.partitions, f.at),
+    handledAtFault: f.handled,
+    stallMs: longestStall(batches, f.at),
     ms: Date.now() - t0,
   };
 }
@@ -199,11 +206,16 @@ async function probeAfterEnd(broker: KafkaBroker, topic: string, group: string):
   return got;
 }
 
-/** When every partition had a record handled after the fault. */
-function recoveredAt(batches: Handled[], partitions: number, faultAt: number): number | undefined {
-  const first = new Map<number, number>();
-  for (const b of batches) if (b.at > faultAt && !first.has(b.partition)) first.set(b.partition, b.at);
-  return first.size === partitions ? Math.max(...first.values()) - faultAt : undefined;
+/** The longest time any partition went without a handled batch, from `from` until its last batch. */
+function longestStall(batches: Handled[], from: number): number {
+  const last = new Map<number, number>();
+  let longest = 0;
+  for (const b of [...batches].sort((x, y) => x.at - y.at)) {
+    if (b.at < from) continue;
+    longest = Math.max(longest, b.at - (last.get(b.partition) ?? from));
+    last.set(b.partition, b.at);
+  }
+  return longest;
 }
 
 function tally(batches: Handled[], ends: number[], affected: string[], windowFrom: number, windowTo: number) {
@@ -236,6 +248,7 @@ export function consumerViolations(r: ConsumerScenarioResult): string[] {
   if (r.duplicates > r.uncommittedWindow) v.push(`${r.duplicates} duplicates, more than the uncommitted window of ${r.uncommittedWindow}`);
   if (r.afterEnd) v.push(`${r.afterEnd} records after the committed offsets`);
   if (r.orderViolations) v.push(`${r.orderViolations} order violations`);
+  if (r.handledAtFault >= r.records) v.push(`the fault struck after all ${r.records} records were handled`);
   return v;
 }
 
@@ -243,6 +256,7 @@ export function consumerTable(rows: ConsumerScenarioResult[]): string {
   const head = [
     'fault',
     'records',
+    'handled at the fault',
     'handled',
     'lost',
     'duplicates',
@@ -251,11 +265,12 @@ export function consumerTable(rows: ConsumerScenarioResult[]): string {
     'rewinds',
     'after the end',
     'members',
-    'recovery',
+    'longest stall',
   ];
   const lines = rows.map((r) => [
     r.fault,
     r.records,
+    r.handledAtFault,
     r.handled,
     r.lost,
     r.duplicates,
@@ -264,7 +279,7 @@ export function consumerTable(rows: ConsumerScenarioResult[]): string {
     r.rewinds,
     r.afterEnd,
     r.members,
-    r.recoveryMs === undefined ? 'n/a' : `${(r.recoveryMs / 1000).toFixed(1)} s`,
+    `${(r.stallMs / 1000).toFixed(1)} s`,
   ]);
   return [head, head.map(() => '---'), ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n');
 }

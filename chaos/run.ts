@@ -39,7 +39,7 @@ const HELP = `npm run chaos -- [options]
   --freeze-ms MS        SIGSTOP length (60000)
   --send-timeout-ms MS  producer sendTimeoutMs (30000)
   --consumer-records N  kafka consumer scenarios: the backlog the group reads (100000)
-  --consumer-pace-us N  handler time per record, so the fault lands mid-stream (100)
+  --consumer-pace-us N  handler time per record, so the fault lands mid-stream (500)
   --memory-messages N   scenario memory: sends while frozen (200000)
   --memory-bytes N      their size (10240)
   --memory-send-timeout-ms MS (2000)
@@ -68,7 +68,7 @@ const { values: a } = parseArgs({
     'freeze-ms': { type: 'string', default: '60000' },
     'send-timeout-ms': { type: 'string', default: '30000' },
     'consumer-records': { type: 'string', default: '100000' },
-    'consumer-pace-us': { type: 'string', default: '100' },
+    'consumer-pace-us': { type: 'string', default: '500' },
     'memory-messages': { type: 'string', default: '200000' },
     'memory-bytes': { type: 'string', default: '10240' },
     'memory-send-timeout-ms': { type: 'string', default: '2000' },
