@@ -194,7 +194,7 @@ describe('Kafka producer against a real Kafka broker', function () {
     const sends = [];
     for (let i = 0; i < 2000; i++) {
       sends.push(p.produce(topic, `k${i % 16}`, `v${i}`));
-      // every 500 sends, every socket of the k.client goes down under the requests in flight
+      // every 500 sends, every socket of the client goes down under the requests in flight
       if (i % 500 === 250) await cluster.dropConnections('cut by the test');
     }
     const ids = (await Promise.all(sends)) as RecordMetadata[];
