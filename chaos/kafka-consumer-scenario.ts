@@ -120,10 +120,10 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
   // when the fault struck, when the brokers (or the replacement) were back, and whose commits it stopped
   const f = { at: 0, back: 0, affected: [] as string[], handled: 0 };
   try {
-    // the victims are known before the run (a JVM lookup takes seconds the run would go on without the fault)
+    await Promise.all(['m1', 'm2', 'm3'].map((n) => spawn(n).ready));
+    // the victims are known before the fault point (a JVM lookup takes seconds; __consumer_offsets exists once the members joined)
     const victims =
       s.fault === 'broker-restart' ? broker.nodes.map((n) => n.id) : s.fault === 'coordinator-kill' ? [await coordinatorOf(broker)] : [];
-    await Promise.all(['m1', 'm2', 'm3'].map((n) => spawn(n).ready));
     const deadline = t0 + s.timeoutMs;
     while (count < s.at && Date.now() < deadline) await sleep(20);
     f.at = Date.now();
