@@ -10,6 +10,8 @@ import type { DriverTask } from './run-result';
 // the cache (keyed by the source's hash, never into the repository) and builds its command line.
 
 const SOURCE = path.join(__dirname, '..', '..', 'bench', 'java', 'CortadoBench.java');
+// the helpers both Java drivers compile with
+const SUPPORT = path.join(__dirname, '..', '..', 'bench', 'java', 'BenchSupport.java');
 
 export interface JavaDriver {
   command: string;
@@ -32,15 +34,20 @@ export function prepareJavaDriver(home: string | undefined): JavaDriver | { skip
   if (!runs('javac', '-version')) return { skip: 'javac is not on PATH (a JDK is needed to compile bench/java/CortadoBench.java)' };
   if (!home) return { skip: 'no Pulsar distribution for the client jars (set CORTADO_PULSAR_HOME with CORTADO_URL)' };
   const jars = path.join(home, 'lib', '*');
-  const source = fs.readFileSync(SOURCE);
-  const hash = crypto.createHash('sha256').update(source).update(home).digest('hex').slice(0, 16);
+  const hash = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(SOURCE))
+    .update(fs.readFileSync(SUPPORT))
+    .update(home)
+    .digest('hex')
+    .slice(0, 16);
   const classes = path.join(cacheDir(), 'bench-java', hash);
   if (!fs.existsSync(path.join(classes, 'CortadoBench.class'))) {
     // compile beside and rename, so an interrupted compile is never taken for a good one
     const tmp = `${classes}.tmp-${process.pid}`;
     fs.mkdirSync(tmp, { recursive: true });
     try {
-      execFileSync('javac', ['-nowarn', '-cp', jars, '-d', tmp, SOURCE], { stdio: ['ignore', 'inherit', 'inherit'] });
+      execFileSync('javac', ['-nowarn', '-cp', jars, '-d', tmp, SOURCE, SUPPORT], { stdio: ['ignore', 'inherit', 'inherit'] });
       fs.rmSync(classes, { recursive: true, force: true });
       fs.renameSync(tmp, classes);
     } catch (e) {
@@ -69,15 +76,22 @@ const KAFKA_SOURCE = path.join(__dirname, '..', '..', 'bench', 'java', 'KafkaBen
 export function prepareKafkaJavaDriver(dist: KafkaDistribution): JavaDriver | { skip: string } {
   if (!runs('java', '-version')) return { skip: 'java is not on PATH' };
   if (!runs('javac', '-version')) return { skip: 'javac is not on PATH (a JDK is needed to compile bench/java/KafkaBench.java)' };
-  const source = fs.readFileSync(KAFKA_SOURCE);
-  const hash = crypto.createHash('sha256').update(source).update(dist.home).digest('hex').slice(0, 16);
+  const hash = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(KAFKA_SOURCE))
+    .update(fs.readFileSync(SUPPORT))
+    .update(dist.home)
+    .digest('hex')
+    .slice(0, 16);
   const classes = path.join(cacheDir(), 'bench-java-kafka', hash);
   if (!fs.existsSync(path.join(classes, 'KafkaBench.class'))) {
     // compile beside and rename, so an interrupted compile is never taken for a good one
     const tmp = `${classes}.tmp-${process.pid}`;
     fs.mkdirSync(tmp, { recursive: true });
     try {
-      execFileSync('javac', ['-nowarn', '-cp', dist.classpath, '-d', tmp, KAFKA_SOURCE], { stdio: ['ignore', 'inherit', 'inherit'] });
+      execFileSync('javac', ['-nowarn', '-cp', dist.classpath, '-d', tmp, KAFKA_SOURCE, SUPPORT], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
       fs.rmSync(classes, { recursive: true, force: true });
       fs.renameSync(tmp, classes);
     } catch (e) {

@@ -1,6 +1,6 @@
 import * as os from 'os';
 import * as path from 'path';
-import { Client, KafkaAdmin } from '../lib';
+import { Client, KafkaAdmin, Producer, RecordMetadata } from '../lib';
 import { waitWith } from '../cli/progress';
 import { startKafka } from '../tools/kafka-broker';
 import { ensureKafka, KAFKA_VERSION } from '../tools/kafka-distribution';
@@ -31,6 +31,8 @@ interface KafkaScenario {
   inFlight: number;
   lingerMs: number;
   compression: KafkaTask['compression'];
+  /** read a backlog (written once per round, the same for every side) as a group member instead */
+  consume?: boolean;
 }
 
 const SCENARIOS: KafkaScenario[] = [
@@ -39,7 +41,24 @@ const SCENARIOS: KafkaScenario[] = [
   { name: 'async, batched (linger 10 ms, 128 KiB)', share: 4, inFlight: 1000, lingerMs: 10, compression: 'none' },
   { name: 'batched + LZ4', share: 4, inFlight: 1000, lingerMs: 10, compression: 'lz4' },
   { name: 'batched + ZSTD', share: 4, inFlight: 1000, lingerMs: 10, compression: 'zstd' },
+  { name: 'consume, group member, commits on', share: 4, inFlight: 1000, lingerMs: 10, compression: 'none', consume: true },
 ];
+
+/** Writes a consume scenario's backlog (batched, keyed as the producers' rows) with cortado. */
+async function fill(url: string, topic: string, n: number): Promise<void> {
+  const p = new Producer<RecordMetadata>(
+    { url, topics: [topic], batchingEnabled: true, batchingMaxBytes: BATCH_BYTES, partitionStrategy: 'murmur2' },
+    {},
+  );
+  await p.start();
+  try {
+    const value = Buffer.alloc(SIZE, 'x');
+    for (let i = 0; i < n; i += 10_000)
+      await Promise.all(Array.from({ length: Math.min(10_000, n - i) }, (_, j) => p.produce(topic, `k${(i + j) % 1000}`, value)));
+  } finally {
+    await p.close();
+  }
+}
 
 const CORTADO_DRIVER = path.join(__dirname, 'kafka-driver.js');
 const KAFKAJS_DRIVER = path.join(__dirname, 'kafkajs-driver.js');
@@ -105,10 +124,18 @@ export async function kafkaBench(quick: boolean): Promise<void> {
       for (const [i, s] of scenarios.entries()) {
         const messages = Math.max(100, Math.round(base * s.share));
         const warmup = s.inFlight === 1 ? Math.min(500, messages) : Math.max(100, Math.round(messages / 10));
+        // a consume row reads one backlog per round, each side as its own group
+        const backlogTopic = s.consume ? `bench-${stamp}-${i}-backlog-${round}` : undefined;
+        if (backlogTopic) {
+          await admin.createPartitionedTopic(backlogTopic, PARTITIONS);
+          await fill(b.url, backlogTopic, warmup + messages);
+        }
         const task = async (side: string): Promise<KafkaTask> => {
-          const topic = `bench-${stamp}-${i}-${side}-${round}`;
-          await admin.createPartitionedTopic(topic, PARTITIONS);
+          const topic = backlogTopic ?? `bench-${stamp}-${i}-${side}-${round}`;
+          if (!backlogTopic) await admin.createPartitionedTopic(topic, PARTITIONS);
           return {
+            mode: s.consume ? 'consume' : 'produce',
+            group: `bench-${stamp}-${i}-${side}-${round}`,
             url: b.url,
             topic,
             messages,

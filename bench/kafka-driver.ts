@@ -1,5 +1,5 @@
-import { Producer, RecordMetadata } from '../lib';
-import { driverMain, KafkaTask, measure } from './kafka-task';
+import { Consumer, Producer, RecordMetadata } from '../lib';
+import { driverMain, KafkaTask, measure, measureConsume } from './kafka-task';
 import type { RunResult } from './run-result';
 
 // The cortado side of `npm run bench -- --backend kafka`: one scenario per process, so CPU time and
@@ -30,4 +30,22 @@ async function produce(t: KafkaTask): Promise<RunResult> {
   }
 }
 
-driverMain(produce);
+// a group member from the earliest offset, handleMessages per partition batch, commits every 5 s (the Java default's interval)
+function consume(t: KafkaTask): Promise<RunResult> {
+  return measureConsume(t, async (onRecords) => {
+    const c = new Consumer(
+      {
+        url: t.url,
+        topics: [t.topic],
+        subscription: t.group!,
+        subscriptionInitialPosition: 'earliest',
+        handleMessages: (msgs) => onRecords(msgs.length),
+      },
+      {},
+    );
+    await c.start();
+    return () => c.close();
+  });
+}
+
+driverMain((t) => (t.mode === 'consume' ? consume(t) : produce(t)));

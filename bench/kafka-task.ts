@@ -16,6 +16,9 @@ export interface KafkaTask {
   batchBytes: number;
   compression: 'none' | 'lz4' | 'zstd';
   size: number;
+  /** consume: read a backlog of warmup + messages records as a member of `group` (commits on) */
+  mode?: 'produce' | 'consume';
+  group?: string;
 }
 
 export const KEYS = Array.from({ length: 1000 }, (_, i) => `k${i}`);
@@ -55,6 +58,37 @@ export async function measure(t: KafkaTask, send: (key: string) => Promise<unkno
     cpuSec: (d.user + d.system) / 1e6,
     rssMb: peakRssMb(),
   };
+}
+
+/**
+ * Reads warmup + messages records of a backlog through `start` (which calls `onRecords` per batch
+ * handled and returns a stop); measured from the warmup-th record on: rate, CPU and peak RSS.
+ */
+export async function measureConsume(
+  t: KafkaTask,
+  start: (onRecords: (n: number) => void) => Promise<() => Promise<void>>,
+): Promise<RunResult> {
+  let seen = 0;
+  const mark = { count: -1, cpu: process.cpuUsage(), t0: 0n, seconds: 0, cpuSec: 0 };
+  let done = () => undefined as void;
+  const finished = new Promise<void>((r) => (done = r));
+  const stop = await start((n) => {
+    seen += n;
+    if (mark.count < 0 && seen >= t.warmup) {
+      mark.count = seen;
+      mark.cpu = process.cpuUsage();
+      mark.t0 = process.hrtime.bigint();
+    }
+    if (mark.count >= 0 && mark.seconds === 0 && seen >= t.warmup + t.messages) {
+      mark.seconds = Number(process.hrtime.bigint() - mark.t0) / 1e9;
+      const d = process.cpuUsage(mark.cpu);
+      mark.cpuSec = (d.user + d.system) / 1e6;
+      done();
+    }
+  });
+  await finished;
+  await stop();
+  return { messages: seen - mark.count, seconds: mark.seconds, p50Ms: null, p99Ms: null, cpuSec: mark.cpuSec, rssMb: peakRssMb() };
 }
 
 /** Runs a driver's main: the task from argv[2], the RESULT line on stdout, exit 1 on failure. */

@@ -1,5 +1,5 @@
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
-import { driverMain, hostPortsOf, KafkaTask, measure } from './kafka-task';
+import { driverMain, hostPortsOf, KafkaTask, measure, measureConsume } from './kafka-task';
 import type { RunResult } from './run-result';
 
 // kafkajs, the second reference of `npm run bench -- --backend kafka`: the same sends as
@@ -27,4 +27,16 @@ async function produce(t: KafkaTask): Promise<RunResult> {
   }
 }
 
-driverMain(produce);
+// a group member from the earliest offset, one eachBatch per partition batch, its default commits
+function consume(t: KafkaTask): Promise<RunResult> {
+  return measureConsume(t, async (onRecords) => {
+    const kafka = new Kafka({ clientId: 'cortado-bench', brokers: hostPortsOf(t.url), logLevel: logLevel.ERROR });
+    const consumer = kafka.consumer({ groupId: t.group! });
+    await consumer.connect();
+    await consumer.subscribe({ topic: t.topic, fromBeginning: true });
+    await consumer.run({ eachBatch: ({ batch }) => Promise.resolve(onRecords(batch.messages.length)) });
+    return () => consumer.disconnect();
+  });
+}
+
+driverMain((t) => (t.mode === 'consume' ? consume(t) : produce(t)));

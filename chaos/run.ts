@@ -4,6 +4,14 @@ import { parseArgs } from 'util';
 import { KafkaBroker, startKafka } from '../tools/kafka-broker';
 import { RestartableBroker, startRestartablePulsar } from '../tools/restartable-standalone';
 import { Fault, random } from './faults';
+import {
+  CONSUMER_FAULTS,
+  ConsumerFault,
+  consumerTable,
+  consumerViolations,
+  ConsumerScenarioResult,
+  runKafkaConsumerScenario,
+} from './kafka-consumer-scenario';
 import { KAFKA_MODES, KafkaFault, KafkaMode, runKafkaScenario } from './kafka-scenario';
 import { memoryViolations, MemoryResult, MemorySpec, runMemory } from './memory';
 import { Mode, MODES, runScenario, ScenarioResult, violations } from './scenario';
@@ -15,7 +23,8 @@ import { examples, memoryTable, scenarioTable } from './table';
 const HELP = `npm run chaos -- [options]
   --backend NAME        pulsar (default) or kafka
   --scenarios LIST      pulsar: kill,unload,freeze,memory (default all)
-                        kafka: kill (one node), leader-kill (3 nodes) (default both)
+                        kafka: kill (one node), leader-kill (3 nodes), and the consumer group's
+                        member-kill, broker-restart (one node), coordinator-kill (3 nodes) (default all)
   --modes LIST          unbatched,batched,batched+lz4 (default all); kafka also batched+zstd
   --messages N          keyed messages per scenario (100000)
   --keys N              distinct keys (1000)
@@ -29,6 +38,8 @@ const HELP = `npm run chaos -- [options]
   --unload-every-ms MS  (500)
   --freeze-ms MS        SIGSTOP length (60000)
   --send-timeout-ms MS  producer sendTimeoutMs (30000)
+  --consumer-records N  kafka consumer scenarios: the backlog the group reads (100000)
+  --consumer-pace-us N  handler time per record, so the fault lands mid-stream (500)
   --memory-messages N   scenario memory: sends while frozen (200000)
   --memory-bytes N      their size (10240)
   --memory-send-timeout-ms MS (2000)
@@ -56,6 +67,8 @@ const { values: a } = parseArgs({
     'unload-every-ms': { type: 'string', default: '500' },
     'freeze-ms': { type: 'string', default: '60000' },
     'send-timeout-ms': { type: 'string', default: '30000' },
+    'consumer-records': { type: 'string', default: '100000' },
+    'consumer-pace-us': { type: 'string', default: '500' },
     'memory-messages': { type: 'string', default: '200000' },
     'memory-bytes': { type: 'string', default: '10240' },
     'memory-send-timeout-ms': { type: 'string', default: '2000' },
@@ -90,7 +103,7 @@ function list<T extends string>(name: 'scenarios' | 'modes', allowed: readonly T
 
 const log = (line: string) => console.log(line);
 const SCENARIOS = ['kill', 'unload', 'freeze', 'memory'] as const;
-const KAFKA_SCENARIOS = ['kill', 'leader-kill'] as const;
+const KAFKA_SCENARIOS = ['kill', 'leader-kill', ...CONSUMER_FAULTS] as const;
 const kafka = a.backend === 'kafka';
 if (!kafka && a.backend !== 'pulsar') {
   console.error(`--backend must be pulsar or kafka, got ${JSON.stringify(a.backend)}`);
@@ -250,13 +263,15 @@ async function mainKafka(): Promise<number> {
   const run = crypto.randomBytes(3).toString('hex');
   const rnd = random(seed);
   const rows: ScenarioResult[] = [];
+  const consumerRows: ConsumerScenarioResult[] = [];
   const failures: string[] = [];
   let broker: KafkaBroker | undefined;
   const report = () => {
     if (rows.length) console.log(`\n${scenarioTable(rows)}\n`);
+    if (consumerRows.length) console.log(`consumer group:\n${consumerTable(consumerRows)}\n`);
     const ex = examples(rows);
     if (ex) console.log(`first offenders (key/seq):\n${ex}\n`);
-    if (a.json) fs.writeFileSync(a.json, JSON.stringify({ backend: 'kafka', seed, run, rows, failures }, null, 2));
+    if (a.json) fs.writeFileSync(a.json, JSON.stringify({ backend: 'kafka', seed, run, rows, consumerRows, failures }, null, 2));
     console.log(failures.length ? `FAILED:\n  ${failures.join('\n  ')}` : 'every must-be-zero count is zero');
     console.log(`seed ${seed} (rerun with --backend kafka --seed ${seed})`);
   };
@@ -276,11 +291,15 @@ async function mainKafka(): Promise<number> {
       await broker?.stop();
       broker = undefined;
       broker = await startKafka({
-        nodes: name === 'kill' ? 1 : 3,
+        nodes: name === 'kill' || name === 'member-kill' || name === 'broker-restart' ? 1 : 3,
         log,
         // the restarted node takes its preferred leaderships back soon, one more leader move under load
         config: name === 'kill' ? {} : { 'leader.imbalance.check.interval.seconds': '5' },
       });
+      if ((CONSUMER_FAULTS as readonly string[]).includes(name)) {
+        await consumerScenario(broker, name as ConsumerFault, run, rnd, consumerRows, failures);
+        continue;
+      }
       for (const mode of modes) {
         const faults = kafkaFaultsOf(name, num('messages'), rnd);
         log(`\n${name} / ${mode}: ${num('messages')} messages, faults ${JSON.stringify(faults)}`);
@@ -320,6 +339,40 @@ async function mainKafka(): Promise<number> {
   }
   report();
   return failures.length ? 1 : 0;
+}
+
+/** One consumer group scenario: three member processes read a backlog through the fault. */
+async function consumerScenario(
+  broker: KafkaBroker,
+  fault: ConsumerFault,
+  run: string,
+  rnd: () => number,
+  rows: ConsumerScenarioResult[],
+  failures: string[],
+): Promise<void> {
+  const records = num('consumer-records');
+  const at = Math.floor(records * (0.2 + 0.3 * rnd()));
+  log(`\n${fault}: ${records} records, the fault at ${at} handled`);
+  try {
+    const r = await runKafkaConsumerScenario(broker, {
+      fault,
+      records,
+      partitions: partitionCount(),
+      at,
+      perRecordMs: num('consumer-pace-us') / 1000,
+      sessionTimeoutMs: 10_000,
+      offsetCommitIntervalMs: 1000,
+      run,
+      timeoutMs: num('max-scenario-min') * 60_000,
+      log,
+    });
+    rows.push(r);
+    failures.push(...consumerViolations(r).map((v) => `${fault}: ${v}`));
+    log(`  done in ${(r.ms / 1000).toFixed(0)} s: ${consumerViolations(r).join(', ') || 'clean'}\n${consumerTable([r])}`);
+  } catch (err) {
+    failures.push(`${fault}: ${(err as Error).stack ?? err}`);
+    log(`  error: ${(err as Error).message}`);
+  }
 }
 
 main().then(

@@ -1,8 +1,4 @@
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -23,34 +19,8 @@ import org.apache.pulsar.client.api.SubscriptionInitialPosition;
  * batching (true|false), compression (none|lz4|zstd), size, subscription.
  */
 public final class CortadoBench {
-  private static Map<String, String> parse(String[] args) {
-    Map<String, String> m = new HashMap<>();
-    for (String a : args) {
-      int eq = a.indexOf('=');
-      m.put(a.substring(0, eq), a.substring(eq + 1));
-    }
-    return m;
-  }
-
-  private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-  }
-
-  // peak resident set size of this process, from the kernel
-  private static double peakRssMb() throws Exception {
-    for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-      if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-    }
-    return Double.NaN;
-  }
-
-  private static double percentile(long[] sorted, double p) {
-    if (sorted.length == 0) return Double.NaN;
-    return sorted[Math.min(sorted.length - 1, (int) Math.floor(p / 100 * sorted.length))] / 1e6;
-  }
-
   public static void main(String[] argv) throws Exception {
-    Map<String, String> a = parse(argv);
+    Map<String, String> a = BenchSupport.parse(argv);
     String url = a.get("url");
     String topic = a.get("topic");
     int messages = Integer.parseInt(a.get("messages"));
@@ -63,13 +33,6 @@ public final class CortadoBench {
       System.out.println("RESULT " + result);
     }
     System.exit(0);
-  }
-
-  private static String json(int messages, double seconds, double p50, double p99, double cpuSec) throws Exception {
-    return String.format(java.util.Locale.ROOT,
-        "{\"messages\":%d,\"seconds\":%.6f,\"p50Ms\":%s,\"p99Ms\":%s,\"cpuSec\":%.6f,\"rssMb\":%.1f}",
-        messages, seconds, Double.isNaN(p50) ? "null" : String.format(java.util.Locale.ROOT, "%.4f", p50),
-        Double.isNaN(p99) ? "null" : String.format(java.util.Locale.ROOT, "%.4f", p99), cpuSec, peakRssMb());
   }
 
   private static String produce(PulsarClient client, String topic, int messages, int warmup, int inFlight,
@@ -88,13 +51,13 @@ public final class CortadoBench {
     try (Producer<byte[]> producer = b.create()) {
       run(producer, keys, value, warmup, inFlight, new long[warmup]);
       long[] lat = new long[messages];
-      long cpu0 = cpuNanos();
+      long cpu0 = BenchSupport.cpuNanos();
       long t0 = System.nanoTime();
       run(producer, keys, value, messages, inFlight, lat);
       double secs = (System.nanoTime() - t0) / 1e9;
-      double cpu = (cpuNanos() - cpu0) / 1e9;
+      double cpu = (BenchSupport.cpuNanos() - cpu0) / 1e9;
       Arrays.sort(lat);
-      return json(messages, secs, percentile(lat, 50), percentile(lat, 99), cpu);
+      return BenchSupport.json(messages, secs, BenchSupport.percentile(lat, 50), BenchSupport.percentile(lat, 99), cpu);
     }
   }
 
@@ -130,7 +93,7 @@ public final class CortadoBench {
     try (Consumer<byte[]> consumer = client.newConsumer().topic(topic).subscriptionName(subscription)
         .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).receiverQueueSize(1000).subscribe()) {
       for (int i = 0; i < warmup; i++) consumer.acknowledgeAsync(consumer.receive());
-      long cpu0 = cpuNanos();
+      long cpu0 = BenchSupport.cpuNanos();
       long t0 = System.nanoTime();
       long bytes = 0;
       for (int i = 0; i < messages; i++) {
@@ -139,9 +102,9 @@ public final class CortadoBench {
         consumer.acknowledgeAsync(m);
       }
       double secs = (System.nanoTime() - t0) / 1e9;
-      double cpu = (cpuNanos() - cpu0) / 1e9;
+      double cpu = (BenchSupport.cpuNanos() - cpu0) / 1e9;
       if (bytes == 0 && messages > 0) throw new IllegalStateException("received only empty payloads");
-      return json(messages, secs, Double.NaN, Double.NaN, cpu);
+      return BenchSupport.json(messages, secs, Double.NaN, Double.NaN, cpu);
     }
   }
 }

@@ -1,58 +1,38 @@
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The Java side of `npm run bench -- --backend kafka`: the same sends as bench/kafka-driver.ts with
- * the official KafkaProducer (acks=all, idempotence, 5 requests in flight), one scenario per JVM,
- * printing one line "RESULT {json}" with rate, latency, CPU seconds and peak RSS.
- * Arguments are key=value: url, topic, messages, warmup, inFlight, lingerMs, batchBytes,
- * compression (none|lz4|zstd), size.
+ * The Java side of `npm run bench -- --backend kafka`: the same work as bench/kafka-driver.ts with
+ * the official clients, one scenario per JVM, printing one line "RESULT {json}" with rate, latency,
+ * CPU seconds and peak RSS. Produce: KafkaProducer (acks=all, idempotence, 5 requests in flight).
+ * Consume (mode=consume): a KafkaConsumer in group `group` reading a backlog from the earliest
+ * offset with auto-commit on. Arguments are key=value: mode, url, topic, messages, warmup,
+ * inFlight, lingerMs, batchBytes, compression (none|lz4|zstd), size, group.
  */
 public final class KafkaBench {
-  private static Map<String, String> parse(String[] args) {
-    Map<String, String> m = new HashMap<>();
-    for (String a : args) {
-      int eq = a.indexOf('=');
-      m.put(a.substring(0, eq), a.substring(eq + 1));
-    }
-    return m;
-  }
-
-  private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-  }
-
-  // peak resident set size of this process, from the kernel
-  private static double peakRssMb() throws Exception {
-    for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-      if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-    }
-    return Double.NaN;
-  }
-
-  private static double percentile(long[] sorted, double p) {
-    if (sorted.length == 0) return Double.NaN;
-    return sorted[Math.min(sorted.length - 1, (int) Math.floor(p / 100 * sorted.length))] / 1e6;
-  }
-
   public static void main(String[] argv) throws Exception {
-    Map<String, String> a = parse(argv);
+    Map<String, String> a = BenchSupport.parse(argv);
     String topic = a.get("topic");
     int messages = Integer.parseInt(a.get("messages"));
     int warmup = Integer.parseInt(a.get("warmup"));
+    if ("consume".equals(a.get("mode"))) {
+      System.out.println("RESULT " + consume(a.get("url"), topic, a.get("group"), messages, warmup));
+      System.exit(0);
+    }
     int inFlight = Integer.parseInt(a.get("inFlight"));
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, a.get("url").replaceFirst("^kafka://", ""));
@@ -74,18 +54,46 @@ public final class KafkaBench {
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
       run(producer, topic, keys, value, warmup, inFlight, new long[warmup]);
       long[] lat = new long[messages];
-      long cpu0 = cpuNanos();
+      long cpu0 = BenchSupport.cpuNanos();
       long t0 = System.nanoTime();
       run(producer, topic, keys, value, messages, inFlight, lat);
       double secs = (System.nanoTime() - t0) / 1e9;
-      double cpu = (cpuNanos() - cpu0) / 1e9;
+      double cpu = (BenchSupport.cpuNanos() - cpu0) / 1e9;
       Arrays.sort(lat);
-      result = String.format(java.util.Locale.ROOT,
-          "{\"messages\":%d,\"seconds\":%.6f,\"p50Ms\":%.4f,\"p99Ms\":%.4f,\"cpuSec\":%.6f,\"rssMb\":%.1f}",
-          messages, secs, percentile(lat, 50), percentile(lat, 99), cpu, peakRssMb());
+      result = BenchSupport.json(messages, secs, BenchSupport.percentile(lat, 50), BenchSupport.percentile(lat, 99), cpu);
     }
     System.out.println("RESULT " + result);
     System.exit(0);
+  }
+
+  // warmup + messages records of the backlog through poll(); the measured part starts after the warmup-th
+  private static String consume(String url, String topic, String group, int messages, int warmup) throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, url.replaceFirst("^kafka://", ""));
+    p.put(ConsumerConfig.CLIENT_ID_CONFIG, "cortado-bench");
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "true");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
+      consumer.subscribe(Collections.singletonList(topic));
+      long seen = 0;
+      long from = -1;
+      long cpu0 = 0;
+      long t0 = 0;
+      while (seen < (long) warmup + messages) {
+        seen += consumer.poll(Duration.ofMillis(500)).count();
+        if (from < 0 && seen >= warmup) {
+          from = seen;
+          cpu0 = BenchSupport.cpuNanos();
+          t0 = System.nanoTime();
+        }
+      }
+      double secs = (System.nanoTime() - t0) / 1e9;
+      double cpu = (BenchSupport.cpuNanos() - cpu0) / 1e9;
+      return BenchSupport.json((int) (seen - from), secs, Double.NaN, Double.NaN, cpu);
+    }
   }
 
   // n sends, at most inFlight unanswered at a time; lat[i] = nanoseconds from send to answer

@@ -14,7 +14,9 @@ import { RecordMetadata } from './record-metadata';
 export type KafkaConsumerConfig = ConsumerConfig & KafkaConsumerSettings;
 
 // records fetched but not yet handed to the app, per partition, before its fetching pauses
-const MAX_BUFFERED = 1000;
+const MAX_BUFFERED = 10_000;
+// and their bytes, in fetches' worth: two, so the next fetch is in flight while the app works through the last
+const BUFFERED_FETCHES = 2;
 
 /** A Kafka record in the public Message shape (the Java client's ConsumerRecord, in Kaffe's words). */
 export function recordToMessage(topic: string, partition: number, r: DecodedRecord): Message {
@@ -58,6 +60,7 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
   committed = -1;
   private epoch = 0;
   private buffered = 0;
+  private bufferedBytes = 0;
   private paused = false;
   private closed = false;
   private pauseTimer?: NodeJS.Timeout;
@@ -71,12 +74,13 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
     private readonly session: KafkaConsumerSession,
     private readonly hooks: GroupHooks,
     private readonly nackDelayMs: number,
+    private readonly maxBufferedBytes = BUFFERED_FETCHES * 1_048_576,
   ) {
     this.key = `${topic}-${partition}`;
   }
 
   get fetchable(): boolean {
-    return !this.closed && !this.paused && this.buffered < MAX_BUFFERED;
+    return !this.closed && !this.paused && this.buffered < MAX_BUFFERED && this.bufferedBytes < this.maxBufferedBytes;
   }
 
   /** The offset to commit: the first one handed over and not acknowledged, else the next to fetch. */
@@ -94,6 +98,7 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
       this.outstanding.push((m.messageId as RecordMetadata).offset);
     }
     this.buffered += msgs.length;
+    for (const m of msgs) this.bufferedBytes += m.value.length;
     this.hooks.deliver(this, msgs);
   }
 
@@ -120,9 +125,10 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
 
   consumed(m: Message): void {
     if (!this.current(m)) return;
-    const wasFull = this.buffered >= MAX_BUFFERED;
+    const was = this.fetchable;
     this.buffered--;
-    if (wasFull) this.session.fetcher.kick();
+    this.bufferedBytes -= m.value.length;
+    if (!was && this.fetchable) this.session.fetcher.kick();
   }
 
   ack(m: Message): void {
@@ -152,6 +158,7 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
     for (const o of this.outstanding.splice(at)) this.acked.delete(o);
     this.epoch++;
     this.buffered = 0;
+    this.bufferedBytes = 0;
     this.position = offset;
     this.paused = true;
     clearTimeout(this.pauseTimer);
@@ -262,7 +269,14 @@ export class KafkaConsumerSession implements ConsumerSession {
     const committed = await this.group!.committed(parts);
     const added: KafkaPartitionSource[] = [];
     for (const p of parts) {
-      const src = new KafkaPartitionSource(p.topic, p.partition, this, this.hooks!, this.config.negativeAckRedeliveryDelayMs);
+      const src = new KafkaPartitionSource(
+        p.topic,
+        p.partition,
+        this,
+        this.hooks!,
+        this.config.negativeAckRedeliveryDelayMs,
+        BUFFERED_FETCHES * this.config.maxPartitionBytes,
+      );
       const at = committed.get(src.key) ?? -1;
       src.committed = at;
       src.position = at >= 0 ? at : await this.fetcher.offsetFor(p.topic, p.partition);
@@ -292,7 +306,8 @@ export class KafkaConsumerSession implements ConsumerSession {
   /** Commits every partition's commit point that moved since its last commit. */
   commit(): Promise<void> {
     const run = this.committing.then(async () => {
-      const moved = [...this.sources.values()].filter((s) => s.position >= 0 && s.commitPoint > s.committed);
+      // a reset to an earlier offset (out of range) moves the commit point back: that is committed too
+      const moved = [...this.sources.values()].filter((s) => s.position >= 0 && s.commitPoint !== s.committed);
       if (moved.length === 0 || !this.group) return;
       const offsets = moved.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.commitPoint }));
       await this.group.commit(offsets);

@@ -343,15 +343,32 @@ export class GroupCoordinator {
     while (!this.closed && !this.rejoinNeeded) {
       await this.pause(this.settings.heartbeatIntervalMs);
       if (this.closed || this.rejoinNeeded) return;
-      const conn = await this.connection();
-      const res = await conn.request(HEARTBEAT, {
-        groupId: this.settings.groupId,
-        generationId: this.generationId,
-        memberId: this.memberId,
-        groupInstanceId: this.settings.groupInstanceId,
-      });
-      if (res.errorCode === REBALANCE_IN_PROGRESS) return;
-      if (res.errorCode !== 0) this.fail(res.errorCode, 'Heartbeat');
+      let code: number;
+      try {
+        const conn = await this.connection();
+        const res = await conn.request(HEARTBEAT, {
+          groupId: this.settings.groupId,
+          generationId: this.generationId,
+          memberId: this.memberId,
+          groupInstanceId: this.settings.groupInstanceId,
+        });
+        code = res.errorCode;
+      } catch (err) {
+        if ((err instanceof Rejoin && !COORDINATOR_MOVED.has(err.code)) || (err instanceof CortadoError && !err.canRetry) || this.closed)
+          throw err;
+        // as the Java client: a lost coordinator is found again and the generation kept; if the session ran out meanwhile it answers UNKNOWN_MEMBER_ID
+        this.settings.log.warn(
+          `consumer group ${this.settings.groupId}: heartbeat failed: ${(err as Error).message}; finding the coordinator again`,
+        );
+        this.coordinator = undefined;
+        continue;
+      }
+      if (code === REBALANCE_IN_PROGRESS) return;
+      if (COORDINATOR_MOVED.has(code)) {
+        this.coordinator = undefined;
+        continue;
+      }
+      if (code !== 0) this.fail(code, 'Heartbeat');
     }
   }
 
@@ -379,6 +396,19 @@ export class GroupCoordinator {
 
   /** Commits `offsets` (the next offset to read of each partition) under the current generation. */
   async commit(offsets: Array<TopicPartition & { offset: number }>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.commitOnce(offsets);
+      } catch (err) {
+        // the group moved to another coordinator: find it and commit there (the generation still holds)
+        if (!(err instanceof Rejoin && COORDINATOR_MOVED.has(err.code)) || attempt >= 3 || this.closed) throw err;
+        this.coordinator = undefined;
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async commitOnce(offsets: Array<TopicPartition & { offset: number }>): Promise<void> {
     if (offsets.length === 0 || this.generationId < 0) return;
     const byTopic = new Map<
       string,

@@ -13,6 +13,7 @@ const SCENARIOS = [
   'async, batched (linger 10 ms, 128 KiB)',
   'batched + LZ4',
   'batched + ZSTD',
+  'consume, group member, commits on',
 ];
 
 describe('npm run bench -- --backend kafka (one short round)', () => {

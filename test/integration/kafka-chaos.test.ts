@@ -3,30 +3,20 @@ import * as crypto from 'crypto';
 import { runKafkaScenario } from '../../chaos/kafka-scenario';
 import { Producer, RecordMetadata } from '../../lib';
 import { ScenarioResult, violations } from '../../chaos/scenario';
-import { KafkaBroker, startKafka } from '../../tools/kafka-broker';
+import { ownKafkaBroker } from '../support/kafka-broker';
 
 // The reduced Kafka chaos run: 5,000 keyed messages through one SIGKILL + restart of a
 // single-node broker of its own (the shared one must not be killed under other tests).
 
 describe('kafka chaos (reduced): SIGKILL + restart of a real single-node broker', function () {
-  let broker: KafkaBroker | undefined;
-
-  before(async function () {
-    this.timeout(180_000);
-    broker = await startKafka({ nodes: 1, log: () => undefined });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await broker?.stop();
-  });
+  const broker = ownKafkaBroker({ nodes: 1 });
 
   it('defect: with batching off, messages written while every request slot was busy waited for sendTimeoutMs', async function () {
     this.timeout(120_000);
     // found by the chaos run: the open batch went only on the next write, so a burst's tail sat until it timed out
     // created on first use with the broker's one partition, so no JVM is started for it
     const topic = `chaos-tail-${crypto.randomBytes(3).toString('hex')}`;
-    const p = new Producer<RecordMetadata>({ url: broker!.bootstrap, topics: [topic], sendTimeoutMs: 60_000 }, {});
+    const p = new Producer<RecordMetadata>({ url: broker().bootstrap, topics: [topic], sendTimeoutMs: 60_000 }, {});
     await p.start();
     try {
       const sends = Array.from({ length: 3000 }, (_, i) => p.produce(topic, `k${i % 10}`, `v${i}`));
@@ -46,7 +36,7 @@ describe('kafka chaos (reduced): SIGKILL + restart of a real single-node broker'
     const lines: string[] = [];
     let r: ScenarioResult;
     try {
-      r = await runKafkaScenario(broker!, {
+      r = await runKafkaScenario(broker(), {
         name: 'ci',
         mode: 'batched',
         faults: [{ kind: 'kill', at: 2000 }],

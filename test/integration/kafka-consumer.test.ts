@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
-import { Client, Consumer, KafkaAdmin, Message, RecordMetadata } from '../../lib';
+import { Consumer, Message, RecordMetadata } from '../../lib';
 import { javaProduce, JavaProduceRecord } from '../../tools/kafka-java';
-import type { KafkaBroker } from '../../tools/kafka-broker';
-import { getKafkaBroker } from '../support/kafka-broker';
+import { kafkaSuite } from '../support/kafka-broker';
 
 const RUN = crypto.randomBytes(3).toString('hex');
 const topicName = (base: string) => `${base}-${RUN}`;
@@ -22,35 +21,18 @@ const offsetOf = (m: Message): number => (m.messageId as RecordMetadata).offset;
 
 describe('Kafka consumer group against a real Kafka broker', function () {
   this.timeout(240_000);
-  let broker: KafkaBroker;
-  let client: Client;
-  let admin: KafkaAdmin;
   const open: Consumer[] = [];
-
-  before(async function () {
-    this.timeout(300_000);
-    broker = await getKafkaBroker();
-    client = new Client({ url: broker.bootstrap }, {});
-    admin = client.admin() as KafkaAdmin;
-  });
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
-  });
-
-  after(async () => {
-    await client?.close();
-  });
+  const k = kafkaSuite(open);
 
   function consumer(opts: ConstructorParameters<typeof Consumer>[0]): Consumer {
-    const c = new Consumer({ url: broker.bootstrap, heartbeatIntervalMs: 500, offsetCommitIntervalMs: 500, ...opts }, {});
+    const c = new Consumer({ url: k.broker.bootstrap, heartbeatIntervalMs: 500, offsetCommitIntervalMs: 500, ...opts }, {});
     open.push(c);
     return c;
   }
 
   it('reads what the Java producer wrote (keys, null keys and values, headers, timestamps, every codec) with the same fields', async () => {
     const topic = topicName('kc-java');
-    await admin.createPartitionedTopic(topic, 1);
+    await k.admin.createPartitionedTopic(topic, 1);
     const at = Date.UTC(2026, 5, 1, 2, 3, 4);
     const sent: JavaProduceRecord[] = [];
     for (const codec of ['none', 'gzip', 'lz4', 'zstd', 'snappy']) {
@@ -67,7 +49,7 @@ describe('Kafka consumer group against a real Kafka broker', function () {
           timestamp: at + sent.length + i,
         });
       }
-      await javaProduce(broker, topic, batch, { clientConfig: { 'compression.type': codec, 'linger.ms': '200' } });
+      await javaProduce(k.broker, topic, batch, { clientConfig: { 'compression.type': codec, 'linger.ms': '200' } });
       sent.push(...batch);
     }
     const got: Message[] = [];
@@ -108,7 +90,7 @@ describe('Kafka consumer group against a real Kafka broker', function () {
   it('two consumers of one group share a 6-partition topic; closing one hands its partitions over at the committed offsets', async () => {
     const topic = topicName('kc-group');
     const group = `g-share-${RUN}`;
-    await admin.createPartitionedTopic(topic, 6);
+    await k.admin.createPartitionedTopic(topic, 6);
     const handled = new Map<string, string[]>();
     const active = new Map<number, string>();
     const overlaps: string[] = [];
@@ -131,7 +113,7 @@ describe('Kafka consumer group against a real Kafka broker', function () {
 
     const records = (from: number, n: number): JavaProduceRecord[] =>
       Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `v${from + i}`, partition: (from + i) % 6 }));
-    await javaProduce(broker, topic, records(0, 300));
+    await javaProduce(k.broker, topic, records(0, 300));
     await until('the first 300 records', () => handled.size >= 300);
     const byA = new Set([...handled].filter(([, who]) => who.includes('a')).map(([k]) => k.split('@')[0]));
     const byB = new Set([...handled].filter(([, who]) => who.includes('b')).map(([k]) => k.split('@')[0]));
@@ -141,7 +123,7 @@ describe('Kafka consumer group against a real Kafka broker', function () {
 
     await a.close();
     await until('b to own all 6 partitions', () => owned(b) === 6);
-    await javaProduce(broker, topic, records(300, 300));
+    await javaProduce(k.broker, topic, records(300, 300));
     await until('all 600 records', () => handled.size >= 600);
     await new Promise((r) => setTimeout(r, 500));
     expect(overlaps).to.deep.equal([]);
@@ -155,9 +137,9 @@ describe('Kafka consumer group against a real Kafka broker', function () {
   it('a member joining mid-stream waits for the running handlers of the partitions it takes: no overlap, no loss, no repeat', async () => {
     const topic = topicName('kc-midstream');
     const group = `g-mid-${RUN}`;
-    await admin.createPartitionedTopic(topic, 4);
+    await k.admin.createPartitionedTopic(topic, 4);
     await javaProduce(
-      broker,
+      k.broker,
       topic,
       Array.from({ length: 400 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 4 })),
     );
@@ -194,9 +176,9 @@ describe('Kafka consumer group against a real Kafka broker', function () {
 
   it('a handler that throws nacks its records: the partition seeks back and hands them over again after the delay', async () => {
     const topic = topicName('kc-nack');
-    await admin.createPartitionedTopic(topic, 1);
+    await k.admin.createPartitionedTopic(topic, 1);
     await javaProduce(
-      broker,
+      k.broker,
       topic,
       Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: 0 })),
     );
@@ -229,8 +211,8 @@ describe('Kafka consumer group against a real Kafka broker', function () {
   it('a consumer restarted in its group resumes after its committed offset (for await)', async () => {
     const topic = topicName('kc-resume');
     const group = `g-resume-${RUN}`;
-    await admin.createPartitionedTopic(topic, 2);
-    const producer = client.producer({ topics: [topic] });
+    await k.admin.createPartitionedTopic(topic, 2);
+    const producer = k.client.producer({ topics: [topic] });
     await producer.start();
     for (let i = 0; i < 20; i++) await producer.produceSync(topic, `k${i}`, `first-${i}`);
 

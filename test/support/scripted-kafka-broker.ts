@@ -19,6 +19,14 @@ import {
   readRequestHeader,
   ScriptedRequestHeader,
 } from './scripted-kafka-wire';
+import {
+  CONSUMER_APIS,
+  ConsumerApiName,
+  ConsumerRequestBodies,
+  ConsumerResponseBodies,
+  ScriptedConsumerSide,
+  ScriptedGroup,
+} from './scripted-kafka-consumer-side';
 
 /**
  * A scripted Kafka broker on 127.0.0.1 for regression tests of an exact fault moment. It speaks the
@@ -26,7 +34,10 @@ import {
  * ApiVersions, Metadata (auto-creating one-partition topics it leads), InitProducerId (new ids and
  * epoch bumps) and Produce (records stored per partition with offsets; idempotence as a broker keeps
  * it: per producer id and partition the epoch, the next sequence and the last 5 batches, so a
- * duplicate gets its original offset and a gap OUT_OF_ORDER_SEQUENCE_NUMBER 45). Answers on one
+ * duplicate gets its original offset and a gap OUT_OF_ORDER_SEQUENCE_NUMBER 45). For consumers
+ * (scripted-kafka-consumer-side.ts): Fetch and ListOffsets from its logs (`appendRecords`,
+ * `setLogStart`; an empty Fetch waits up to its max wait), and one classic group coordinator
+ * (`cluster.coordinator` moves it; groups and committed offsets in `cluster.groups`). Answers on one
  * connection go out in request order, as a broker's do.
  *
  * A hook per API replaces the default answer; it gets the decoded request and a Reply:
@@ -45,16 +56,16 @@ import {
  * `waitUntil` let a test assert what the client did; `stop()` ends it.
  */
 
-export type KafkaApiName = 'ApiVersions' | 'Metadata' | 'InitProducerId' | 'Produce';
+export type KafkaApiName = 'ApiVersions' | 'Metadata' | 'InitProducerId' | 'Produce' | ConsumerApiName;
 
-export interface RequestBodies {
+export interface RequestBodies extends ConsumerRequestBodies {
   ApiVersions: ApiVersionsRequestBody;
   Metadata: MetadataRequestBody;
   InitProducerId: InitProducerIdRequestBody;
   Produce: ProduceRequestBody;
 }
 
-export interface ResponseBodies {
+export interface ResponseBodies extends ConsumerResponseBodies {
   ApiVersions: ApiVersionsResponse;
   Metadata: MetadataResponse;
   InitProducerId: InitProducerIdResponse;
@@ -106,7 +117,10 @@ const API_OF: Record<number, KafkaApiName> = {
   [ApiKey.Metadata]: 'Metadata',
   [ApiKey.InitProducerId]: 'InitProducerId',
   [ApiKey.Produce]: 'Produce',
+  ...Object.fromEntries(Object.entries(CONSUMER_APIS).map(([name, c]) => [c.key, name])),
 };
+
+const isConsumerApi = (api: KafkaApiName): api is ConsumerApiName => api in CONSUMER_APIS;
 
 /** What the peer offers by default: the versions cortado pins sit inside each range. */
 export const DEFAULT_API_VERSIONS: ApiVersion[] = [
@@ -114,6 +128,7 @@ export const DEFAULT_API_VERSIONS: ApiVersion[] = [
   { apiKey: ApiKey.Metadata, minVersion: 0, maxVersion: 12 },
   { apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 3 },
   { apiKey: ApiKey.InitProducerId, minVersion: 0, maxVersion: 4 },
+  ...Object.values(CONSUMER_APIS).map((c) => ({ apiKey: c.key, minVersion: 0, maxVersion: c.version })),
 ];
 
 const NOT_LEADER = 6;
@@ -133,6 +148,10 @@ export class ScriptedKafkaCluster {
   /** each producer id's current epoch */
   readonly producerEpochs = new Map<bigint, number>();
   nextProducerId = 4000n;
+  /** consumer groups, kept by the coordinator */
+  readonly groups = new Map<string, ScriptedGroup>();
+  /** the node coordinating every group; the first broker by default */
+  coordinator = -1;
 
   /** Adds a topic whose every partition `leader` leads. */
   createTopic(name: string, partitions: number, leader: number): void {
@@ -152,6 +171,10 @@ export class ScriptedKafkaCluster {
 
   leaderOf(topic: string, partition: number): number {
     return this.topics.get(topic)?.[partition]?.leader ?? -1;
+  }
+
+  coordinatorId(): number {
+    return this.coordinator >= 0 ? this.coordinator : [...this.brokers.keys()][0];
   }
 }
 
@@ -313,6 +336,8 @@ export class ScriptedKafkaBroker {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly changed = new EventEmitter().setMaxListeners(0);
   private readonly apiVersions: ApiVersion[];
+  private readonly logStarts = new Map<string, number>();
+  private readonly consumerSide: ScriptedConsumerSide;
 
   private constructor(
     private readonly server: net.Server,
@@ -324,6 +349,18 @@ export class ScriptedKafkaBroker {
     this.apiVersions = options.apiVersions ?? DEFAULT_API_VERSIONS;
     this.cluster.brokers.set(this.nodeId, { host: '127.0.0.1', port });
     for (const [name, n] of Object.entries(options.topics ?? {})) this.cluster.createTopic(name, n, this.nodeId);
+    const cluster = this.cluster;
+    this.consumerSide = new ScriptedConsumerSide({
+      nodeId: this.nodeId,
+      leaderOf: (t, p) => cluster.leaderOf(t, p),
+      leaderEpochOf: (t, p) => cluster.topics.get(t)?.[p]?.leaderEpoch ?? -1,
+      hasTopic: (t) => cluster.topics.has(t),
+      broker: (id) => cluster.brokers.get(id),
+      coordinator: () => cluster.coordinatorId(),
+      groups: cluster.groups,
+      values: (t, p) => this.log(t, p),
+      logStart: (t, p) => this.logStarts.get(`${t}-${p}`) ?? 0,
+    });
   }
 
   static async start(options: ScriptedKafkaBrokerOptions = {}): Promise<ScriptedKafkaBroker> {
@@ -392,6 +429,20 @@ export class ScriptedKafkaBroker {
     });
   }
 
+  /** Appends records to a partition's log here (a replica: append to each peer that may lead it), as if produced. */
+  appendRecords(topic: string, partition: number, values: string[], key: string | null = null): void {
+    const k = `${topic}-${partition}`;
+    const log = this.logs.get(k) ?? [];
+    this.logs.set(k, log);
+    for (const value of values) log.push({ offset: log.length, key, value, producerId: -1n, producerEpoch: -1, sequence: -1 });
+    this.changed.emit('change');
+  }
+
+  /** Deletes a partition's records before `offset` (retention), so earlier offsets are out of range. */
+  setLogStart(topic: string, partition: number, offset: number): void {
+    this.logStarts.set(`${topic}-${partition}`, offset);
+  }
+
   /** Drops every open connection, as a network loss would. */
   dropConnections(): void {
     for (const c of this.live) c.destroy();
@@ -451,8 +502,9 @@ export class ScriptedKafkaBroker {
     const header = readRequestHeader(r);
     const api = API_OF[header.apiKey];
     if (!api) throw new Error(`the scripted kafka broker does not speak ${apiKeyName(header.apiKey)} v${header.apiVersion}`);
-    const body =
-      api === 'ApiVersions'
+    const body = isConsumerApi(api)
+      ? CONSUMER_APIS[api].decode(r)
+      : api === 'ApiVersions'
         ? decodeApiVersionsRequest(r, header.apiVersion)
         : api === 'Metadata'
           ? decodeMetadataRequest(r)
@@ -486,6 +538,9 @@ export class ScriptedKafkaBroker {
     const hook = this.takeHook(api);
     try {
       if (hook) hook(req, reply);
+      // a long poll: a Fetch with nothing new waits (up to its max wait) before the answer is made
+      else if (api === 'Fetch' && this.consumerSide.fetchIsEmpty(body as RequestBodies['Fetch']))
+        reply.delay(Math.min((body as RequestBodies['Fetch']).maxWaitMs, 200)).ok();
       else reply.ok();
     } catch (err) {
       this.errors.push(err as Error);
@@ -506,7 +561,8 @@ export class ScriptedKafkaBroker {
     const { header } = req;
     const flexibleHeader = header.flexible && req.api !== 'ApiVersions';
     return encodeResponseFrame(header.correlationId, flexibleHeader, (w: Writer) => {
-      if (req.api === 'ApiVersions') encodeApiVersionsResponse(w, header.apiVersion, body as ApiVersionsResponse);
+      if (isConsumerApi(req.api)) (CONSUMER_APIS[req.api].encode as (w: Writer, b: AnyResponse) => void)(w, body);
+      else if (req.api === 'ApiVersions') encodeApiVersionsResponse(w, header.apiVersion, body as ApiVersionsResponse);
       else if (req.api === 'Metadata') encodeMetadataResponse(w, body as MetadataResponse);
       else if (req.api === 'InitProducerId') encodeInitProducerIdResponse(w, body as InitProducerIdResponse);
       else encodeProduceResponse(w, body as ProduceResponse);
@@ -515,6 +571,7 @@ export class ScriptedKafkaBroker {
 
   /** What a healthy broker answers (with its side effects: topics created, ids given, records stored). */
   defaultAnswer(r: KafkaRequest): AnyResponse | undefined {
+    if (isConsumerApi(r.api)) return this.consumerSide.answer(r.api, r.body as RequestBodies[ConsumerApiName]);
     if (r.api === 'ApiVersions') return { errorCode: 0, apiKeys: this.apiVersions, throttleTimeMs: 0 };
     if (r.api === 'Metadata') return this.metadata(r.body as MetadataRequestBody);
     if (r.api === 'InitProducerId') return this.initProducerId(r.body as InitProducerIdRequestBody);
@@ -523,6 +580,7 @@ export class ScriptedKafkaBroker {
 
   /** The API's error answer, with no side effects. */
   errorAnswer(r: KafkaRequest, code: number, message: string | null): AnyResponse {
+    if (isConsumerApi(r.api)) return this.consumerSide.error(r.api, r.body as RequestBodies[ConsumerApiName], code);
     if (r.api === 'ApiVersions') return { errorCode: code, apiKeys: [], throttleTimeMs: 0 };
     if (r.api === 'InitProducerId') return { throttleTimeMs: 0, errorCode: code, producerId: -1n, producerEpoch: -1 };
     if (r.api === 'Metadata') {

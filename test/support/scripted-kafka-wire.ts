@@ -18,6 +18,15 @@ const FIRST_FLEXIBLE: Record<number, number> = {
   [ApiKey.Metadata]: 9,
   [ApiKey.ApiVersions]: 3,
   [ApiKey.InitProducerId]: 2,
+  [ApiKey.Fetch]: 12,
+  [ApiKey.ListOffsets]: 6,
+  [ApiKey.FindCoordinator]: 3,
+  [ApiKey.JoinGroup]: 6,
+  [ApiKey.SyncGroup]: 4,
+  [ApiKey.Heartbeat]: 4,
+  [ApiKey.LeaveGroup]: 4,
+  [ApiKey.OffsetCommit]: 8,
+  [ApiKey.OffsetFetch]: 6,
 };
 
 /** Whether an api version uses request header v2 and compact fields; unknown apis count as not flexible. */

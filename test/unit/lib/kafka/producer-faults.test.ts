@@ -4,6 +4,7 @@ import { BrokerError } from '../../../../lib/core/errors';
 import { KafkaVersionError } from '../../../../lib/kafka/errors';
 import { ApiKey } from '../../../../protocol/kafka';
 import { DEFAULT_API_VERSIONS, KafkaReply, ScriptedKafkaBroker, ScriptedKafkaCluster } from '../../../support/scripted-kafka-broker';
+import { scriptedKafkaPeers } from '../../../support/scripted-kafka-peers';
 
 const T = 'orders';
 
@@ -18,22 +19,8 @@ const values = (n: number, prefix = 'm') => Array.from({ length: n }, (_, i) => 
 // The whole Client and Producer (real sockets, metadata, idempotent partition producer) against the scripted Kafka peer.
 describe('Kafka producer faults on the scripted broker', function () {
   this.timeout(8000);
-  const peers: ScriptedKafkaBroker[] = [];
   const clients: Client[] = [];
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
-    for (const p of peers.splice(0)) {
-      await p.stop();
-      expect(p.errors).to.deep.equal([]);
-    }
-  });
-
-  async function peer(opts: Parameters<typeof ScriptedKafkaBroker.start>[0] = {}): Promise<ScriptedKafkaBroker> {
-    const p = await ScriptedKafkaBroker.start({ topics: { [T]: 1 }, ...opts });
-    peers.push(p);
-    return p;
-  }
+  const peer = scriptedKafkaPeers({ [T]: 1 }, clients);
 
   async function producer(at: ScriptedKafkaBroker, opts: ProducerOptions = {}): Promise<Producer<RecordMetadata>> {
     const client = new Client({ url: at.url, operationTimeoutMs: 2000, connectionTimeoutMs: 1000 }, {});

@@ -1,0 +1,241 @@
+import { expect } from 'chai';
+import { Consumer, ConsumerOptions } from '../../../../lib/core/consumer';
+import type { Message } from '../../../../lib/core/received-message';
+import type { Fetch } from '../../../../protocol/kafka';
+import { RecordMetadata } from '../../../../lib/kafka/record-metadata';
+import { recordingLogger } from '../../../support/recording-logger';
+import { ScriptedKafkaBroker, ScriptedKafkaCluster } from '../../../support/scripted-kafka-broker';
+import { scriptedKafkaPeers } from '../../../support/scripted-kafka-peers';
+import { SCRIPTED_BATCH } from '../../../support/scripted-kafka-consumer-side';
+
+const T = 'events';
+const G = 'workers';
+
+const values = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `v${from + i}`);
+const offsetOf = (m: Message): number => (m.messageId as RecordMetadata).offset;
+// the offset each Fetch a peer got asked for (of the one partition the tests read)
+const fetchOffsets = (p: ScriptedKafkaBroker) =>
+  p.requests.filter((r) => r.api === 'Fetch').map((r) => Number((r.body as Fetch.FetchRequest).topics[0].partitions[0].fetchOffset));
+
+// The whole Consumer (group membership, fetcher, commits over real sockets) against the scripted Kafka peer.
+describe('Kafka consumer faults on the scripted broker', function () {
+  this.timeout(15_000);
+  const consumers: Consumer[] = [];
+  const peer = scriptedKafkaPeers({ [T]: 1 }, consumers);
+
+  /** A started consumer of T in group G that records every message it handles. */
+  async function consume(at: ScriptedKafkaBroker, opts: Partial<ConsumerOptions> = {}) {
+    const got: Message[] = [];
+    const logger = recordingLogger();
+    const c = new Consumer(
+      {
+        url: at.url,
+        topics: [T],
+        subscription: G,
+        subscriptionInitialPosition: 'earliest',
+        heartbeatIntervalMs: 50,
+        offsetCommitIntervalMs: 50,
+        maxWaitMs: 100,
+        operationTimeoutMs: 2000,
+        connectionTimeoutMs: 1000,
+        handleMessages: (msgs: Message[]) => {
+          got.push(...msgs);
+        },
+        logger,
+        logLevel: 'debug',
+        ...opts,
+      },
+      {},
+    );
+    consumers.push(c);
+    await c.start();
+    const lines = () => logger.lines.map((l) => l.args.map(String).join(' '));
+    return { c, got, lines, seen: () => got.map((m) => m.value.toString()) };
+  }
+
+  const committed = (p: ScriptedKafkaBroker, partition = 0) => p.cluster.groups.get(G)?.offsets.get(`${T}-${partition}`) ?? -1;
+  const requests = (ps: ScriptedKafkaBroker[], api: Parameters<ScriptedKafkaBroker['count']>[0]) =>
+    ps.reduce((n, p) => n + p.count(api), 0);
+
+  it('reads a partition from the start, each record once in offset order, and commits its end', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(10));
+    const { got, seen } = await consume(a);
+    await a.waitUntil(() => committed(a) === 10, 5000);
+    expect(seen()).to.deep.equal(values(10));
+    expect(got.map(offsetOf)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  for (const [name, code] of [
+    ['NOT_LEADER_OR_FOLLOWER', 6],
+    ['FENCED_LEADER_EPOCH', 74],
+  ] as const) {
+    it(`a leader move answered with ${name}: metadata refreshed, the rest fetched from the new leader, nothing lost or repeated`, async () => {
+      const cluster = new ScriptedKafkaCluster();
+      const a = await peer({ nodeId: 1, cluster });
+      const b = await peer({ nodeId: 2, cluster, topics: {} });
+      // both hold the replicated log
+      for (const p of [a, b]) p.appendRecords(T, 0, values(6));
+      const { seen } = await consume(a);
+      await a.waitUntil(() => committed(a) === 6, 5000);
+      const metadataBefore = a.count('Metadata') + b.count('Metadata');
+      let movedAt = -1;
+      a.once('Fetch', (req, reply) => {
+        movedAt = Number(req.body.topics[0].partitions[0].fetchOffset);
+        cluster.setLeader(T, 0, 2);
+        reply.error(code);
+      });
+      await a.waitUntil(() => movedAt >= 0, 5000);
+      for (const p of [a, b]) p.appendRecords(T, 0, values(6, 6));
+      await b.waitUntil(() => committed(a) === 12, 5000);
+      expect(seen()).to.deep.equal(values(12));
+      expect(a.count('Metadata') + b.count('Metadata')).to.be.above(metadataBefore);
+      // B is asked from where A was refused, and A never again
+      expect(fetchOffsets(b)[0]).to.equal(movedAt);
+      expect(fetchOffsets(a).filter((o) => o > movedAt)).to.deep.equal([]);
+    });
+  }
+
+  it('OFFSET_OUT_OF_RANGE (the committed offset fell off the log) resets to the earliest offset with ListOffsets', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(12));
+    a.setLogStart(T, 0, 8);
+    a.cluster.groups.set(G, {
+      generation: 0,
+      leader: '',
+      members: new Map(),
+      assignments: new Map(),
+      offsets: new Map([[`${T}-0`, 3]]),
+      nextMember: 1,
+    });
+    const { got, lines } = await consume(a);
+    await a.waitUntil(() => committed(a) === 12, 5000);
+    expect(got.map(offsetOf)).to.deep.equal([8, 9, 10, 11]);
+    expect(fetchOffsets(a)[0]).to.equal(3);
+    expect(a.count('ListOffsets')).to.be.at.least(1);
+    expect(lines().some((l) => l.includes('out of range') && l.includes('reset to 8'))).to.equal(true);
+  });
+
+  it('defect: after OFFSET_OUT_OF_RANGE reset the position back (latest, below the committed offset), nothing was committed until it passed the old one', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(5));
+    a.cluster.groups.set(G, {
+      generation: 0,
+      leader: '',
+      members: new Map(),
+      assignments: new Map(),
+      offsets: new Map([[`${T}-0`, 40]]),
+      nextMember: 1,
+    });
+    const { got } = await consume(a, { subscriptionInitialPosition: 'latest' });
+    await a.waitUntil(() => a.count('ListOffsets') >= 1, 5000);
+    await a.waitUntil(() => committed(a) === 5, 5000);
+    a.appendRecords(T, 0, values(3, 5));
+    await a.waitUntil(() => committed(a) === 8, 5000);
+    expect(got.map(offsetOf)).to.deep.equal([5, 6, 7]);
+  });
+
+  it('a truncated last batch in a fetch response is no error: the partial batch is fetched again, each record once', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(3 * SCRIPTED_BATCH));
+    let cut = 0;
+    a.once('Fetch', (req, reply) => {
+      // the whole answer, with the last batch cut short as a broker cuts at the fetch size
+      const whole = a.defaultAnswer(req) as Fetch.FetchResponse;
+      const p = whole.responses[0].partitions[0];
+      cut = p.records!.length - 7;
+      p.records = p.records!.subarray(0, cut);
+      reply.respond(whole);
+    });
+    const { got, lines } = await consume(a);
+    await a.waitUntil(() => committed(a) === 3 * SCRIPTED_BATCH, 5000);
+    expect(cut).to.be.above(0);
+    expect(got.map(offsetOf)).to.deep.equal(values(3 * SCRIPTED_BATCH).map((_, i) => i));
+    expect(fetchOffsets(a).slice(0, 2)).to.deep.equal([0, 2 * SCRIPTED_BATCH]);
+    expect(lines().filter((l) => l.includes('failed'))).to.deep.equal([]);
+  });
+
+  it('a connection dropped mid-fetch: the consumer reconnects and fetches on from its position, nothing lost or repeated', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(4));
+    const { seen } = await consume(a);
+    await a.waitUntil(() => committed(a) === 4, 5000);
+    const connectionsBefore = a.connections;
+    let dropped = false;
+    a.once('Fetch', (_req, reply) => {
+      dropped = true;
+      reply.delay(20).destroy();
+    });
+    await a.waitUntil(() => dropped, 5000);
+    a.appendRecords(T, 0, values(4, 4));
+    await a.waitUntil(() => committed(a) === 8, 5000);
+    expect(a.connections).to.be.above(connectionsBefore);
+    expect(seen()).to.deep.equal(values(8));
+  });
+
+  it('defect: NOT_COORDINATOR on a heartbeat made the member give its partitions up and rejoin; it finds the coordinator and keeps its generation', async () => {
+    const cluster = new ScriptedKafkaCluster();
+    const a = await peer({ nodeId: 1, cluster });
+    const b = await peer({ nodeId: 2, cluster, topics: {} });
+    a.appendRecords(T, 0, values(4));
+    const { seen } = await consume(a);
+    await a.waitUntil(() => committed(a) === 4, 5000);
+    const joins = requests([a, b], 'JoinGroup');
+    const generation = cluster.groups.get(G)!.generation;
+    // the group moves to B: A now answers NOT_COORDINATOR to everything of the group
+    cluster.coordinator = 2;
+    await b.waitUntil(() => b.count('Heartbeat') >= 3, 5000);
+    a.appendRecords(T, 0, values(4, 4));
+    await a.waitUntil(() => committed(a) === 8, 5000);
+    expect(requests([a, b], 'JoinGroup')).to.equal(joins);
+    expect(cluster.groups.get(G)!.generation).to.equal(generation);
+    expect(b.count('FindCoordinator') + a.count('FindCoordinator')).to.be.at.least(2);
+    expect(seen()).to.deep.equal(values(8));
+  });
+
+  it('defect: NOT_COORDINATOR on a commit kept sending commits to the old coordinator; the commit goes to the new one', async () => {
+    const cluster = new ScriptedKafkaCluster();
+    const a = await peer({ nodeId: 1, cluster });
+    const b = await peer({ nodeId: 2, cluster, topics: {} });
+    a.appendRecords(T, 0, values(4));
+    // heartbeats stay rare, so the commit is what learns of the move
+    const { seen } = await consume(a, { heartbeatIntervalMs: 30_000 });
+    await a.waitUntil(() => committed(a) === 4, 5000);
+    const joins = requests([a, b], 'JoinGroup');
+    cluster.coordinator = 2;
+    a.appendRecords(T, 0, values(4, 4));
+    await b.waitUntil(() => b.count('OffsetCommit') >= 1, 5000);
+    await a.waitUntil(() => committed(a) === 8, 5000);
+    expect(requests([a, b], 'JoinGroup')).to.equal(joins);
+    expect(seen()).to.deep.equal(values(8));
+  });
+
+  it('defect: a lost connection to the coordinator made the member give its partitions up and rejoin; it reconnects and keeps its generation', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(4));
+    const { seen } = await consume(a);
+    await a.waitUntil(() => committed(a) === 4, 5000);
+    const joins = a.count('JoinGroup');
+    const heartbeats = a.count('Heartbeat');
+    a.once('Heartbeat', (_req, reply) => reply.destroy());
+    await a.waitUntil(() => a.count('Heartbeat') >= heartbeats + 4, 5000);
+    a.appendRecords(T, 0, values(4, 4));
+    await a.waitUntil(() => committed(a) === 8, 5000);
+    expect(a.count('JoinGroup')).to.equal(joins);
+    expect(seen()).to.deep.equal(values(8));
+  });
+
+  it('REBALANCE_IN_PROGRESS on a commit: the member rejoins, resumes at the committed offset, nothing lost or repeated', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(4));
+    const { seen } = await consume(a);
+    await a.waitUntil(() => committed(a) === 4, 5000);
+    const joins = a.count('JoinGroup');
+    a.once('OffsetCommit', (_req, reply) => reply.error(27));
+    a.appendRecords(T, 0, values(4, 4));
+    await a.waitUntil(() => a.count('JoinGroup') > joins, 5000);
+    a.appendRecords(T, 0, values(4, 8));
+    await a.waitUntil(() => committed(a) === 12, 5000);
+    expect(seen()).to.deep.equal(values(12));
+  });
+});
