@@ -153,6 +153,24 @@ describe('Producer against a real Pulsar broker', function () {
     );
   });
 
+  it('sends a list as one batch per partition when batching is on, and one entry per message when it is off', async () => {
+    const topic = name('list-batches');
+    await admin.createPartitionedTopic(broker.adminUrl, topic, 2);
+    const msgs = Array.from({ length: 40 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
+    const entries = (ids: MessageId[]) => new Set(ids.map((id) => `${id.partition}:${id.ledgerId}:${id.entryId}`)).size;
+    const batched = await withProducer({ topics: [topic], batchingEnabled: true, batchingFlushMs: 50 }, (p) => p.produceSync(topic, msgs));
+    const partitions = new Set(batched.map((id) => id.partition)).size;
+    // every partition's messages share one entry (a batch); the batch indexes follow the list's order
+    expect(entries(batched)).to.equal(partitions);
+    for (const part of new Set(batched.map((id) => id.partition))) {
+      const mine = batched.filter((id) => id.partition === part);
+      expect(mine.map((id) => id.batchIndex)).to.deep.equal(mine.map((_, i) => i));
+    }
+    const single = await withProducer({ topics: [topic], batchingEnabled: false }, (p) => p.produceSync(topic, msgs));
+    expect(entries(single)).to.equal(40);
+    expect(single.every((id) => id.batchIndex === undefined)).to.equal(true);
+  });
+
   for (const allocation of ['worker_per_topic_partition', 'worker_per_partition'] as const) {
     it(`keeps per-partition order across two topics with ${allocation}`, async () => {
       const t1 = name(`alloc-a-${allocation}`);

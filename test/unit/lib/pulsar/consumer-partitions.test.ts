@@ -4,6 +4,7 @@ import { Consumer, ConsumerOptions } from '../../../../lib/core/consumer';
 import { CortadoError } from '../../../../lib/core/errors';
 import type { PartitionsChangedEvent } from '../../../../lib/core/events';
 import type { Message } from '../../../../lib/core/received-message';
+import { CommandType } from '../../../../protocol/pulsar/proto';
 import { ScriptedBroker, ServerError } from '../../../support/scripted-broker';
 
 const T = 'persistent://public/default/t';
@@ -136,5 +137,39 @@ describe('defect: a running consumer never subscribed to partitions added after 
     expect(subscribed()).to.deep.equal(['t-partition-0', 't-partition-1', 't-partition-2', 't-partition-3']);
     // 2 at start, 2 tried (one refused), 1 again
     expect(peer.count('SUBSCRIBE')).to.equal(5);
+  });
+  it('a partition added while a nack redelivery is pending: the nacked message comes again once, on its own partition, and the new partition delivers', async () => {
+    const { c, changes } = await consumer({ subscriptionType: 'shared', negativeAckRedeliveryDelayMs: 400 });
+    peer.publish('t-partition-1', { key: 'k', value: 'nack me' });
+    const first = await next(c);
+    expect(first?.partition).to.equal(1);
+    c.nack(first!);
+
+    // the topic grows before the redelivery is due
+    counts.t = 3;
+    await c.refreshPartitions();
+    expect(changes).to.deep.equal([{ topic: T, from: 2, to: 3 }]);
+    const redelivers = () => peer.received.filter((r) => r.command.type === CommandType.REDELIVER_UNACKNOWLEDGED_MESSAGES);
+    expect(redelivers(), 'not yet due').to.have.length(0);
+
+    peer.publish('t-partition-2', { value: 'on the new partition' });
+    const got: Message[] = [];
+    for (let i = 0; i < 2; i++) {
+      const m = await next(c);
+      if (m) {
+        got.push(m);
+        c.ack(m);
+      }
+    }
+    const again = got.find((m) => m.value.toString() === 'nack me');
+    expect(again?.partition).to.equal(1);
+    expect(again?.redeliveryCount).to.equal(1);
+    expect(got.find((m) => m.partition === 2)?.value.toString()).to.equal('on the new partition');
+    // one REDELIVER, to partition 1's consumer, naming the nacked message only
+    expect(redelivers()).to.have.length(1);
+    const partition1 = peer.consumers.find((r) => r.topic === 't-partition-1')!;
+    expect(redelivers()[0].command.redeliverUnacknowledgedMessages.consumerId).to.equal(partition1.id);
+    expect(redelivers()[0].command.redeliverUnacknowledgedMessages.messageIds).to.have.length(1);
+    expect(await next(c, 600), 'no second copy').to.equal(undefined);
   });
 });
