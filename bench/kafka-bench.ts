@@ -151,8 +151,9 @@ export async function kafkaBench(quick: boolean): Promise<void> {
         const jt = java ? await task('java') : undefined;
         // kafkajs sends one request at a time per broker: fewer messages keep its runs to tens of seconds
         const kt = results[i].kafkajsNa ? undefined : { ...(await task('kafkajs')), ...kafkajsCounts(messages, warmup, kafkajsMax) };
-        // one request in flight as well: the same cap
-        const pt = platformatic ? { ...(await task('platformatic')), ...kafkajsCounts(messages, warmup, kafkajsMax) } : undefined;
+        // one request in flight as well: the same cap; its driver only produces, so a consume row has no run of it
+        const pt =
+          platformatic && !s.consume ? { ...(await task('platformatic')), ...kafkajsCounts(messages, warmup, kafkajsMax) } : undefined;
         const label = (side: string) => `round ${round}/${rounds} ${side}: ${s.name}`;
         const { value, load } = await withLoad(async () => {
           const cortado = await waitWith(
