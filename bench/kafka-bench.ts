@@ -24,7 +24,7 @@ const SIZE = 1024;
 const PARTITIONS = 4;
 const BATCH_BYTES = 128 * 1024;
 
-interface KafkaScenario {
+export interface KafkaScenario {
   name: string;
   /** multiple of BENCH_MESSAGES */
   share: number;
@@ -35,7 +35,7 @@ interface KafkaScenario {
   consume?: boolean;
 }
 
-const SCENARIOS: KafkaScenario[] = [
+export const SCENARIOS: KafkaScenario[] = [
   { name: 'sequential produceSync', share: 0.1, inFlight: 1, lingerMs: 0, compression: 'none' },
   { name: 'async, 1,000 in flight, linger 0', share: 1, inFlight: 1000, lingerMs: 0, compression: 'none' },
   { name: 'async, batched (linger 10 ms, 128 KiB)', share: 4, inFlight: 1000, lingerMs: 10, compression: 'none' },
@@ -43,6 +43,9 @@ const SCENARIOS: KafkaScenario[] = [
   { name: 'batched + ZSTD', share: 4, inFlight: 1000, lingerMs: 10, compression: 'zstd' },
   { name: 'consume, group member, commits on', share: 4, inFlight: 1000, lingerMs: 10, compression: 'none', consume: true },
 ];
+
+/** Whether @platformatic/kafka takes part: its driver only produces, so not in a consume row. */
+export const platformaticRuns = (s: KafkaScenario): boolean => !s.consume;
 
 /** Writes a consume scenario's backlog (batched, keyed as the producers' rows) with cortado. */
 async function fill(url: string, topic: string, n: number): Promise<void> {
@@ -152,7 +155,10 @@ export async function kafkaBench(quick: boolean): Promise<void> {
         // kafkajs sends one request at a time per broker: fewer messages keep its runs to tens of seconds
         const kt = results[i].kafkajsNa ? undefined : { ...(await task('kafkajs')), ...kafkajsCounts(messages, warmup, kafkajsMax) };
         // one request in flight as well: the same cap
-        const pt = platformatic ? { ...(await task('platformatic')), ...kafkajsCounts(messages, warmup, kafkajsMax) } : undefined;
+        const pt =
+          platformatic && platformaticRuns(s)
+            ? { ...(await task('platformatic')), ...kafkajsCounts(messages, warmup, kafkajsMax) }
+            : undefined;
         const label = (side: string) => `round ${round}/${rounds} ${side}: ${s.name}`;
         const { value, load } = await withLoad(async () => {
           const cortado = await waitWith(

@@ -18,33 +18,62 @@ const MAX_BUFFERED = 10_000;
 // and their bytes, in fetches' worth: two, so the next fetch is in flight while the app works through the last
 const BUFFERED_FETCHES = 2;
 
-/** A Kafka record in the public Message shape (the Java client's ConsumerRecord, in Kaffe's words). */
-export function recordToMessage(topic: string, partition: number, r: DecodedRecord): Message {
-  const properties: Record<string, string> = {};
-  for (const [k, v] of r.headers) properties[k] = v ? v.toString('utf8') : '';
-  // copies, so a kept message does not pin the whole fetch response
-  const key = r.key ? Buffer.from(r.key) : undefined;
-  return {
-    topic,
-    partition,
-    messageId: new RecordMetadata(topic, partition, Number(r.offset), r.timestamp),
-    key: key?.toString('utf8'),
-    keyBytes: key,
-    value: r.value ? Buffer.from(r.value) : Buffer.alloc(0),
-    nullValue: r.value === null,
-    properties,
-    eventTime: r.timestamp,
-    publishTime: r.timestamp,
-    producerName: '',
-    sequenceId: -1,
-    redeliveryCount: 0,
-  };
+/**
+ * A Kafka record in the public Message shape (the Java client's ConsumerRecord, in Kaffe's words). Its key and
+ * value are views of the fetch response, which stays in memory while any of its messages is kept.
+ */
+class KafkaMessage implements Message {
+  readonly messageId: RecordMetadata;
+  readonly key: string | undefined;
+  readonly keyBytes: Buffer | undefined;
+  readonly value: Buffer;
+  readonly nullValue: boolean;
+  readonly properties: Record<string, string>;
+  readonly eventTime: number;
+  readonly publishTime: number;
+  readonly producerName = '';
+  readonly sequenceId = -1;
+  readonly redeliveryCount = 0;
+  // which source delivered it and at which of its seeks, kept here instead of a WeakMap entry per message
+  #source: KafkaPartitionSource | undefined = undefined;
+  #epoch = 0;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    r: DecodedRecord,
+  ) {
+    const properties: Record<string, string> = {};
+    for (let i = 0; i < r.headers.length; i++) properties[r.headers[i][0]] = r.headers[i][1]?.toString('utf8') ?? '';
+    this.messageId = new RecordMetadata(topic, partition, Number(r.offset), r.timestamp);
+    this.keyBytes = r.key ?? undefined;
+    this.key = r.key ? r.key.toString('utf8') : undefined;
+    this.value = r.value ?? EMPTY;
+    this.nullValue = r.value === null;
+    this.properties = properties;
+    this.eventTime = r.timestamp;
+    this.publishTime = r.timestamp;
+  }
+
+  static track(m: KafkaMessage, source: KafkaPartitionSource, epoch: number): void {
+    m.#source = source;
+    m.#epoch = epoch;
+  }
+
+  static sourceOf(m: Message): KafkaPartitionSource | undefined {
+    return m instanceof KafkaMessage ? m.#source : undefined;
+  }
+
+  static epochOf(m: Message): number {
+    return m instanceof KafkaMessage && m.#source ? m.#epoch : -1;
+  }
 }
 
-interface Delivered {
-  source: KafkaPartitionSource;
-  /** the source's seek count when it was delivered: a later seek makes it stale */
-  epoch: number;
+const EMPTY = Buffer.alloc(0);
+
+/** A Kafka record in the public Message shape. */
+export function recordToMessage(topic: string, partition: number, r: DecodedRecord): Message {
+  return new KafkaMessage(topic, partition, r);
 }
 
 /**
@@ -64,14 +93,15 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
   private paused = false;
   private closed = false;
   private pauseTimer?: NodeJS.Timeout;
-  /** offsets handed over in order and not yet passed by the commit point */
-  private readonly outstanding: number[] = [];
+  /** offsets handed over in order; those from `head` on are not yet passed by the commit point */
+  private outstanding: number[] = [];
+  private head = 0;
   private readonly acked = new Set<number>();
 
   constructor(
     readonly topic: string,
     readonly partition: number,
-    private readonly session: KafkaConsumerSession,
+    readonly session: KafkaConsumerSession,
     private readonly hooks: GroupHooks,
     private readonly nackDelayMs: number,
     private readonly maxBufferedBytes = BUFFERED_FETCHES * 1_048_576,
@@ -85,20 +115,24 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
 
   /** The offset to commit: the first one handed over and not acknowledged, else the next to fetch. */
   get commitPoint(): number {
-    return this.outstanding.length > 0 ? this.outstanding[0] : this.position;
+    return this.head < this.outstanding.length ? this.outstanding[this.head] : this.position;
   }
 
   receive(records: DecodedRecord[], next: number): void {
     if (this.closed) return;
     this.position = next;
     if (records.length === 0) return;
-    const msgs = records.map((r) => recordToMessage(this.topic, this.partition, r));
-    for (const m of msgs) {
-      this.session.track(m, { source: this, epoch: this.epoch });
-      this.outstanding.push((m.messageId as RecordMetadata).offset);
+    const msgs = new Array<Message>(records.length);
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      const m = new KafkaMessage(this.topic, this.partition, records[i]);
+      KafkaMessage.track(m, this, this.epoch);
+      this.outstanding.push(m.messageId.offset);
+      bytes += m.value.length;
+      msgs[i] = m;
     }
     this.buffered += msgs.length;
-    for (const m of msgs) this.bufferedBytes += m.value.length;
+    this.bufferedBytes += bytes;
     this.hooks.deliver(this, msgs);
   }
 
@@ -114,7 +148,7 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
   }
 
   private current(m: Message): boolean {
-    return !this.closed && this.session.deliveryOf(m)?.epoch === this.epoch;
+    return !this.closed && KafkaMessage.sourceOf(m) === this && KafkaMessage.epochOf(m) === this.epoch;
   }
 
   handOver(m: Message): boolean {
@@ -133,26 +167,38 @@ export class KafkaPartitionSource implements PartitionSource, FetchTarget {
 
   ack(m: Message): void {
     if (!this.current(m)) return;
-    this.acked.add((m.messageId as RecordMetadata).offset);
+    const offset = (m.messageId as RecordMetadata).offset;
+    // acks in order (a handler's batch) move the commit point without a set entry each
+    if (this.head < this.outstanding.length && this.outstanding[this.head] === offset) this.head++;
+    else this.acked.add(offset);
     this.advance();
   }
 
   ackCumulative(m: Message): void {
     if (!this.current(m)) return;
     const upTo = (m.messageId as RecordMetadata).offset;
-    for (const o of this.outstanding) if (o <= upTo) this.acked.add(o);
+    for (let i = this.head; i < this.outstanding.length; i++) if (this.outstanding[i] <= upTo) this.acked.add(this.outstanding[i]);
     this.advance();
   }
 
   private advance(): void {
-    while (this.outstanding.length > 0 && this.acked.has(this.outstanding[0])) this.acked.delete(this.outstanding.shift()!);
+    const out = this.outstanding;
+    if (this.acked.size > 0) while (this.head < out.length && this.acked.delete(out[this.head])) this.head++;
+    // drop the passed offsets now and then, not one shift per ack
+    if (this.head === out.length) {
+      out.length = 0;
+      this.head = 0;
+    } else if (this.head >= 4096 && this.head * 2 >= out.length) {
+      this.outstanding = out.slice(this.head);
+      this.head = 0;
+    }
   }
 
   // Seeks back to the nacked record after the nack delay: what came after it comes again too.
   nack(m: Message): void {
     if (this.closed) return;
     const offset = (m.messageId as RecordMetadata).offset;
-    const at = this.outstanding.indexOf(offset);
+    const at = this.outstanding.indexOf(offset, this.head);
     // a record already acknowledged, or already dropped by an earlier seek, has nothing to redo
     if (at < 0 || this.acked.has(offset)) return;
     for (const o of this.outstanding.splice(at)) this.acked.delete(o);
@@ -178,7 +224,6 @@ export class KafkaConsumerSession implements ConsumerSession {
   private group?: GroupCoordinator;
   private hooks?: GroupHooks;
   private readonly sources = new Map<string, KafkaPartitionSource>();
-  private readonly delivered = new WeakMap<Message, Delivered>();
   private commitTimer?: NodeJS.Timeout;
   /** one commit at a time, so an older commit point never lands after a newer one */
   private committing: Promise<void> = Promise.resolve();
@@ -223,14 +268,6 @@ export class KafkaConsumerSession implements ConsumerSession {
       }
     }
     return new KafkaConsumerSession(cluster, config, log, codecs);
-  }
-
-  track(m: Message, d: Delivered): void {
-    this.delivered.set(m, d);
-  }
-
-  deliveryOf(m: Message): Delivered | undefined {
-    return this.delivered.get(m);
   }
 
   async subscribe(topics: string[], hooks: GroupHooks): Promise<void> {
@@ -322,7 +359,9 @@ export class KafkaConsumerSession implements ConsumerSession {
   }
 
   sourceOf(m: Message): PartitionSource | undefined {
-    return this.delivered.get(m)?.source;
+    const src = KafkaMessage.sourceOf(m);
+    // another consumer's message is not ours, as when each session kept its own deliveries
+    return src?.session === this ? src : undefined;
   }
 
   /** Commits what was acknowledged, then leaves the group so its partitions move at once. */

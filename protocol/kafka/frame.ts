@@ -64,34 +64,45 @@ export function readResponseHeader(r: Reader, flexible: boolean): number {
  * lies within one chunk is returned as a view of that chunk, not a copy.
  */
 export class ResponseFramer {
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
-  // the whole frame's length with its size prefix, once the prefix has arrived
-  private frameLength = -1;
+  // the first bytes of a size prefix split across chunks (fewer than four)
+  private head: Buffer[] = [];
+  private headLength = 0;
+  // a response whose size is known: allocated whole, and each chunk copied in as it arrives, so chunks are not held
+  private frame?: Buffer;
+  private filled = 0;
 
   constructor(readonly maxSize = DEFAULT_MAX_RESPONSE_SIZE) {}
 
   /** Bytes held for a response not yet complete. */
   get buffered(): number {
-    return this.pendingLength;
+    return this.frame ? this.filled : this.headLength;
   }
 
   /** Takes the next chunk and returns every response it completes, in order. */
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
     let rest = chunk;
-    if (this.pendingLength > 0) {
-      this.pending.push(chunk);
-      this.pendingLength += chunk.length;
-      if (this.frameLength < 0 && this.pendingLength >= 4) this.frameLength = this.sizeOf(this.peekSize()) + 4;
-      if (this.frameLength < 0 || this.pendingLength < this.frameLength) return out;
-      // joined only once the frame is complete, so a large response arriving in many chunks is copied once
-      const joined = Buffer.concat(this.pending, this.pendingLength);
-      out.push(joined.subarray(4, this.frameLength));
-      rest = joined.subarray(this.frameLength);
-      this.pending = [];
-      this.pendingLength = 0;
-      this.frameLength = -1;
+    if (this.headLength > 0) {
+      const need = 4 - this.headLength;
+      if (rest.length < need) {
+        this.head.push(rest);
+        this.headLength += rest.length;
+        return out;
+      }
+      this.start(Buffer.concat([...this.head, rest.subarray(0, need)], 4));
+      this.head = [];
+      this.headLength = 0;
+      rest = rest.subarray(need);
+    }
+    if (this.frame) {
+      const take = Math.min(this.frame.length - this.filled, rest.length);
+      rest.copy(this.frame, this.filled, 0, take);
+      this.filled += take;
+      if (this.filled < this.frame.length) return out;
+      out.push(this.frame.subarray(4));
+      this.frame = undefined;
+      this.filled = 0;
+      rest = rest.subarray(take);
     }
     let at = 0;
     while (rest.length - at >= 4) {
@@ -102,11 +113,23 @@ export class ResponseFramer {
     }
     if (at < rest.length) {
       const left = rest.subarray(at);
-      this.pending = [left];
-      this.pendingLength = left.length;
-      if (left.length >= 4) this.frameLength = this.sizeOf(left.readInt32BE(0)) + 4;
+      if (left.length < 4) {
+        this.head = [left];
+        this.headLength = left.length;
+      } else {
+        this.start(left.subarray(0, 4));
+        left.copy(this.frame!, 4, 4);
+        this.filled = left.length;
+      }
     }
     return out;
+  }
+
+  // a response's size prefix has arrived: its buffer, prefix included
+  private start(prefix: Buffer): void {
+    this.frame = Buffer.allocUnsafe(this.sizeOf(prefix.readInt32BE(0)) + 4);
+    prefix.copy(this.frame, 0, 0, 4);
+    this.filled = 4;
   }
 
   private sizeOf(size: number): number {
@@ -114,18 +137,5 @@ export class ResponseFramer {
       throw new KafkaProtocolError(`response size ${size} is outside 0..${this.maxSize}`);
     }
     return size;
-  }
-
-  // the size prefix may straddle chunks
-  private peekSize(): number {
-    const head = Buffer.alloc(4);
-    let o = 0;
-    for (const b of this.pending) {
-      const n = Math.min(4 - o, b.length);
-      b.copy(head, o, 0, n);
-      o += n;
-      if (o === 4) break;
-    }
-    return head.readInt32BE(0);
   }
 }

@@ -96,6 +96,16 @@ export class Reader {
   /** A zigzag varlong as a number; throws past 2^53 (record timestamp deltas are far smaller). */
   varlongn(): number {
     const at = this.offset;
+    // up to seven bytes (49 bits) without a bigint: every timestamp delta a real producer writes
+    let z = 0;
+    for (let i = 0, scale = 1; i < 7 && at + i < this.buf.length; i++, scale *= 128) {
+      const b = this.buf[at + i];
+      z += (b & 0x7f) * scale;
+      if (b < 0x80) {
+        this.offset = at + i + 1;
+        return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      }
+    }
     const v = this.varlong();
     if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) {
       throw new KafkaProtocolError(`varlong ${v} at offset ${at} is beyond 2^53`);

@@ -180,28 +180,38 @@ function readVarBytes(r: Reader): Buffer | null {
   return r.raw(n);
 }
 
+// a record without headers shares this one frozen list instead of an empty array of its own
+const NO_HEADERS = Object.freeze([]) as unknown as Array<[string, Buffer | null]>;
+
+// One pass over the records: keys, values and header values are views of `r`'s bytes, headers read only when present.
 function readRecords(r: Reader, count: number, batch: DecodedBatch): void {
+  const logAppend = batch.timestampType === 'logAppend';
+  const out = batch.records;
   for (let i = 0; i < count; i++) {
     const length = r.varint();
     if (length < 0 || length > r.remaining) throw new KafkaProtocolError(`record of ${length} bytes with ${r.remaining} left`);
     const end = r.offset + length;
-    r.int8();
+    // attributes: no bit is defined for records
+    r.offset++;
     const timestampDelta = r.varlongn();
     const offsetDelta = r.varint();
     const key = readVarBytes(r);
     const value = readVarBytes(r);
     const headerCount = r.varint();
     if (headerCount < 0 || headerCount > r.remaining) throw new KafkaProtocolError(`record header count ${headerCount}`);
-    const headers: Array<[string, Buffer | null]> = [];
-    for (let h = 0; h < headerCount; h++) {
-      const k = readVarBytes(r);
-      if (k === null) throw new KafkaProtocolError('null record header key');
-      headers.push([k.toString('utf8'), readVarBytes(r)]);
+    let headers = NO_HEADERS;
+    if (headerCount > 0) {
+      headers = new Array<[string, Buffer | null]>(headerCount);
+      for (let h = 0; h < headerCount; h++) {
+        const k = readVarBytes(r);
+        if (k === null) throw new KafkaProtocolError('null record header key');
+        headers[h] = [k.toString('utf8'), readVarBytes(r)];
+      }
     }
     if (r.offset !== end) throw new KafkaProtocolError(`record says ${length} bytes, its fields take ${length + r.offset - end}`);
-    batch.records.push({
+    out.push({
       offset: batch.baseOffset + BigInt(offsetDelta),
-      timestamp: batch.timestampType === 'logAppend' ? batch.maxTimestamp : batch.baseTimestamp + timestampDelta,
+      timestamp: logAppend ? batch.maxTimestamp : batch.baseTimestamp + timestampDelta,
       key,
       value,
       headers,

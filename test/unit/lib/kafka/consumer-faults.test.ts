@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Consumer, ConsumerOptions } from '../../../../lib/core/consumer';
 import type { Message } from '../../../../lib/core/received-message';
 import type { Fetch } from '../../../../protocol/kafka';
+import { InvalidArgumentError } from '../../../../lib/core/errors';
 import { RecordMetadata } from '../../../../lib/kafka/record-metadata';
 import { recordingLogger } from '../../../support/recording-logger';
 import { ScriptedKafkaBroker, ScriptedKafkaCluster } from '../../../support/scripted-kafka-broker';
@@ -64,6 +65,17 @@ describe('Kafka consumer faults on the scripted broker', function () {
     await a.waitUntil(() => committed(a) === 10, 5000);
     expect(seen()).to.deep.equal(values(10));
     expect(got.map(offsetOf)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("a message's delivery, kept on the message, is still its own consumer's only: acking it on another throws", async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(3));
+    const one = await consume(a);
+    const two = await consume(a, { subscription: 'another-group' });
+    await a.waitUntil(() => one.got.length === 3 && two.got.length === 3, 5000);
+    expect(() => two.c.ack(one.got[0])).to.throw(InvalidArgumentError, /not received by this consumer/);
+    expect(() => one.c.ack(two.got[0])).to.throw(InvalidArgumentError, /not received by this consumer/);
+    one.c.ack(one.got[2]);
   });
 
   for (const [name, code] of [

@@ -81,6 +81,48 @@ describe('lib/kafka consumer group', () => {
     expect([n.key, n.keyBytes, n.nullValue, n.value.length]).to.deep.equal([undefined, undefined, true, 0]);
   });
 
+  it("gives a message's key and value as views of the fetched record, not copies", () => {
+    const fetched = Buffer.from('k7v7');
+    const m = recordToMessage('t', 0, { ...record(7), key: fetched.subarray(0, 2), value: fetched.subarray(2) });
+    expect(m.keyBytes!.buffer).to.equal(fetched.buffer);
+    expect(m.value.buffer).to.equal(fetched.buffer);
+    expect([m.key, m.value.toString()]).to.deep.equal(['k7', 'v7']);
+    // the public shape carries no delivery bookkeeping
+    expect(Object.keys(m)).to.not.include.members(['source', 'epoch']);
+    expect(JSON.stringify(m)).to.not.match(/source|epoch/);
+  });
+
+  it("another session's message is not this session's, though both sources share the partition's name", () => {
+    const { src, got } = source();
+    src.receive([record(10)], 11);
+    const other = source();
+    other.src.receive([record(10)], 11);
+    expect(src.handOver(other.got[0])).to.equal(false);
+    src.ack(other.got[0]);
+    expect(src.commitPoint).to.equal(10);
+    expect(src.handOver(got[0])).to.equal(true);
+  });
+
+  it('in-order acks of many records move the commit point one by one, and an ack out of order waits for the gap', () => {
+    const { src, got } = source();
+    src.receive(
+      Array.from({ length: 10_000 }, (_, i) => record(10 + i)),
+      10_010,
+    );
+    for (let i = 0; i < 9_000; i++) src.ack(got[i]);
+    expect(src.commitPoint).to.equal(9_010);
+    src.ack(got[9_001]);
+    expect(src.commitPoint).to.equal(9_010);
+    src.ack(got[9_000]);
+    expect(src.commitPoint).to.equal(9_012);
+    for (let i = 9_002; i < 10_000; i++) src.ack(got[i]);
+    expect(src.commitPoint).to.equal(10_010);
+    src.receive([record(10_010)], 10_011);
+    expect(src.commitPoint).to.equal(10_010);
+    src.ack(got[10_000]);
+    expect(src.commitPoint).to.equal(10_011);
+  });
+
   it('commits up to the first record not acknowledged, and past everything once all are', () => {
     const { src, got } = source();
     src.receive(

@@ -71,6 +71,27 @@ describe('kafka frame', () => {
     }
   });
 
+  it('copies a response split over chunks into one buffer of its size as they arrive, holding no chunk', () => {
+    const payload = Buffer.alloc(300_000, 7);
+    const stream = Buffer.concat([frame(payload), frame(Buffer.from('next'))]);
+    const framer = new ResponseFramer();
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < stream.length; i += 65_536) chunks.push(Buffer.from(stream.subarray(i, i + 65_536)));
+    const got: Buffer[] = [];
+    for (const [i, c] of chunks.entries()) {
+      got.push(...framer.push(c));
+      if (got.length > 0) continue;
+      // the bytes so far, wherever the chunk ends
+      expect(framer.buffered).to.equal((i + 1) * 65_536);
+      // a chunk of the incomplete response, once pushed, may change without changing the response
+      c.fill(0);
+    }
+    expect(got.map((x) => x.length)).to.deep.equal([300_000, 4]);
+    expect(got[0].equals(payload)).to.equal(true);
+    expect(got[0].buffer.byteLength).to.be.at.most(300_004 + 8192);
+    expect(got[1].toString()).to.equal('next');
+  });
+
   it('refuses a size over the limit or negative', () => {
     expect(() => new ResponseFramer(10).push(frame(Buffer.alloc(11)))).to.throw(KafkaProtocolError);
     expect(() => new ResponseFramer().push(Buffer.from('ffffffff', 'hex'))).to.throw(KafkaProtocolError);

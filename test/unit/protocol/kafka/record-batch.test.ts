@@ -156,6 +156,81 @@ describe('kafka record batch', () => {
     );
   });
 
+  for (const c of ALL) {
+    it(`hands keys, values and header values as views of the ${c === 'none' ? 'fetched' : `${c}-decompressed`} bytes, not copies`, () => {
+      const b = encodeRecordBatch({ records: RECORDS, compression: c, producerId: 5, producerEpoch: 1, baseSequence: 0 }, codecOf(c));
+      const fetched = Buffer.concat([Buffer.alloc(3), b]).subarray(3);
+      const [batch] = decodeRecordBatches(fetched, codecOf);
+      const views = batch.records.flatMap((r) => [r.key, r.value, ...r.headers.map(([, v]) => v)]).filter((x) => x !== null);
+      expect(views.length).to.equal(6);
+      // one backing store for all: the fetch response itself, or the batch's one decompressed buffer
+      const stores = new Set(views.map((v) => v!.buffer));
+      expect(stores.size).to.equal(1);
+      if (c === 'none') expect([...stores][0]).to.equal(fetched.buffer);
+    });
+  }
+
+  it('gives null keys and values as null and a record without headers an empty, shared header list', () => {
+    const records: RecordInput[] = [
+      { key: null, value: null, timestamp: 5 },
+      { key: null, value: Buffer.from('v'), timestamp: 6 },
+      { key: Buffer.from('k'), value: null, headers: [['a', null]], timestamp: 7 },
+    ];
+    const [batch] = decodeRecordBatches(
+      encodeRecordBatch({ records, compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 }),
+      codecOf,
+    );
+    expect(batch.records.map((r) => [r.key, r.value?.toString() ?? null])).to.deep.equal([
+      [null, null],
+      [null, 'v'],
+      [Buffer.from('k'), null],
+    ]);
+    expect(batch.records[0].headers).to.deep.equal([]);
+    expect(batch.records[0].headers).to.equal(batch.records[1].headers);
+    expect(Object.isFrozen(batch.records[0].headers)).to.equal(true);
+    expect(batch.records[2].headers).to.deep.equal([['a', null]]);
+  });
+
+  it('reads timestamp deltas of every width, negative ones and those past seven varint bytes included', () => {
+    const base = 2 ** 51;
+    const deltas = [0, 1, -1, 63, -65, 8191, 2 ** 28, -(2 ** 35), 2 ** 48 - 1, -(2 ** 48), 2 ** 49, -(2 ** 50), 2 ** 51];
+    const records: RecordInput[] = deltas.map((d) => ({ key: null, value: Buffer.from([1]), timestamp: base + d }));
+    const [batch] = decodeRecordBatches(
+      encodeRecordBatch({ records, compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 }),
+      codecOf,
+    );
+    expect(batch.records.map((r) => r.timestamp - base)).to.deep.equal(deltas);
+  });
+
+  it('decodes a control batch (a transaction marker) and flags it, its key a view of the fetched bytes', () => {
+    // a COMMIT marker as the broker writes it: key version 0 type 1, value version 0 and coordinator epoch 3
+    const b = encodeRecordBatch({
+      records: [{ key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 3]), timestamp: 9 }],
+      compression: 'none',
+      producerId: 42n,
+      producerEpoch: 0,
+      baseSequence: -1,
+      transactional: true,
+    });
+    b.writeInt16BE(b.readInt16BE(21) | 0x20, 21);
+    b.writeUInt32BE(crc32c(b, 21, b.length), 17);
+    const [batch] = decodeRecordBatches(b, codecOf);
+    expect([batch.isControl, batch.isTransactional, batch.producerId]).to.deep.equal([true, true, 42n]);
+    expect(batch.records[0].key!.readInt16BE(2)).to.equal(1);
+    expect(batch.records[0].key!.buffer).to.equal(b.buffer);
+  });
+
+  it('refuses a record whose fields run past its length or the batch', () => {
+    const b = encodeRecordBatch({ records: RECORDS, compression: 'none', producerId: -1, producerEpoch: -1, baseSequence: -1 });
+    for (const length of [0, 1, 200]) {
+      const bad = Buffer.from(b);
+      // the first record's length varint (one byte, zigzag)
+      bad[61] = length * 2;
+      bad.writeUInt32BE(crc32c(bad, 21, bad.length), 17);
+      expect(() => decodeRecordBatches(bad, codecOf), `length ${length}`).to.throw(KafkaProtocolError);
+    }
+  });
+
   it('round-trips random batches with every codec', () => {
     const bytes = fc.option(fc.uint8Array({ maxLength: 200 }), { nil: null });
     const record = fc.record({

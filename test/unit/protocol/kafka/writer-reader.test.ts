@@ -121,6 +121,31 @@ describe('kafka Writer/Reader', () => {
     expect(w.length).to.equal(6);
   });
 
+  it('reads a varlong as a number without a bigint up to seven bytes, and past them as before', () => {
+    // every width from one byte to ten, both signs, around each seven-bit boundary
+    const widths = Array.from({ length: 8 }, (_, k) => 2 ** (7 * k - 1)).flatMap((b) => [b - 1, b, -b, -b - 1]);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...widths, 2 ** 53 - 1, -(2 ** 53) + 1).chain((b) => fc.constant(Math.trunc(b))),
+        (n) => {
+          const r = new Reader(new Writer().varlong(n).int8(7).finish());
+          expect(r.varlongn()).to.equal(n);
+          expect(r.int8(), 'the next field').to.equal(7);
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        const r = new Reader(new Writer().varlong(n).finish());
+        expect(r.varlongn()).to.equal(n);
+        expect(r.remaining).to.equal(0);
+      }),
+    );
+    // a varlong cut short, within and past the fast path's seven bytes, still throws
+    expect(() => new Reader(Buffer.from([0x80, 0x80])).varlongn()).to.throw(KafkaProtocolError);
+    expect(() => new Reader(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80])).varlongn()).to.throw(KafkaProtocolError);
+  });
+
   it('throws KafkaProtocolError on every read past the end', () => {
     const reads: Array<(r: Reader) => unknown> = [(r) => r.int16(), (r) => r.int32(), (r) => r.int64(), (r) => r.uuid(), (r) => r.raw(4)];
     for (const read of reads) expect(() => read(new Reader(Buffer.from([1])))).to.throw(KafkaProtocolError);
