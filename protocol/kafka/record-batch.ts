@@ -145,31 +145,45 @@ export function encodeRecordBatch(
   for (const r of records) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
   const attributes = COMPRESSION_ATTRIBUTE[b.compression] | (b.transactional ? TRANSACTIONAL : 0);
 
-  let compressed: Uint8Array | undefined;
   if (b.compression !== 'none') {
     const plain = new Writer(recordsBound(records), take);
     writeRecords(plain, records, baseTimestamp);
-    compressed = codec!.compress(plain.finish());
+    const body = compressAfterHeader(codec!, plain.finish(), take ?? Buffer.allocUnsafe);
     give?.(plain.finish());
+    // the header goes into the space the codec left before the compressed records
+    writeHeader(new Writer(RECORDS_AT, () => body), b, attributes, baseTimestamp, maxTimestamp);
+    body.writeInt32BE(body.length - LOG_OVERHEAD, LOG_OVERHEAD - 4);
+    body.writeUInt32BE(crc32c(body, ATTRIBUTES_AT, body.length), CRC_AT);
+    return body;
   }
-  const w = new Writer(RECORDS_AT + (compressed ? compressed.length : recordsBound(records)), take);
-  w.int64(0);
-  const length = w.reserveInt32();
-  w.int32(-1).int8(MAGIC);
-  w.reserveInt32();
+  const w = new Writer(RECORDS_AT + recordsBound(records), take);
+  writeHeader(w, b, attributes, baseTimestamp, maxTimestamp);
+  writeRecords(w, records, baseTimestamp);
+  w.patchInt32(LOG_OVERHEAD - 4, w.length - LOG_OVERHEAD);
+  const out = w.finish();
+  out.writeUInt32BE(crc32c(out, ATTRIBUTES_AT, out.length), CRC_AT);
+  return out;
+}
+
+// The batch's fields up to the records; BatchLength and CRC stay zero for the caller to fill.
+function writeHeader(w: Writer, b: RecordBatchInput, attributes: number, baseTimestamp: number, maxTimestamp: number): void {
+  w.int64(0).int32(0).int32(-1).int8(MAGIC).int32(0);
   w.int16(attributes)
-    .int32(records.length - 1)
+    .int32(b.records.length - 1)
     .int64(baseTimestamp)
     .int64(maxTimestamp)
     .int64(b.producerId)
     .int16(b.producerEpoch)
     .int32(b.baseSequence)
-    .int32(records.length);
-  if (compressed) w.raw(compressed);
-  else writeRecords(w, records, baseTimestamp);
-  w.patchInt32(length, w.length - LOG_OVERHEAD);
-  const out = w.finish();
-  out.writeUInt32BE(crc32c(out, ATTRIBUTES_AT, out.length), CRC_AT);
+    .int32(b.records.length);
+}
+
+// A codec that can leave room writes its frame after the header's bytes; the others' frame is copied there once.
+function compressAfterHeader(codec: KafkaCodec, plain: Buffer, take: (size: number) => Buffer): Buffer {
+  if (codec.compressAfter) return codec.compressAfter(plain, RECORDS_AT, take);
+  const frame = codec.compress(plain);
+  const out = take(RECORDS_AT + frame.length);
+  out.set(frame, RECORDS_AT);
   return out;
 }
 

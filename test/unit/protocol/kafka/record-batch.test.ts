@@ -174,4 +174,66 @@ describe('kafka record batch', () => {
       { numRuns: 200 },
     );
   });
+
+  describe('buffer reuse on the send path', () => {
+    const big: RecordInput[] = Array.from({ length: 200 }, (_, i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.alloc(1024, 'x'),
+      timestamp: 1_700_000_000_000 + i,
+    }));
+
+    // takes from a recorded list so a test sees which space the batch ends in
+    function recordingPool() {
+      const taken: Buffer[] = [];
+      const given: Buffer[] = [];
+      return {
+        taken,
+        given,
+        take: (n: number) => (taken.push(Buffer.alloc(n, 0xee)), taken[taken.length - 1]),
+        give: (b: Buffer) => given.push(b),
+      };
+    }
+
+    it('lz4 batch compressed into pooled space: the frame is written after the header, not copied a second time', () => {
+      const pool = recordingPool();
+      // a frame made apart and then copied would come from compress()
+      const lz4InPlace: KafkaCodec = {
+        ...codecOf('lz4'),
+        compress: () => {
+          throw new Error('compress() was called: the frame would be copied into the batch');
+        },
+      };
+      const b = encodeRecordBatch(
+        { records: big, compression: 'lz4', producerId: 9n, producerEpoch: 0, baseSequence: 0 },
+        lz4InPlace,
+        pool.take,
+        pool.give,
+      );
+      // one space for the plain records (given back), one for the batch itself, nothing else
+      expect(pool.taken).to.have.length(2);
+      expect(pool.given).to.have.length(1);
+      expect(pool.given[0].buffer).to.equal(pool.taken[0].buffer);
+      expect(b.buffer).to.equal(pool.taken[1].buffer);
+      expect(b.byteOffset).to.equal(pool.taken[1].byteOffset);
+      expect(b.readInt32BE(8)).to.equal(b.length - 12);
+      expect(b.readUInt32BE(17)).to.equal(crc32c(b, 21, b.length));
+      expect(plain(decodeRecordBatches(b, codecOf)[0].records)).to.deep.equal(plain(big));
+    });
+
+    for (const c of ['gzip', 'snappy', 'zstd'] as KafkaCompression[]) {
+      it(`${c} batch ends in pooled space too (its frame copied there once)`, () => {
+        const pool = recordingPool();
+        const b = encodeRecordBatch(
+          { records: big, compression: c, producerId: 9n, producerEpoch: 0, baseSequence: 0 },
+          codecOf(c),
+          pool.take,
+          pool.give,
+        );
+        expect(pool.taken).to.have.length(2);
+        expect(b.buffer).to.equal(pool.taken[1].buffer);
+        expect(b.readInt32BE(8)).to.equal(b.length - 12);
+        expect(plain(decodeRecordBatches(b, codecOf)[0].records)).to.deep.equal(plain(big));
+      });
+    }
+  });
 });
