@@ -251,7 +251,8 @@ export class KafkaPartitionProducer implements PartitionSink {
   private recordsOf(b: Batch): RecordInput[] {
     const now = Date.now();
     return b.messages.map((m) => ({
-      key: m.keyBytes ?? (m.partitionKey === undefined ? null : Buffer.from(m.partitionKey, 'utf8')),
+      // a string key goes into the batch as UTF-8 without a Buffer of its own
+      key: m.keyBytes ?? m.partitionKey ?? null,
       value: m.nullValue ? null : m.payload,
       headers: m.properties?.map((p) => [p.key, Buffer.from(p.value, 'utf8')] as [string, Uint8Array]),
       timestamp: m.eventTime ?? now,

@@ -175,6 +175,23 @@ describe('kafka record batch', () => {
     );
   });
 
+  it('string keys are written as their UTF-8 bytes, byte for byte as the same key given as a Buffer', () => {
+    const keys = ['k1', 'ü-schlüssel', '', '🙂'.repeat(50)];
+    const asText: RecordInput[] = keys.map((k, i) => ({
+      key: k,
+      value: Buffer.from(`v${i}`),
+      headers: [['h', null]],
+      timestamp: 1_700_000_000_000 + i,
+    }));
+    const asBytes: RecordInput[] = asText.map((r) => ({ ...r, key: Buffer.from(r.key as string, 'utf8') }));
+    for (const c of ['none', 'lz4'] as KafkaCompression[]) {
+      const a = encodeRecordBatch({ records: asText, compression: c, producerId: 1n, producerEpoch: 0, baseSequence: 0 }, codecOf(c));
+      const b = encodeRecordBatch({ records: asBytes, compression: c, producerId: 1n, producerEpoch: 0, baseSequence: 0 }, codecOf(c));
+      expect(a.equals(b)).to.equal(true);
+      expect(decodeRecordBatches(a, codecOf)[0].records.map((r) => r.key!.toString('utf8'))).to.deep.equal(keys);
+    }
+  });
+
   describe('buffer reuse on the send path', () => {
     const big: RecordInput[] = Array.from({ length: 200 }, (_, i) => ({
       key: Buffer.from(`k${i}`),
