@@ -23,8 +23,8 @@ function fail(message: string): never {
   throw new KafkaProtocolError(`lz4 frame: ${message}`);
 }
 
-// what compressBlock may write for one block before it knows the block does not shrink
-const BLOCK_BOUND = BLOCK_SIZE + ((BLOCK_SIZE / 255) | 0) + 16;
+// what compressBlock may write for an n-byte block before it knows the block does not shrink
+const blockBound = (n: number): number => n + ((n / 255) | 0) + 16;
 
 /**
  * One LZ4 frame holding `src` in independent 64 KiB blocks, each stored raw when compression does not
@@ -32,7 +32,8 @@ const BLOCK_BOUND = BLOCK_SIZE + ((BLOCK_SIZE / 255) | 0) + 16;
  */
 export function lz4FrameCompress(src: Uint8Array, headroom = 0, take: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const blocks = Math.ceil(src.length / BLOCK_SIZE);
-  const out = take(headroom + 7 + blocks * (4 + BLOCK_BOUND) + 4);
+  // sized to the input, not to whole blocks, so the space fits the pool's buffers the plain records used
+  const out = take(headroom + 7 + blocks * 4 + blockBound(src.length) + blocks * 16 + 4);
   let o = headroom;
   out.writeUInt32LE(MAGIC, o);
   out[o + 4] = FLG;
@@ -42,7 +43,7 @@ export function lz4FrameCompress(src: Uint8Array, headroom = 0, take: (size: num
   o += 7;
   for (let at = 0; at < src.length; at += BLOCK_SIZE) {
     const block = src.subarray(at, Math.min(at + BLOCK_SIZE, src.length));
-    const n = compressBlock(block, out.subarray(o + 4, o + 4 + BLOCK_BOUND));
+    const n = compressBlock(block, out.subarray(o + 4, o + 4 + blockBound(block.length)));
     if (n > 0 && n < block.length) {
       out.writeUInt32LE(n, o);
       o += 4 + n;
