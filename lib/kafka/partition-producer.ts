@@ -61,6 +61,8 @@ interface Batch {
 }
 
 const EMPTY = new Uint8Array(0);
+// A compressed batch fills only the start of its space: the whole space goes back, or a small frame keeps the pool from taking it.
+const spaceOf = (b: Buffer): Buffer => (b.byteOffset === 0 ? Buffer.from(b.buffer, 0, b.buffer.byteLength) : b);
 // Answers that mean an earlier batch of this partition failed, or the producer's state was lost.
 const OUT_OF_ORDER = 45;
 const DUPLICATE_SEQUENCE = 46;
@@ -251,7 +253,8 @@ export class KafkaPartitionProducer implements PartitionSink {
   private recordsOf(b: Batch): RecordInput[] {
     const now = Date.now();
     return b.messages.map((m) => ({
-      key: m.keyBytes ?? (m.partitionKey === undefined ? null : Buffer.from(m.partitionKey, 'utf8')),
+      // a string key goes into the batch as UTF-8 without a Buffer of its own
+      key: m.keyBytes ?? m.partitionKey ?? null,
       value: m.nullValue ? null : m.payload,
       headers: m.properties?.map((p) => [p.key, Buffer.from(p.value, 'utf8')] as [string, Uint8Array]),
       timestamp: m.eventTime ?? now,
@@ -360,7 +363,7 @@ export class KafkaPartitionProducer implements PartitionSink {
       this.resolveMessage(m, new RecordMetadata(this.topic, this.partition, baseOffset >= 0 ? baseOffset + k : -1, ts));
     }
     // answered, so the socket wrote it: its space serves a later batch (a dropped one may still sit in the socket's queue)
-    if (b.encoded && this.ctx.acks !== 0) this.hooks.bodies.give(b.encoded);
+    if (b.encoded && this.ctx.acks !== 0) this.hooks.bodies.give(spaceOf(b.encoded));
     b.encoded = undefined;
   }
 

@@ -23,6 +23,8 @@ export function compressionOfAttribute(n: number): KafkaCompression {
 /** One codec in the byte format Kafka puts in a batch; both directions are synchronous once loaded. */
 export interface KafkaCodec {
   compress(b: Uint8Array): Uint8Array;
+  /** The frame written at `headroom` into space from `take`, whose first `headroom` bytes are the caller's: no copy of the frame. */
+  compressAfter?(b: Uint8Array, headroom: number, take: (size: number) => Buffer): Buffer;
   decompress(b: Uint8Array): Uint8Array;
 }
 
@@ -39,7 +41,11 @@ const gzip: KafkaCodec = {
 
 const snappy: KafkaCodec = { compress: snappyXerialCompress, decompress: snappyXerialDecompress };
 
-const lz4: KafkaCodec = { compress: lz4FrameCompress, decompress: (b) => lz4FrameDecompress(b, MAX_DECOMPRESSED) };
+const lz4: KafkaCodec = {
+  compress: (b) => lz4FrameCompress(b),
+  compressAfter: lz4FrameCompress,
+  decompress: (b) => lz4FrameDecompress(b, MAX_DECOMPRESSED),
+};
 
 let zstd: Promise<KafkaCodec> | undefined;
 

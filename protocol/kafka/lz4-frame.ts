@@ -23,23 +23,29 @@ function fail(message: string): never {
   throw new KafkaProtocolError(`lz4 frame: ${message}`);
 }
 
-/** One LZ4 frame holding `src` in independent 64 KiB blocks, each stored raw when compression does not shrink it. */
-export function lz4FrameCompress(src: Uint8Array): Buffer {
+// what compressBlock may write for an n-byte block before it knows the block does not shrink
+const blockBound = (n: number): number => n + ((n / 255) | 0) + 16;
+
+/**
+ * One LZ4 frame holding `src` in independent 64 KiB blocks, each stored raw when compression does not
+ * shrink it. The frame starts at `headroom` in space from `take`; blocks compress straight into it.
+ */
+export function lz4FrameCompress(src: Uint8Array, headroom = 0, take: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
   const blocks = Math.ceil(src.length / BLOCK_SIZE);
-  const out = Buffer.allocUnsafe(7 + blocks * (4 + BLOCK_SIZE) + 4);
-  out.writeUInt32LE(MAGIC, 0);
-  out[4] = FLG;
-  out[5] = BD;
+  // sized to the input, not to whole blocks, so the space fits the pool's buffers the plain records used
+  const out = take(headroom + 7 + blocks * 4 + blockBound(src.length) + blocks * 16 + 4);
+  let o = headroom;
+  out.writeUInt32LE(MAGIC, o);
+  out[o + 4] = FLG;
+  out[o + 5] = BD;
   // the header checksum is the second byte of the descriptor's xxHash32
-  out[6] = (xxh32(out, 0, 4, 6) >>> 8) & 0xff;
-  let o = 7;
-  const dst = Buffer.allocUnsafe(BLOCK_SIZE + ((BLOCK_SIZE / 255) | 0) + 16);
+  out[o + 6] = (xxh32(out, 0, o + 4, o + 6) >>> 8) & 0xff;
+  o += 7;
   for (let at = 0; at < src.length; at += BLOCK_SIZE) {
     const block = src.subarray(at, Math.min(at + BLOCK_SIZE, src.length));
-    const n = compressBlock(block, dst);
+    const n = compressBlock(block, out.subarray(o + 4, o + 4 + blockBound(block.length)));
     if (n > 0 && n < block.length) {
       out.writeUInt32LE(n, o);
-      dst.copy(out, o + 4, 0, n);
       o += 4 + n;
     } else {
       out.writeUInt32LE((STORED | block.length) >>> 0, o);

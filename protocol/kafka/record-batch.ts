@@ -26,7 +26,8 @@ const TRANSACTIONAL = 0x10;
 const CONTROL = 0x20;
 
 export interface RecordInput {
-  key: Uint8Array | null;
+  /** a string is written as its UTF-8 bytes (no Buffer made for it) */
+  key: Uint8Array | string | null;
   value: Uint8Array | null;
   headers?: Array<[string, Uint8Array | null]>;
   /** Create time, ms since the epoch. */
@@ -84,26 +85,37 @@ const sizeOfVarint = (n: number): number => sizeOfUvarint(((n << 1) ^ (n >> 31))
 // timestamp deltas within ±2^52 ms, which any real clock gives
 const sizeOfVarlong = (n: number): number => sizeOfUvarint(n >= 0 ? n * 2 : -n * 2 - 1);
 const sizeOfBytes = (b: Uint8Array | null): number => (b === null ? 1 : sizeOfVarint(b.length) + b.length);
+const byteLength = (b: Uint8Array | string): number => (typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : b.length);
 
 function writeVarBytes(w: Writer, b: Uint8Array | null): void {
   if (b === null) w.varint(-1);
   else w.varint(b.length).raw(b);
 }
 
+// Indexed loops and no per-record arrays: a linger-0 producer encodes every record of every small batch here.
 function writeRecords(w: Writer, records: RecordInput[], baseTimestamp: number): void {
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     const delta = r.timestamp - baseTimestamp;
-    const headers = (r.headers ?? []).map(([k, v]) => [Buffer.from(k, 'utf8'), v] as const);
-    let size = 1 + sizeOfVarlong(delta) + sizeOfVarint(i) + sizeOfBytes(r.key) + sizeOfBytes(r.value) + sizeOfVarint(headers.length);
-    for (const [k, v] of headers) size += sizeOfBytes(k) + sizeOfBytes(v);
+    const key = r.key;
+    const keyLength = key === null ? -1 : byteLength(key);
+    const headers = r.headers;
+    const headerCount = headers ? headers.length : 0;
+    let size = 1 + sizeOfVarlong(delta) + sizeOfVarint(i) + sizeOfVarint(keyLength) + (keyLength > 0 ? keyLength : 0);
+    size += sizeOfBytes(r.value) + sizeOfVarint(headerCount);
+    for (let h = 0; h < headerCount; h++) {
+      const n = Buffer.byteLength(headers![h][0], 'utf8');
+      size += sizeOfVarint(n) + n + sizeOfBytes(headers![h][1]);
+    }
     w.varint(size).int8(0).varlong(delta).varint(i);
-    writeVarBytes(w, r.key);
+    if (typeof key === 'string') w.varintString(key, keyLength);
+    else writeVarBytes(w, key);
     writeVarBytes(w, r.value);
-    w.varint(headers.length);
-    for (const [k, v] of headers) {
-      writeVarBytes(w, k);
-      writeVarBytes(w, v);
+    w.varint(headerCount);
+    for (let h = 0; h < headerCount; h++) {
+      const k = headers![h][0];
+      w.varintString(k, Buffer.byteLength(k, 'utf8'));
+      writeVarBytes(w, headers![h][1]);
     }
   }
 }
@@ -117,8 +129,11 @@ function recordsBound(records: RecordInput[]): number {
   let n = 0;
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
-    n += RECORD_OVERHEAD_MAX + (r.key ? r.key.length : 0) + (r.value ? r.value.length : 0);
     // a UTF-16 code unit takes at most 3 UTF-8 bytes
+    n +=
+      RECORD_OVERHEAD_MAX +
+      (r.key === null ? 0 : typeof r.key === 'string' ? 3 * r.key.length : r.key.length) +
+      (r.value ? r.value.length : 0);
     if (r.headers) for (const [k, v] of r.headers) n += 10 + 3 * k.length + (v ? v.length : 0);
   }
   return n;
@@ -136,40 +151,55 @@ export function encodeRecordBatch(
 ): Buffer {
   const { records } = b;
   if (records.length === 0) throw new KafkaProtocolError('a record batch needs at least one record');
-  for (const r of records) {
-    if (!Number.isSafeInteger(r.timestamp)) throw new RangeError(`record timestamp ${r.timestamp} is not an integer`);
-  }
   if (b.compression !== 'none' && !codec) throw new KafkaProtocolError(`${b.compression} needs its codec (loadKafkaCodec)`);
   const baseTimestamp = records[0].timestamp;
   let maxTimestamp = baseTimestamp;
-  for (const r of records) if (r.timestamp > maxTimestamp) maxTimestamp = r.timestamp;
+  for (let i = 0; i < records.length; i++) {
+    const t = records[i].timestamp;
+    if (!Number.isSafeInteger(t)) throw new RangeError(`record timestamp ${t} is not an integer`);
+    if (t > maxTimestamp) maxTimestamp = t;
+  }
   const attributes = COMPRESSION_ATTRIBUTE[b.compression] | (b.transactional ? TRANSACTIONAL : 0);
 
-  let compressed: Uint8Array | undefined;
   if (b.compression !== 'none') {
     const plain = new Writer(recordsBound(records), take);
     writeRecords(plain, records, baseTimestamp);
-    compressed = codec!.compress(plain.finish());
+    const body = compressAfterHeader(codec!, plain.finish(), take ?? Buffer.allocUnsafe);
     give?.(plain.finish());
+    // the header goes into the space the codec left before the compressed records
+    writeHeader(new Writer(RECORDS_AT, () => body), b, attributes, baseTimestamp, maxTimestamp);
+    body.writeInt32BE(body.length - LOG_OVERHEAD, LOG_OVERHEAD - 4);
+    body.writeUInt32BE(crc32c(body, ATTRIBUTES_AT, body.length), CRC_AT);
+    return body;
   }
-  const w = new Writer(RECORDS_AT + (compressed ? compressed.length : recordsBound(records)), take);
-  w.int64(0);
-  const length = w.reserveInt32();
-  w.int32(-1).int8(MAGIC);
-  w.reserveInt32();
+  const w = new Writer(RECORDS_AT + recordsBound(records), take);
+  writeHeader(w, b, attributes, baseTimestamp, maxTimestamp);
+  writeRecords(w, records, baseTimestamp);
+  w.patchInt32(LOG_OVERHEAD - 4, w.length - LOG_OVERHEAD);
+  const out = w.finish();
+  out.writeUInt32BE(crc32c(out, ATTRIBUTES_AT, out.length), CRC_AT);
+  return out;
+}
+
+// The batch's fields up to the records; BatchLength and CRC stay zero for the caller to fill.
+function writeHeader(w: Writer, b: RecordBatchInput, attributes: number, baseTimestamp: number, maxTimestamp: number): void {
+  w.int64(0).int32(0).int32(-1).int8(MAGIC).int32(0);
   w.int16(attributes)
-    .int32(records.length - 1)
+    .int32(b.records.length - 1)
     .int64(baseTimestamp)
     .int64(maxTimestamp)
     .int64(b.producerId)
     .int16(b.producerEpoch)
     .int32(b.baseSequence)
-    .int32(records.length);
-  if (compressed) w.raw(compressed);
-  else writeRecords(w, records, baseTimestamp);
-  w.patchInt32(length, w.length - LOG_OVERHEAD);
-  const out = w.finish();
-  out.writeUInt32BE(crc32c(out, ATTRIBUTES_AT, out.length), CRC_AT);
+    .int32(b.records.length);
+}
+
+// A codec that can leave room writes its frame after the header's bytes; the others' frame is copied there once.
+function compressAfterHeader(codec: KafkaCodec, plain: Buffer, take: (size: number) => Buffer): Buffer {
+  if (codec.compressAfter) return codec.compressAfter(plain, RECORDS_AT, take);
+  const frame = codec.compress(plain);
+  const out = take(RECORDS_AT + frame.length);
+  out.set(frame, RECORDS_AT);
   return out;
 }
 

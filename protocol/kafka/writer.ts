@@ -135,6 +135,14 @@ export class Writer {
     return this;
   }
 
+  /** varint UTF-8 byte length (the caller's `n`) then the UTF-8, as record fields carry text. */
+  varintString(s: string, n: number): this {
+    this.varint(n);
+    this.ensure(n);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+    return this;
+  }
+
   /** int32 length then the bytes; -1 for null. */
   bytes(b: Uint8Array | null): this {
     if (b === null) return this.int32(-1);

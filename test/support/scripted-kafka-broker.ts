@@ -1,6 +1,16 @@
 import { EventEmitter } from 'events';
 import * as net from 'net';
-import { ApiKey, apiKeyName, decodeRecordBatches, KafkaCodec, ProduceResponse, Reader, ResponseFramer } from '../../protocol/kafka';
+import {
+  ApiKey,
+  apiKeyName,
+  decodeRecordBatches,
+  KafkaCodec,
+  lz4FrameCompress,
+  lz4FrameDecompress,
+  ProduceResponse,
+  Reader,
+  ResponseFramer,
+} from '../../protocol/kafka';
 import type { ApiVersion, ApiVersionsResponse, InitProducerIdResponse, MetadataResponse, Writer } from '../../protocol/kafka';
 import {
   ApiVersionsRequestBody,
@@ -516,7 +526,7 @@ export class ScriptedKafkaBroker {
     if (api === 'Produce') {
       for (const t of (body as ProduceRequestBody).topicData)
         for (const p of t.partitionData)
-          for (const b of decodeRecordBatches(p.records ?? Buffer.alloc(0), noCodec)) {
+          for (const b of decodeRecordBatches(p.records ?? Buffer.alloc(0), peerCodec)) {
             req.batches.push({
               connection: conn.id,
               correlationId: header.correlationId,
@@ -691,7 +701,7 @@ export class ScriptedKafkaBroker {
       } else if (s && b.baseSequence !== 0) return { code: OUT_OF_ORDER, baseOffset: -1 };
     }
     const baseOffset = log.length;
-    const decoded = decodeRecordBatches(bytes, noCodec)[0];
+    const decoded = decodeRecordBatches(bytes, peerCodec)[0];
     decoded.records.forEach((rec, i) =>
       log.push({
         offset: baseOffset + i,
@@ -726,7 +736,9 @@ function partitionResponse(index: number, errorCode: number, baseOffset: number,
   };
 }
 
-// the peer stores what it decodes; compressed batches are out of its scope
-const noCodec = (type: string): KafkaCodec => {
-  throw new Error(`the scripted kafka broker reads uncompressed batches only, not ${type}`);
+// the peer stores what it decodes: uncompressed and lz4 batches (the codec with a reuse test on this peer)
+const LZ4: KafkaCodec = { compress: (b) => lz4FrameCompress(b), decompress: (b) => lz4FrameDecompress(b) };
+const peerCodec = (type: string): KafkaCodec => {
+  if (type === 'lz4') return LZ4;
+  throw new Error(`the scripted kafka broker reads uncompressed and lz4 batches only, not ${type}`);
 };

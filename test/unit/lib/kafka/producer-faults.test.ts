@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import { expect } from 'chai';
 import { Client, Producer, ProducerOptions, RecordMetadata } from '../../../../lib';
 import { BrokerError } from '../../../../lib/core/errors';
@@ -249,4 +250,32 @@ describe('Kafka producer faults on the scripted broker', function () {
     expect(stored(a)).to.deep.equal(vs);
     expect(spaces.size).to.equal(1);
   });
+
+  // random base64 makes frames as large as their records; repeated text makes frames that fill a fraction of their space
+  for (const [kind, value] of [
+    ['incompressible', () => crypto.randomBytes(40 * 1024).toString('base64')],
+    ['compressible', () => 'a'.repeat(50 * 1024)],
+  ] as const) {
+    it(`defect: every lz4 batch allocated fresh frame space (${kind} values); frames now go into reused pool space and their whole space comes back`, async () => {
+      const a = await peer();
+      const p = await producer(a, { batchingEnabled: false, maxInFlightRequests: 1, compression: 'lz4' });
+      const vs = Array.from({ length: 10 }, value);
+      await p.produce(T, 'k', vs[0]);
+      // from here on, large allocations made while an LZ4 frame is written (not read, as the peer does) are counted
+      const allocUnsafe = Buffer.allocUnsafe;
+      let fresh = 0;
+      Buffer.allocUnsafe = (size: number) => {
+        if (size >= 16 << 10 && /lz4FrameCompress/.test(new Error().stack ?? '')) fresh++;
+        return allocUnsafe(size);
+      };
+      try {
+        for (const v of vs.slice(1)) await p.produce(T, 'k', v);
+      } finally {
+        Buffer.allocUnsafe = allocUnsafe;
+      }
+      expect(stored(a)).to.deep.equal(vs);
+      expect(a.batches.filter((b) => b.stored).length).to.equal(vs.length);
+      expect(fresh).to.equal(0);
+    });
+  }
 });

@@ -93,6 +93,34 @@ describe('kafka compression', () => {
     });
   });
 
+  describe('lz4 frame into given space', () => {
+    it('lz4 frame compress allocates no output or scratch buffer of its own: one take, the frame after the headroom', () => {
+      const data = text(200_000);
+      const sizes: number[] = [];
+      let space: Buffer | undefined;
+      const f = lz4FrameCompress(data, 61, (n) => {
+        sizes.push(n);
+        space = Buffer.alloc(n, 0xab);
+        return space;
+      });
+      expect(sizes).to.have.length(1);
+      expect(f.buffer).to.equal(space!.buffer);
+      // the caller's bytes before the frame are left alone
+      expect(f.subarray(0, 61).equals(Buffer.alloc(61, 0xab))).to.equal(true);
+      expect(f.readUInt32LE(61)).to.equal(0x184d2204);
+      expect(lz4FrameDecompress(f.subarray(61)).equals(data)).to.equal(true);
+      // and the bytes are those of a frame written on its own
+      expect(f.subarray(61).equals(lz4FrameCompress(data))).to.equal(true);
+    });
+
+    it('stores incompressible blocks raw inside the given space', () => {
+      const data = crypto.randomBytes(150_000);
+      const f = lz4FrameCompress(data, 10, Buffer.allocUnsafe);
+      expect(lz4FrameDecompress(f.subarray(10)).equals(data)).to.equal(true);
+      expect(f.length - 10).to.be.below(data.length + 7 + 3 * 4 + 4 + 1);
+    });
+  });
+
   describe('snappy (xerial framing)', () => {
     it('writes the xerial header and 32 KiB blocks', () => {
       const f = snappyXerialCompress(text(70_000));

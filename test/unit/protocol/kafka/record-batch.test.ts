@@ -249,4 +249,83 @@ describe('kafka record batch', () => {
       { numRuns: 200 },
     );
   });
+
+  it('string keys are written as their UTF-8 bytes, byte for byte as the same key given as a Buffer', () => {
+    const keys = ['k1', 'ü-schlüssel', '', '🙂'.repeat(50)];
+    const asText: RecordInput[] = keys.map((k, i) => ({
+      key: k,
+      value: Buffer.from(`v${i}`),
+      headers: [['h', null]],
+      timestamp: 1_700_000_000_000 + i,
+    }));
+    const asBytes: RecordInput[] = asText.map((r) => ({ ...r, key: Buffer.from(r.key as string, 'utf8') }));
+    for (const c of ['none', 'lz4'] as KafkaCompression[]) {
+      const a = encodeRecordBatch({ records: asText, compression: c, producerId: 1n, producerEpoch: 0, baseSequence: 0 }, codecOf(c));
+      const b = encodeRecordBatch({ records: asBytes, compression: c, producerId: 1n, producerEpoch: 0, baseSequence: 0 }, codecOf(c));
+      expect(a.equals(b)).to.equal(true);
+      expect(decodeRecordBatches(a, codecOf)[0].records.map((r) => r.key!.toString('utf8'))).to.deep.equal(keys);
+    }
+  });
+
+  describe('buffer reuse on the send path', () => {
+    const big: RecordInput[] = Array.from({ length: 200 }, (_, i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.alloc(1024, 'x'),
+      timestamp: 1_700_000_000_000 + i,
+    }));
+
+    // takes from a recorded list so a test sees which space the batch ends in
+    function recordingPool() {
+      const taken: Buffer[] = [];
+      const given: Buffer[] = [];
+      return {
+        taken,
+        given,
+        take: (n: number) => (taken.push(Buffer.alloc(n, 0xee)), taken[taken.length - 1]),
+        give: (b: Buffer) => given.push(b),
+      };
+    }
+
+    it('lz4 batch compressed into pooled space: the frame is written after the header, not copied a second time', () => {
+      const pool = recordingPool();
+      // a frame made apart and then copied would come from compress()
+      const lz4InPlace: KafkaCodec = {
+        ...codecOf('lz4'),
+        compress: () => {
+          throw new Error('compress() was called: the frame would be copied into the batch');
+        },
+      };
+      const b = encodeRecordBatch(
+        { records: big, compression: 'lz4', producerId: 9n, producerEpoch: 0, baseSequence: 0 },
+        lz4InPlace,
+        pool.take,
+        pool.give,
+      );
+      // one space for the plain records (given back), one for the batch itself, nothing else
+      expect(pool.taken).to.have.length(2);
+      expect(pool.given).to.have.length(1);
+      expect(pool.given[0].buffer).to.equal(pool.taken[0].buffer);
+      expect(b.buffer).to.equal(pool.taken[1].buffer);
+      expect(b.byteOffset).to.equal(pool.taken[1].byteOffset);
+      expect(b.readInt32BE(8)).to.equal(b.length - 12);
+      expect(b.readUInt32BE(17)).to.equal(crc32c(b, 21, b.length));
+      expect(plain(decodeRecordBatches(b, codecOf)[0].records)).to.deep.equal(plain(big));
+    });
+
+    for (const c of ['gzip', 'snappy', 'zstd'] as KafkaCompression[]) {
+      it(`${c} batch ends in pooled space too (its frame copied there once)`, () => {
+        const pool = recordingPool();
+        const b = encodeRecordBatch(
+          { records: big, compression: c, producerId: 9n, producerEpoch: 0, baseSequence: 0 },
+          codecOf(c),
+          pool.take,
+          pool.give,
+        );
+        expect(pool.taken).to.have.length(2);
+        expect(b.buffer).to.equal(pool.taken[1].buffer);
+        expect(b.readInt32BE(8)).to.equal(b.length - 12);
+        expect(plain(decodeRecordBatches(b, codecOf)[0].records)).to.deep.equal(plain(big));
+      });
+    }
+  });
 });
