@@ -2,7 +2,8 @@ import { ChildProcess, fork } from 'child_process';
 import * as path from 'path';
 import { Consumer, Producer, RecordMetadata } from '../lib';
 import type { KafkaBroker } from '../tools/kafka-broker';
-import { createTopic, describeTopic } from '../tools/kafka-java';
+import { createTopic } from '../tools/kafka-java';
+import { probeMetadata } from '../tools/kafka-probe';
 import type { MemberArgs, MemberReport } from './kafka-member';
 
 // The Kafka consumer chaos scenarios: a backlog written first, then read by a group of three
@@ -70,10 +71,12 @@ interface Handled {
 
 /** The group coordinator: the leader of the __consumer_offsets partition of the group (the brokers run it with one partition). */
 async function coordinatorOf(broker: KafkaBroker): Promise<number> {
-  const parts = await describeTopic(broker, '__consumer_offsets');
-  const leader = parts.find((p) => p.partition === 0)?.leader;
-  if (leader === null || leader === undefined) throw new Error('__consumer_offsets-0 has no leader');
-  return leader;
+  // a metadata probe, not a JVM: the lookup must end well before the fault point, even on a loaded machine
+  const node = broker.nodes.find((n) => n.running()) ?? broker.nodes[0];
+  const m = await probeMetadata(node.hostPort, 10_000, ['__consumer_offsets']);
+  const p0 = m.topics.find((t) => t.name === '__consumer_offsets')?.partitions.find((p) => p.partition === 0);
+  if (!p0 || p0.leader < 0) throw new Error(`__consumer_offsets-0 has no leader (node ${node.id} answered ${JSON.stringify(m.topics)})`);
+  return p0.leader;
 }
 
 export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerScenarioSpec): Promise<ConsumerScenarioResult> {
