@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import * as crypto from 'crypto';
-import { consumerTable, consumerViolations, runKafkaConsumerScenario } from '../../chaos/kafka-consumer-scenario';
+import { consumerTable, runKafkaConsumerScenario } from '../../chaos/kafka-consumer-scenario';
 import { KafkaMode, runKafkaScenario } from '../../chaos/kafka-scenario';
 import { ScenarioResult, violations } from '../../chaos/scenario';
 import { scenarioTable } from '../../chaos/table';
 import { ownKafkaBroker } from '../support/kafka-broker';
+import { expectConsumerProof } from '../support/kafka-consumer-chaos';
 
 // The reduced Kafka chaos run on a 3-node KRaft cluster of its own (replication 3, min ISR 2),
 // started once for the file: the producer through a SIGKILL of its busiest leader, then a consumer
@@ -23,7 +24,8 @@ describe(`kafka chaos (reduced) on a 3-node cluster${LONG ? ' (the longer varian
 
   for (const mode of PRODUCER.modes) {
     it(`producer (${mode}): keyed sends in flight through a SIGKILL + restart of the busiest leader: every send resolved, nothing lost or duplicated, per-key order kept`, async function () {
-      this.timeout(300_000);
+      // bounds that only catch a hang: the paced hand-over, the settle wait, the close and the Java read-back
+      this.timeout(420_000);
       const n = PRODUCER.messages;
       const lines: string[] = [];
       let r: ScenarioResult;
@@ -47,8 +49,8 @@ describe(`kafka chaos (reduced) on a 3-node cluster${LONG ? ' (the longer varian
             inFlight: 1000,
             payloadBytes: 100,
             minDurationMs: PRODUCER.paceMs,
-            stallMs: 150_000,
-            maxMs: 240_000,
+            stallMs: 90_000,
+            maxMs: 120_000,
           },
         });
       } catch (err) {
@@ -93,15 +95,8 @@ describe(`kafka chaos (reduced) on a 3-node cluster${LONG ? ' (the longer varian
       timeoutMs: 240_000,
       log: (l) => lines.push(l),
     });
-    const why = `${consumerViolations(r).join(', ')}\n${lines.join('\n')}\n${consumerTable([r])}`;
     // the coordinator died mid-stream, not after the backlog was read
-    expect(r.handledAtFault, why).to.be.below(r.records);
-    expect(r.handled, why).to.equal(r.records);
-    expect(r.lost, why).to.equal(0);
-    expect(r.duplicates, why).to.be.at.most(r.uncommittedWindow);
-    expect(r.afterEnd, why).to.equal(0);
-    expect(r.orderViolations, why).to.equal(0);
-    expect(consumerViolations(r), why).to.deep.equal([]);
-    console.log(`      ${consumerTable([r]).split('\n').slice(2).join('\n')}`);
+    expect(r.handledAtFault, consumerTable([r])).to.be.below(r.records);
+    expectConsumerProof(r, lines);
   });
 });
