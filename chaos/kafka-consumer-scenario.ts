@@ -23,6 +23,10 @@ export interface ConsumerScenarioSpec {
   perRecordMs: number;
   sessionTimeoutMs: number;
   offsetCommitIntervalMs: number;
+  /** the members' fetch size per partition (default the consumer's); small, so that fetching goes on after the fault */
+  maxPartitionBytes?: number;
+  /** records per batch of the backlog (default the producer's); small, so that one fetch does not take a whole partition */
+  backlogBatchMessages?: number;
   /** distinguishes this run's topics and groups */
   run: string;
   /** how long the whole read may take */
@@ -84,7 +88,7 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
   const topic = `chaos-consume-${s.fault}-${s.run}`;
   const group = `chaos-group-${s.fault}-${s.run}`;
   await createTopic(broker, topic, s.partitions, { replicationFactor: broker.nodes.length });
-  const ends = await backlog(broker, topic, s.records, s.partitions);
+  const ends = await backlog(broker, topic, s.records, s.partitions, s.backlogBatchMessages);
   s.log(`  backlog: ${s.records} records over ${s.partitions} partitions`);
 
   const batches: Handled[] = [];
@@ -99,6 +103,7 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
       perRecordMs: s.perRecordMs,
       sessionTimeoutMs: s.sessionTimeoutMs,
       offsetCommitIntervalMs: s.offsetCommitIntervalMs,
+      maxPartitionBytes: s.maxPartitionBytes,
     };
     const child = fork(path.join(__dirname, 'kafka-member.js'), [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let ready = () => undefined as void;
@@ -175,8 +180,11 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
 }
 
 /** Writes `records` keyed records spread over the partitions; returns each partition's end offset. */
-async function backlog(broker: KafkaBroker, topic: string, records: number, partitions: number): Promise<number[]> {
-  const p = new Producer<RecordMetadata>({ url: broker.bootstrap, topics: [topic], batchingEnabled: true }, {});
+async function backlog(broker: KafkaBroker, topic: string, records: number, partitions: number, batchMessages?: number): Promise<number[]> {
+  const p = new Producer<RecordMetadata>(
+    { url: broker.bootstrap, topics: [topic], batchingEnabled: true, ...(batchMessages ? { batchingMaxMessages: batchMessages } : {}) },
+    {},
+  );
   await p.start();
   try {
     const ids = await Promise.all(Array.from({ length: records }, (_, i) => p.produce(topic, `k${i % 997}`, `r${i}`)));

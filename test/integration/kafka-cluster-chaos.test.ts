@@ -91,6 +91,9 @@ describe(`kafka chaos (reduced) on a 3-node cluster${LONG ? ' (the longer varian
       perRecordMs: CONSUMER.perRecordMs,
       sessionTimeoutMs: 6000,
       offsetCommitIntervalMs: 500,
+      // batches of 100 records fetched a few at a time: the members still fetch, from moved leaders, after the kill
+      backlogBatchMessages: 100,
+      maxPartitionBytes: 1024,
       run,
       timeoutMs: 240_000,
       log: (l) => lines.push(l),
