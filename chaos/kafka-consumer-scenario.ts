@@ -2,7 +2,8 @@ import { ChildProcess, fork } from 'child_process';
 import * as path from 'path';
 import { Consumer, Producer, RecordMetadata } from '../lib';
 import type { KafkaBroker } from '../tools/kafka-broker';
-import { createTopic, describeTopic } from '../tools/kafka-java';
+import { createTopic } from '../tools/kafka-java';
+import { probeMetadata } from '../tools/kafka-probe';
 import type { MemberArgs, MemberReport } from './kafka-member';
 
 // The Kafka consumer chaos scenarios: a backlog written first, then read by a group of three
@@ -22,6 +23,10 @@ export interface ConsumerScenarioSpec {
   perRecordMs: number;
   sessionTimeoutMs: number;
   offsetCommitIntervalMs: number;
+  /** the members' fetch size per partition (default the consumer's); small, so that fetching goes on after the fault */
+  maxPartitionBytes?: number;
+  /** records per batch of the backlog (default the producer's); small, so that one fetch does not take a whole partition */
+  backlogBatchMessages?: number;
   /** distinguishes this run's topics and groups */
   run: string;
   /** how long the whole read may take */
@@ -70,10 +75,12 @@ interface Handled {
 
 /** The group coordinator: the leader of the __consumer_offsets partition of the group (the brokers run it with one partition). */
 async function coordinatorOf(broker: KafkaBroker): Promise<number> {
-  const parts = await describeTopic(broker, '__consumer_offsets');
-  const leader = parts.find((p) => p.partition === 0)?.leader;
-  if (leader === null || leader === undefined) throw new Error('__consumer_offsets-0 has no leader');
-  return leader;
+  // a metadata probe, not a JVM: the lookup must end well before the fault point, even on a loaded machine
+  const node = broker.nodes.find((n) => n.running()) ?? broker.nodes[0];
+  const m = await probeMetadata(node.hostPort, 10_000, ['__consumer_offsets']);
+  const p0 = m.topics.find((t) => t.name === '__consumer_offsets')?.partitions.find((p) => p.partition === 0);
+  if (!p0 || p0.leader < 0) throw new Error(`__consumer_offsets-0 has no leader (node ${node.id} answered ${JSON.stringify(m.topics)})`);
+  return p0.leader;
 }
 
 export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerScenarioSpec): Promise<ConsumerScenarioResult> {
@@ -81,7 +88,7 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
   const topic = `chaos-consume-${s.fault}-${s.run}`;
   const group = `chaos-group-${s.fault}-${s.run}`;
   await createTopic(broker, topic, s.partitions, { replicationFactor: broker.nodes.length });
-  const ends = await backlog(broker, topic, s.records, s.partitions);
+  const ends = await backlog(broker, topic, s.records, s.partitions, s.backlogBatchMessages);
   s.log(`  backlog: ${s.records} records over ${s.partitions} partitions`);
 
   const batches: Handled[] = [];
@@ -96,6 +103,7 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
       perRecordMs: s.perRecordMs,
       sessionTimeoutMs: s.sessionTimeoutMs,
       offsetCommitIntervalMs: s.offsetCommitIntervalMs,
+      maxPartitionBytes: s.maxPartitionBytes,
     };
     const child = fork(path.join(__dirname, 'kafka-member.js'), [JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let ready = () => undefined as void;
@@ -172,8 +180,11 @@ export async function runKafkaConsumerScenario(broker: KafkaBroker, s: ConsumerS
 }
 
 /** Writes `records` keyed records spread over the partitions; returns each partition's end offset. */
-async function backlog(broker: KafkaBroker, topic: string, records: number, partitions: number): Promise<number[]> {
-  const p = new Producer<RecordMetadata>({ url: broker.bootstrap, topics: [topic], batchingEnabled: true }, {});
+async function backlog(broker: KafkaBroker, topic: string, records: number, partitions: number, batchMessages?: number): Promise<number[]> {
+  const p = new Producer<RecordMetadata>(
+    { url: broker.bootstrap, topics: [topic], batchingEnabled: true, ...(batchMessages ? { batchingMaxMessages: batchMessages } : {}) },
+    {},
+  );
   await p.start();
   try {
     const ids = await Promise.all(Array.from({ length: records }, (_, i) => p.produce(topic, `k${i % 997}`, `r${i}`)));

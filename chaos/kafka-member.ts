@@ -13,6 +13,7 @@ export interface MemberArgs {
   perRecordMs: number;
   sessionTimeoutMs: number;
   offsetCommitIntervalMs: number;
+  maxPartitionBytes?: number;
 }
 
 /** What a member tells the parent. */
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       sessionTimeoutMs: args.sessionTimeoutMs,
       heartbeatIntervalMs: Math.max(100, Math.floor(args.sessionTimeoutMs / 5)),
       offsetCommitIntervalMs: args.offsetCommitIntervalMs,
+      ...(args.maxPartitionBytes ? { maxPartitionBytes: args.maxPartitionBytes } : {}),
       handleMessages: async (msgs: Message[]) => {
         if (args.perRecordMs > 0) await sleep(msgs.length * args.perRecordMs);
         send({

@@ -133,8 +133,12 @@ export class Fetcher {
   private async loop(node: number): Promise<void> {
     const s = this.settings;
     let backoff = 100;
+    let last: FetchTarget[] = [];
     while (!this.closed) {
       const batch = [...this.targets].filter((t) => t.fetchable && t.position >= 0 && this.cluster.leaderOf(t.topic, t.partition) === node);
+      // a partition whose leader moved without a NOT_LEADER answer (this broker died) needs a loop at its new leader
+      if (last.some((t) => this.targets.has(t) && this.cluster.leaderOf(t.topic, t.partition) !== node)) this.kick();
+      last = batch;
       if (batch.length === 0) return;
       const asked = new Map(batch.map((t) => [t, t.position]));
       const byTopic = new Map<string, FetchTarget[]>();

@@ -38,6 +38,14 @@ describe('Kafka test broker and the Java client', function () {
       [1, 1],
       [2, 1],
     ]);
+    // the socket probe reads the same partitions and leaders as the Java Admin
+    const probed = (await probeMetadata(b.hostPorts[0], 5000, [topic])).topics;
+    expect(probed.map((t) => [t.name, t.errorCode])).to.deep.equal([[topic, 0]]);
+    expect(probed[0].partitions.map((p) => [p.partition, p.leader, p.replicas, p.isr]).sort()).to.deep.equal([
+      [0, 1, [1], [1]],
+      [1, 1, [1], [1]],
+      [2, 1, [1], [1]],
+    ]);
     const sent = [
       { key: 'k0', value: 'zero', headers: [['h', 'a'] as [string, string]] },
       { key: 'k1', value: Buffer.from([0, 1, 2, 255]) },

@@ -108,6 +108,31 @@ describe('Kafka consumer faults on the scripted broker', function () {
     });
   }
 
+  it('defect: a partition whose leader died was never fetched again when its new leader was a broker the consumer fetched nothing from', async () => {
+    // found by the 3-node chaos test: SIGKILL of the leader (no NOT_LEADER answer, only lost sockets), then the election
+    const cluster = new ScriptedKafkaCluster();
+    const a = await peer({ nodeId: 1, cluster });
+    const b = await peer({ nodeId: 2, cluster, topics: {} });
+    // the group lives on B, so only the fetching depends on A
+    cluster.coordinator = 2;
+    for (const p of [a, b]) p.appendRecords(T, 0, values(6));
+    const { seen } = await consume(a);
+    await b.waitUntil(() => committed(b) === 6, 5000);
+    expect(b.count('Fetch')).to.equal(0);
+    // A is dead to fetches: each drops the socket, as a killed broker's would
+    let dropped = 0;
+    a.on('Fetch', (_req, reply) => {
+      dropped++;
+      reply.destroy();
+    });
+    await a.waitUntil(() => dropped >= 1, 5000);
+    cluster.setLeader(T, 0, 2);
+    for (const p of [a, b]) p.appendRecords(T, 0, values(6, 6));
+    await b.waitUntil(() => committed(b) === 12, 5000);
+    expect(seen()).to.deep.equal(values(12));
+    expect(fetchOffsets(b)[0]).to.equal(6);
+  });
+
   it('OFFSET_OUT_OF_RANGE (the committed offset fell off the log) resets to the earliest offset with ListOffsets', async () => {
     const a = await peer();
     a.appendRecords(T, 0, values(12));
