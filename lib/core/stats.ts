@@ -2,7 +2,6 @@
 // numbers bumped on the send and receive paths, and a fixed log-scale latency histogram, so
 // counting allocates nothing per message.
 
-import type { OutgoingMessage } from './message';
 import type { Receipt } from './receipt';
 import type { Message } from './received-message';
 
@@ -224,9 +223,18 @@ export function taskNow(): number {
   return cachedNow;
 }
 
+/** What a counted send carries (an OutgoingMessage), named here so stats and message do not import each other. */
+interface CountedSend {
+  size: number;
+  counters?: ProducerPartitionCounters;
+  sentAt?: number;
+  onResolve?: (id: Receipt) => void;
+  onReject?: (err: Error) => void;
+}
+
 // The resolve/reject a message carries while it is counted: called as methods of the message
 // (`msg.resolve(id)`), so no closure is made per message.
-export function countedResolve(this: OutgoingMessage, id: Receipt): void {
+export function countedResolve(this: CountedSend, id: Receipt): void {
   const c = this.counters!;
   const now = taskNow();
   c.pending--;
@@ -236,7 +244,7 @@ export function countedResolve(this: OutgoingMessage, id: Receipt): void {
   this.onResolve!(id);
 }
 
-export function countedReject(this: OutgoingMessage, err: Error): void {
+export function countedReject(this: CountedSend, err: Error): void {
   const c = this.counters!;
   c.pending--;
   c.sendFailed++;

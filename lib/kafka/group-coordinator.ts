@@ -14,10 +14,8 @@ import { cooperativeStickyAssign } from './sticky-assignor';
 
 export { kafkaApi } from './group-apis';
 
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+import type { TopicPartition } from './topic-partition';
+export type { TopicPartition } from './topic-partition';
 
 // error codes the group protocol answers with, by the Java client's names
 const COORDINATOR_LOAD_IN_PROGRESS = 14;

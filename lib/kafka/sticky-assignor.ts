@@ -1,4 +1,4 @@
-import type { TopicPartition } from './group-coordinator';
+import type { TopicPartition } from './topic-partition';
 
 // The cooperative-sticky assignor (Kafka's CooperativeStickyAssignor): a balanced assignment that
 // keeps each member's owned partitions where it can, then withholds every partition that moves
