@@ -9,6 +9,8 @@ export interface AckGroupingOptions {
   groupTimeMs: number;
   /** a group this large is sent at once */
   maxGroupSize: number;
+  /** acks already sent that are remembered, so a copy dispatched without them is known (0: none) */
+  rememberSent?: number;
 }
 
 /** Partly acknowledged batches remembered across a redelivery; the oldest are forgotten past this. */
@@ -32,11 +34,18 @@ export class AckGroupingTracker {
   private timer?: NodeJS.Timeout;
   private tickScheduled = false;
   private closed = false;
+  /**
+   * Entries whose ack went out: an ack written just before a connection closes can be lost with it
+   * (the broker closed the consumer first), and the broker then dispatches the entry again.
+   */
+  private readonly sent: SentAcks;
 
   constructor(
     private readonly opts: AckGroupingOptions,
     private readonly write: AckWriter,
-  ) {}
+  ) {
+    this.sent = new SentAcks(opts.rememberSent ?? 0);
+  }
 
   addIndividual(ids: MessageIdData[]): void {
     if (this.closed) return;
@@ -58,11 +67,22 @@ export class AckGroupingTracker {
     this.schedule();
   }
 
-  /** Whether this entry's acknowledgement is pending or covered by a cumulative ack: a redelivered copy to drop. */
+  /**
+   * Whether this entry was acknowledged (pending, sent, or covered by a cumulative ack): a redelivered
+   * copy to drop. A copy of an ack already sent means the broker lacks it, so it goes again.
+   */
   isDuplicate(id: MessageIdData): boolean {
-    if (this.cumulative && compare(id, this.cumulative) <= 0) return true;
-    if (this.individualCount === 0) return false;
-    return this.individual.get(id.ledgerId)?.has(id.entryId) === true;
+    if (this.cumulative && compare(id, this.cumulative) <= 0) {
+      if (this.cumulativeSent && !this.closed) {
+        this.cumulativeSent = false;
+        this.schedule();
+      }
+      return true;
+    }
+    if (this.individualCount > 0 && this.individual.get(id.ledgerId)?.has(id.entryId) === true) return true;
+    if (!this.sent.has(id)) return false;
+    this.addIndividual([id]);
+    return true;
   }
 
   get pending(): number {
@@ -78,6 +98,7 @@ export class AckGroupingTracker {
 
   /** Drops every pending acknowledgement and remembered batch (a seek moved the subscription). */
   clear(): void {
+    this.sent.clear();
     this.individual.clear();
     this.individualCount = 0;
     this.batchIndexes.clear();
@@ -144,6 +165,7 @@ export class AckGroupingTracker {
     for (const { id, batch } of this.batchIndexes.values())
       ids.push({ ledgerId: id.ledgerId, entryId: id.entryId, ackSet: ackSetOf(batch) });
     if (!this.write(false, ids)) return;
+    for (const [ledgerId, entries] of this.individual) for (const entryId of entries) this.sent.add(ledgerId, entryId);
     this.individual.clear();
     this.individualCount = 0;
     this.batchIndexes.clear();
@@ -155,6 +177,47 @@ export class AckGroupingTracker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.partial.clear();
+    this.sent.clear();
+  }
+}
+
+/** The last `capacity` entries acknowledged and sent; the oldest are forgotten first. */
+class SentAcks {
+  private readonly byLedger = new Map<number, Set<number>>();
+  // a ring of (ledger, entry) pairs in insertion order, for forgetting the oldest
+  private readonly ring: Float64Array;
+  private next = 0;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    this.ring = new Float64Array(capacity * 2);
+  }
+
+  has(id: MessageIdData): boolean {
+    return this.size > 0 && this.byLedger.get(id.ledgerId)?.has(id.entryId) === true;
+  }
+
+  add(ledgerId: number, entryId: number): void {
+    if (this.capacity === 0) return;
+    let entries = this.byLedger.get(ledgerId);
+    if (!entries) this.byLedger.set(ledgerId, (entries = new Set()));
+    if (entries.has(entryId)) return;
+    if (this.size === this.capacity) {
+      const oldLedger = this.ring[this.next * 2];
+      const old = this.byLedger.get(oldLedger);
+      old?.delete(this.ring[this.next * 2 + 1]);
+      if (old?.size === 0 && oldLedger !== ledgerId) this.byLedger.delete(oldLedger);
+    } else this.size++;
+    entries.add(entryId);
+    this.ring[this.next * 2] = ledgerId;
+    this.ring[this.next * 2 + 1] = entryId;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  clear(): void {
+    this.byLedger.clear();
+    this.size = 0;
+    this.next = 0;
   }
 }
 

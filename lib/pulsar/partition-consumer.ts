@@ -131,8 +131,10 @@ export class PartitionConsumer extends HandlerBase implements ConsumerListener {
       maxPendingBytes: c.maxPendingChunkedBytes,
       expireMs: c.chunkExpireMs,
     });
-    this.acks = new AckGroupingTracker({ groupTimeMs: c.ackGroupTimeMs, maxGroupSize: c.ackGroupMaxSize }, (cumulative, ids) =>
-      this.writeAcks(cumulative, ids),
+    this.acks = new AckGroupingTracker(
+      // what can be in flight around a reconnect: the receiver queue and what the app holds
+      { groupTimeMs: c.ackGroupTimeMs, maxGroupSize: c.ackGroupMaxSize, rememberSent: Math.max(1000, 2 * c.receiverQueueSize) },
+      (cumulative, ids) => this.writeAcks(cumulative, ids),
     );
     if (c.ackTimeoutMs > 0) this.unacked = new UnackedTracker(c.ackTimeoutMs, Math.min(c.ackTimeoutTickTimeMs, c.ackTimeoutMs));
     this.startAt = ctx.start;

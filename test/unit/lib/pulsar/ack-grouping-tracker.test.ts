@@ -5,10 +5,10 @@ import type { MessageIdData } from '../../../../protocol/pulsar/proto';
 
 const id = (entryId: number, ledgerId = 1): MessageIdData => ({ ledgerId, entryId });
 
-function tracker(groupTimeMs = 100, maxGroupSize = 1000) {
+function tracker(groupTimeMs = 100, maxGroupSize = 1000, rememberSent = 0) {
   const sent: Array<[boolean, string[]]> = [];
   let connected = true;
-  const t = new AckGroupingTracker({ groupTimeMs, maxGroupSize }, (cumulative, ids) => {
+  const t = new AckGroupingTracker({ groupTimeMs, maxGroupSize, rememberSent }, (cumulative, ids) => {
     if (!connected) return false;
     sent.push([cumulative, ids.map((i) => `${i.ledgerId}:${i.entryId}`)]);
     return true;
@@ -51,6 +51,34 @@ describe('lib/ack-grouping-tracker', () => {
     expect(sent).to.deep.equal([[false, ['1:5']]]);
     expect(t.pending).to.equal(0);
     expect(t.isDuplicate(id(5))).to.equal(false);
+  });
+
+  it('remembers the last rememberSent acks sent: a copy of one is a duplicate and its ack goes again; the oldest are forgotten', async () => {
+    const { t, sent } = tracker(100, 1000, 3);
+    t.addIndividual([id(1), id(2), id(3), id(4)]);
+    await clock.tickAsync(100);
+    expect(sent).to.deep.equal([[false, ['1:1', '1:2', '1:3', '1:4']]]);
+    // the first of four went out of a memory of three
+    expect(t.isDuplicate(id(1))).to.equal(false);
+    expect(t.isDuplicate(id(3))).to.equal(true);
+    expect(t.pending).to.equal(1);
+    await clock.tickAsync(100);
+    expect(sent[1]).to.deep.equal([false, ['1:3']]);
+    expect(t.isDuplicate(id(4))).to.equal(true);
+    t.clear();
+    expect(t.isDuplicate(id(2))).to.equal(false);
+  });
+
+  it('a copy covered by a cumulative ack already sent sends that ack again', async () => {
+    const { t, sent } = tracker();
+    t.addCumulative(id(7));
+    await clock.tickAsync(100);
+    expect(t.isDuplicate(id(6))).to.equal(true);
+    await clock.tickAsync(100);
+    expect(sent).to.deep.equal([
+      [true, ['1:7']],
+      [true, ['1:7']],
+    ]);
   });
 
   it('keeps the highest cumulative ack and treats everything up to it as acknowledged', async () => {

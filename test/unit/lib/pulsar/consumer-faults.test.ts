@@ -143,6 +143,52 @@ describe('Consumer faults (scripted broker)', function () {
     expect((await next(c))?.value.toString()).to.equal('next');
   });
 
+  it('defect 24: an ack sent just before the connection closes and lost with it: the redelivered copy is not handed over again, and the ack goes again', async () => {
+    const c = await consumer({ ackGroupTimeMs: 0 });
+    const id = peer.publish(T, { value: 'once' });
+    const m = await next(c);
+    // the broker closed the consumer before it read the ack (an unload): the ack is dropped
+    peer.once('ACK', () => undefined);
+    c.ack(m!);
+    await peer.waitUntil(() => peer.acks.length > 0);
+    peer.closeAll();
+    // the resubscribe gets the unacknowledged entry again
+    await peer.waitUntil(() => subscribesOn(2).length > 0);
+    await peer.waitUntil(() => peer.acks.length > 1);
+    expect(peer.acks[1].connection).to.equal(2);
+    expect(ids(peer.acks.flatMap((a) => a.messageIds))).to.deep.equal(ids([id, id]));
+    peer.publish(T, { value: 'next' });
+    expect((await next(c))?.value.toString()).to.equal('next');
+    // the broker has the ack now: the entry is neither held nor waiting
+    const sub = peer.topic(T).subscriptions.get('s')!;
+    const held = [...[...sub.unacked.values()].map((u) => u.entry), ...sub.pending].map((e) => `${e.ledgerId}:${e.entryId}`);
+    expect(held).to.not.include(ids([id])[0]);
+  });
+
+  it('defect 24: a copy the broker dispatched while our ack was on its way, arriving after the ack went out, is not handed over again', async () => {
+    const c = await consumer({ ackGroupTimeMs: 0 });
+    const id = peer.publish(T, { value: 'once' });
+    const m = await next(c);
+    // the broker wrote the entry again (a redelivery) just before it read our ack
+    peer.once('ACK', (cmd, _reply, conn) => {
+      const entry = peer.topic(T).entries[0];
+      conn.write(
+        payloadFrame(
+          CommandType.MESSAGE,
+          { consumerId: cmd.ack.consumerId, messageId: id, redeliveryCount: 1 },
+          entry.metadata,
+          entry.payload,
+        ),
+      );
+      peer.topic(T).subscriptions.get('s')!.ack(cmd.ack.messageId, false);
+    });
+    c.ack(m!);
+    await peer.waitUntil(() => peer.acks.length > 0);
+    peer.publish(T, { value: 'next' });
+    expect((await next(c))?.value.toString()).to.equal('next');
+    expect(await next(c, 300)).to.equal(undefined);
+  });
+
   it('defect 7: messages of a batch acknowledged before a reconnect are not handed over again with the redelivered batch', async () => {
     const c = await consumer();
     peer.publishBatch(T, [{ value: 'b0' }, { value: 'b1' }, { value: 'b2' }]);
