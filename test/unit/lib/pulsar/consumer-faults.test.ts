@@ -6,6 +6,7 @@ import { encodeBatch } from '../../../../protocol/pulsar/batch';
 import { CommandType, encodeMessageMetadata, MessageIdData } from '../../../../protocol/pulsar/proto';
 import { payloadFrame } from '../../../support/scripted-frames';
 import { brokerFrames, ScriptedBroker, ServerError } from '../../../support/scripted-broker';
+import { ScriptedConsumers } from '../../../support/scripted-consumers';
 
 const T = 'persistent://public/default/t';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,43 +17,17 @@ const ids = (list: MessageIdData[]) => list.map((id) => `${id.ledgerId}:${id.ent
 describe('Consumer faults (scripted broker)', function () {
   this.timeout(20_000);
   let peer: ScriptedBroker;
-  const open: Consumer[] = [];
+  const consumers = new ScriptedConsumers({ topics: [T] });
 
   beforeEach(async () => {
     peer = await ScriptedBroker.start();
   });
 
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await peer.stop();
-    expect(peer.errors).to.deep.equal([]);
-  });
+  afterEach(() => consumers.end(peer));
 
-  async function consumer(opts: ConsumerOptions = {}): Promise<Consumer> {
-    const c = new Consumer(
-      {
-        url: peer.url,
-        topics: [T],
-        subscription: 's',
-        subscriptionInitialPosition: 'earliest',
-        operationTimeoutMs: 3000,
-        closeTimeoutMs: 3000,
-        ...opts,
-      },
-      {},
-    );
-    open.push(c);
-    await c.start();
-    return c;
-  }
-
+  const consumer = (opts: ConsumerOptions = {}): Promise<Consumer> => consumers.start(peer, opts);
   /** The next message, or undefined when none comes within `ms`. */
-  async function next(c: Consumer, ms = 3000): Promise<Message | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([c.receive(), new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]);
-    clearTimeout(timer);
-    return r && !r.done ? r.value : undefined;
-  }
+  const next = (c: Consumer, ms = 3000): Promise<Message | undefined> => c.receiveWithin(ms);
 
   const subscribesOn = (conn: number) => peer.received.filter((r) => r.connection === conn && r.command.type === CommandType.SUBSCRIBE);
   const flowsOn = (conn: number) =>

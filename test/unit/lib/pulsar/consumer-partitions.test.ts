@@ -6,6 +6,7 @@ import type { PartitionsChangedEvent } from '../../../../lib/core/events';
 import type { Message } from '../../../../lib/core/received-message';
 import { CommandType } from '../../../../protocol/pulsar/proto';
 import { ScriptedBroker, ServerError } from '../../../support/scripted-broker';
+import { ScriptedConsumers } from '../../../support/scripted-consumers';
 
 const T = 'persistent://public/default/t';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -16,46 +17,24 @@ describe('defect: a running consumer never subscribed to partitions added after 
   let peer: ScriptedBroker;
   // the peer reads this object on every PARTITIONED_METADATA, so a test grows the topic by writing to it
   let counts: Record<string, number>;
-  const open: Consumer[] = [];
+  const consumers = new ScriptedConsumers({ topics: [T], operationTimeoutMs: 2000, closeTimeoutMs: 2000, partitionsRefreshIntervalMs: 0 });
 
   beforeEach(async () => {
     counts = { t: 2 };
     peer = await ScriptedBroker.start({ partitions: counts });
   });
 
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await peer.stop();
-    expect(peer.errors).to.deep.equal([]);
-  });
+  afterEach(() => consumers.end(peer));
 
   async function consumer(opts: ConsumerOptions = {}): Promise<{ c: Consumer; changes: PartitionsChangedEvent[] }> {
-    const c = new Consumer(
-      {
-        url: peer.url,
-        topics: [T],
-        subscription: 's',
-        subscriptionInitialPosition: 'earliest',
-        operationTimeoutMs: 2000,
-        closeTimeoutMs: 2000,
-        partitionsRefreshIntervalMs: 0,
-        ...opts,
-      },
-      {},
-    );
-    open.push(c);
+    const c = consumers.make(peer, opts);
     const changes: PartitionsChangedEvent[] = [];
     c.on('partitionsChanged', (e) => changes.push(e));
     await c.start();
     return { c, changes };
   }
 
-  async function next(c: Consumer, ms = 3000): Promise<Message | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([c.receive(), new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]);
-    clearTimeout(timer);
-    return r && !r.done ? r.value : undefined;
-  }
+  const next = (c: Consumer, ms = 3000): Promise<Message | undefined> => c.receiveWithin(ms);
 
   const subscribed = () => peer.consumers.map((r) => r.topic).sort();
 

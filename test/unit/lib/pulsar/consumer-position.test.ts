@@ -8,6 +8,7 @@ import { encodeBatch } from '../../../../protocol/pulsar/batch';
 import { CommandType, decodeMessageMetadata, encodeMessageMetadata } from '../../../../protocol/pulsar/proto';
 import { payloadFrame } from '../../../support/scripted-frames';
 import { ScriptedBroker } from '../../../support/scripted-broker';
+import { ScriptedConsumers } from '../../../support/scripted-consumers';
 
 const T = 'persistent://public/default/t';
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
@@ -17,35 +18,15 @@ const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o,
 describe('Consumer position (scripted broker)', function () {
   this.timeout(20_000);
   let peer: ScriptedBroker;
-  const open: Consumer[] = [];
+  const consumers = new ScriptedConsumers({ topics: [T], operationTimeoutMs: 5000 });
 
   beforeEach(async () => {
     peer = await ScriptedBroker.start({ partitions: { p3: 3 } });
   });
 
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await peer.stop();
-    expect(peer.errors).to.deep.equal([]);
-  });
+  afterEach(() => consumers.end(peer));
 
-  async function consumer(opts: ConsumerOptions = {}): Promise<Consumer> {
-    const c = new Consumer(
-      {
-        url: peer.url,
-        topics: [T],
-        subscription: 's',
-        subscriptionInitialPosition: 'earliest',
-        operationTimeoutMs: 5000,
-        closeTimeoutMs: 3000,
-        ...opts,
-      },
-      {},
-    );
-    open.push(c);
-    await c.start();
-    return c;
-  }
+  const consumer = (opts: ConsumerOptions = {}): Promise<Consumer> => consumers.start(peer, opts);
 
   const next = (c: Consumer, ms = 3000): Promise<Message | undefined> => c.receiveWithin(ms);
   const values = async (c: Consumer, n: number) => {

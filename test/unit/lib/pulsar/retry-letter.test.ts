@@ -5,6 +5,7 @@ import { ConfigError, InvalidArgumentError } from '../../../../lib/core/errors';
 import type { Message } from '../../../../lib/core/received-message';
 import { CommandType, MessageIdData } from '../../../../protocol/pulsar/proto';
 import { ScriptedBroker, SendRecord, ServerError } from '../../../support/scripted-broker';
+import { ScriptedConsumers } from '../../../support/scripted-consumers';
 
 const T = 'persistent://public/default/t';
 const ids = (list: MessageIdData[]) => list.map((id) => `${id.ledgerId}:${id.entryId}`);
@@ -13,38 +14,22 @@ const propsOf = (s: SendRecord) => Object.fromEntries((s.metadata.properties ?? 
 describe('Retry letters: enableRetry and reconsumeLater (scripted broker)', function () {
   this.timeout(20_000);
   let peer: ScriptedBroker;
-  const open: Consumer[] = [];
+  const consumers = new ScriptedConsumers({
+    topics: [T],
+    subscriptionType: 'shared',
+    enableRetry: true,
+    operationTimeoutMs: 2000,
+    closeTimeoutMs: 2000,
+    ackGroupTimeMs: 0,
+  });
 
   beforeEach(async () => {
     peer = await ScriptedBroker.start();
   });
 
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await peer.stop();
-    expect(peer.errors).to.deep.equal([]);
-  });
+  afterEach(() => consumers.end(peer));
 
-  async function consumer(opts: ConsumerOptions = {}): Promise<Consumer> {
-    const c = new Consumer(
-      {
-        url: peer.url,
-        topics: [T],
-        subscription: 's',
-        subscriptionType: 'shared',
-        subscriptionInitialPosition: 'earliest',
-        enableRetry: true,
-        operationTimeoutMs: 2000,
-        closeTimeoutMs: 2000,
-        ackGroupTimeMs: 0,
-        ...opts,
-      },
-      {},
-    );
-    open.push(c);
-    await c.start();
-    return c;
-  }
+  const consumer = (opts: ConsumerOptions = {}): Promise<Consumer> => consumers.start(peer, opts);
 
   async function next(c: Consumer): Promise<Message> {
     const r = await c.receive();

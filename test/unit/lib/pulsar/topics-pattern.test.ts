@@ -7,19 +7,21 @@ import type { Message } from '../../../../lib/core/received-message';
 import { parseTopicsPattern } from '../../../../lib/pulsar/topics-pattern';
 import { TopicsMode } from '../../../../protocol/pulsar/proto';
 import { ScriptedBroker, ScriptedBrokerOptions, ServerError } from '../../../support/scripted-broker';
+import { ScriptedConsumers } from '../../../support/scripted-consumers';
 
 const NS = 'persistent://public/default/';
 
 describe('topicsPattern against the scripted broker', function () {
   this.timeout(20_000);
   let peer: ScriptedBroker;
-  const open: Consumer[] = [];
-
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await peer?.stop();
-    expect(peer.errors).to.deep.equal([]);
+  const consumers = new ScriptedConsumers({
+    topicsPattern: `${NS}b-.*`,
+    subscriptionType: 'shared',
+    operationTimeoutMs: 2000,
+    closeTimeoutMs: 2000,
   });
+
+  afterEach(() => consumers.end(peer));
 
   async function start(
     options: ScriptedBrokerOptions,
@@ -28,32 +30,14 @@ describe('topicsPattern against the scripted broker', function () {
   ): Promise<{ c: Consumer; changes: TopicsChangedEvent[] }> {
     peer = await ScriptedBroker.start({ partitions: { 'b-1': 2 }, ...options });
     peer.namespaceTopics = topics.map((t) => NS + t);
-    const c = new Consumer(
-      {
-        url: peer.url,
-        topicsPattern: `${NS}b-.*`,
-        subscription: 's',
-        subscriptionType: 'shared',
-        subscriptionInitialPosition: 'earliest',
-        operationTimeoutMs: 2000,
-        closeTimeoutMs: 2000,
-        ...opts,
-      },
-      {},
-    );
-    open.push(c);
+    const c = consumers.make(peer, opts);
     const changes: TopicsChangedEvent[] = [];
     c.on('topicsChanged', (e) => changes.push(e));
     await c.start();
     return { c, changes };
   }
 
-  async function next(c: Consumer, ms = 3000): Promise<Message | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([c.receive(), new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms)))]);
-    clearTimeout(timer);
-    return r && !r.done ? r.value : undefined;
-  }
+  const next = (c: Consumer, ms = 3000): Promise<Message | undefined> => c.receiveWithin(ms);
 
   const subscribed = () => peer.consumers.map((r) => r.topic).sort();
 
@@ -84,12 +68,7 @@ describe('topicsPattern against the scripted broker', function () {
     peer = await p;
     peer.on('WATCH_TOPIC_LIST', (_cmd, reply) => reply.error(ServerError.NotAllowedError, 'pattern longer than 50'));
     peer.namespaceTopics = [`${NS}b-2`];
-    const c = new Consumer(
-      { url: peer.url, topicsPattern: 'b-.*', subscription: 's', patternAutoDiscoveryPeriodMs: 100, closeTimeoutMs: 2000 },
-      {},
-    );
-    open.push(c);
-    await c.start();
+    await consumers.start(peer, { topicsPattern: 'b-.*', patternAutoDiscoveryPeriodMs: 100 });
     await peer.waitFor('WATCH_TOPIC_LIST');
     peer.namespaceTopics.push(`${NS}b-3`);
     await peer.waitUntil(() => subscribed().includes('b-3'));
