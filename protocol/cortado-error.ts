@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'BROKER'
   | 'MESSAGE_TOO_LARGE'
   | 'PRODUCER_FENCED'
+  | 'CONSUMER_FENCED'
   | 'PRODUCER_BUSY'
   | 'TOPIC'
   | 'SCHEMA'

@@ -130,6 +130,8 @@ export interface GroupHooks extends Omit<SourceHooks, 'onStateChange'> {
    * handlerTimeoutMs; resolves then, so the backend can commit and give them up.
    */
   revoked(sources: PartitionSource[]): Promise<void>;
+  /** the group ended this consumer's membership for good (it was fenced, say): its partitions were taken and no more come */
+  groupStopped(err: CortadoError): void;
 }
 
 /** One partition of a topic a pattern matched (index 0 and `partitioned` false for a topic that is not partitioned). */

@@ -251,6 +251,9 @@ export class Consumer extends EventEmitter<ConsumerEvents> implements AsyncItera
         this.consumers.set(src.key, src);
       },
       revoked: (sources) => this.revoke(sources),
+      groupStopped: (err) => {
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+      },
     };
   }
 

@@ -80,6 +80,16 @@ export class ProducerFencedError extends CortadoError {
   }
 }
 
+/** Another consumer joined the group with this one's static identity (`instanceId`) and took its place; this consumer consumes no more. */
+export class ConsumerFencedError extends CortadoError {
+  constructor(
+    message: string,
+    readonly instanceId: string,
+  ) {
+    super(message, 'CONSUMER_FENCED');
+  }
+}
+
 /** Another producer holds exclusive access to the topic. */
 export class ProducerBusyError extends CortadoError {
   constructor(message: string) {

@@ -47,7 +47,7 @@ export interface ProducerEvents {
 
 /**
  * Events of a Consumer: the producer's `connected`, `reconnecting`, `partitionsChanged` and
- * `error`, plus `partitionFailed`,
+ * `error` (also: the consumer group fenced this consumer, a `ConsumerFencedError`), plus `partitionFailed`,
  * - `skip`: an entry that could not become a message (bad checksum, undecodable, lost chunk)
  * - `handlerError`: handleMessages threw or timed out; the messages are negatively acknowledged
  * - `endOfTopic`: a partition's topic was terminated and everything in it was read

@@ -219,15 +219,18 @@ export class KafkaConnection {
     }
     if (res.errorCode !== 0) throw new ProtocolError(`kafka://${this.key} refused ApiVersions with error code ${res.errorCode}`);
     for (const a of res.apiKeys) this.versions.set(a.apiKey, [a.minVersion, a.maxVersion]);
-    const missing = required.filter((api) => {
-      const r = this.versions.get(api.apiKey);
-      return !r || api.version < r[0] || api.version > r[1];
-    });
+    const missing = required.filter((api) => !this.offers(api));
     if (missing.length > 0)
       throw new KafkaVersionError(
         this.key,
         missing.map((api) => [api.apiKey, api.version, this.versions.get(api.apiKey)]),
       );
+  }
+
+  /** Whether the broker offers `api` at the version this client pins (known once ApiVersions answered). */
+  offers(api: { apiKey: number; version: number }): boolean {
+    const r = this.versions.get(api.apiKey);
+    return r !== undefined && api.version >= r[0] && api.version <= r[1];
   }
 
   /** Sends one request and resolves with its decoded response. */

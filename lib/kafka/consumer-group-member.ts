@@ -6,7 +6,7 @@ import type { KafkaConnection } from './connection';
 import { METADATA } from './cluster';
 import { kafkaError } from './errors';
 import { CONSUMER_GROUP_HEARTBEAT, OFFSET_COMMIT } from './group-apis';
-import { GroupCoordinator, TopicPartition } from './group-coordinator';
+import { FENCED_INSTANCE_ID, GroupCoordinator, TopicPartition } from './group-coordinator';
 
 // error codes of ConsumerGroupHeartbeat, by the Java client's names
 const COORDINATOR_LOAD_IN_PROGRESS = 14;
@@ -41,8 +41,10 @@ export class ConsumerGroupMember extends GroupCoordinator {
     let first = true;
     while (!this.closed) {
       try {
+        if (this.fencedBy) throw this.fencedBy;
         const res = await this.heartbeat(this.generationId);
         if (this.closed) return;
+        if (res.errorCode === FENCED_INSTANCE_ID) throw this.fence('ConsumerGroupHeartbeat');
         if (res.errorCode === FENCED_MEMBER_EPOCH || res.errorCode === UNKNOWN_MEMBER_ID) {
           // the membership is lost: the partitions go without a commit, and the member joins again at epoch 0
           this.settings.log.info(`consumer group ${this.settings.groupId}: error ${res.errorCode}; rejoining at epoch 0`);

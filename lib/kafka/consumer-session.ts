@@ -1,7 +1,7 @@
 import { DecodedRecord, KafkaCodec, KafkaCompression, loadKafkaCodec } from '../../protocol/kafka';
 import type { ConsumerSession, GroupHooks, PartitionSource } from '../core/backend';
 import type { ConsumerConfig } from '../core/shapes';
-import { InvalidArgumentError, ProtocolError } from '../core/errors';
+import { CortadoError, InvalidArgumentError, ProtocolError } from '../core/errors';
 import type { Log } from '../core/logger';
 import type { Message } from '../core/received-message';
 import type { KafkaCluster } from './cluster';
@@ -289,7 +289,7 @@ export class KafkaConsumerSession implements ConsumerSession {
         requestTimeoutMs: c.operationTimeoutMs,
         log: this.log,
       },
-      { assigned: (parts) => this.assigned(parts), revoke: (parts) => this.revoke(parts) },
+      { assigned: (parts) => this.assigned(parts), revoke: (parts) => this.revoke(parts), stopped: (err) => void this.stopped(err) },
     );
     await this.group.start();
     this.commitTimer = setInterval(() => {
@@ -330,10 +330,24 @@ export class KafkaConsumerSession implements ConsumerSession {
     const gone = parts
       ? parts.map((p) => this.sources.get(`${p.topic}-${p.partition}`)).filter((s): s is KafkaPartitionSource => s !== undefined)
       : [...this.sources.values()];
+    await this.giveUp(gone, true);
+  }
+
+  // The group ended the membership for good: every partition goes, uncommitted (the group refuses this member's commits now), and the app hears why.
+  private async stopped(err: CortadoError): Promise<void> {
+    clearInterval(this.commitTimer);
+    await this.giveUp([...this.sources.values()], false);
+    this.hooks!.groupStopped(err);
+  }
+
+  private async giveUp(gone: KafkaPartitionSource[], commit: boolean): Promise<void> {
     if (gone.length === 0) return;
     for (const src of gone) this.fetcher.remove(src);
     await this.hooks!.revoked(gone);
-    await this.commit().catch((err: unknown) => this.log.warn(`committing offsets before the rebalance failed: ${(err as Error).message}`));
+    if (commit)
+      await this.commit().catch((err: unknown) =>
+        this.log.warn(`committing offsets before the rebalance failed: ${(err as Error).message}`),
+      );
     for (const src of gone) {
       await src.close();
       this.sources.delete(src.key);

@@ -5,13 +5,15 @@ import { CortadoError, InvalidArgumentError } from '../core/errors';
 import { KafkaCluster, METADATA } from './cluster';
 import type { KafkaConnection } from './connection';
 import { kafkaError } from './errors';
-import { DESCRIBE_GROUPS, FIND_COORDINATOR, LIST_GROUPS, LIST_OFFSETS, OFFSET_FETCH } from './group-apis';
+import { CONSUMER_GROUP_DESCRIBE, DESCRIBE_GROUPS, FIND_COORDINATOR, LIST_GROUPS, LIST_OFFSETS, OFFSET_FETCH } from './group-apis';
 import type { TopicPartition } from './group-coordinator';
 import { byTopicPartition } from './sticky-assignor';
 import * as FindCoordinator from '../../protocol/kafka/find-coordinator';
 
 // The admin client's consumer group calls: list the groups, describe one (members and their
 // assignment), and its committed offsets with each partition's end offset and lag.
+
+const GROUP_ID_NOT_FOUND = 69;
 
 /** A group as listGroups tells it. */
 export interface KafkaGroupListing {
@@ -30,15 +32,22 @@ export interface KafkaGroupMember {
   clientHost: string;
   /** the topics of its subscription (consumer groups) */
   topics: string[];
+  /** what it owns now (KIP-848: its current assignment, which may still move toward the broker's target) */
   assignment: TopicPartition[];
+  /** KIP-848 only: the member's epoch */
+  memberEpoch?: number;
 }
 
 export interface KafkaGroupDescription {
   groupId: string;
+  /** the rebalance protocol of its members: 'classic' (JoinGroup/SyncGroup) or 'consumer' (KIP-848) */
+  groupProtocol: 'classic' | 'consumer';
   state: string;
   protocolType: string;
-  /** the chosen assignor (range, cooperative-sticky, ...) of a consumer group */
+  /** the chosen assignor (range, cooperative-sticky, ...) of a consumer group; KIP-848: the broker's (uniform, range) */
   protocol: string;
+  /** KIP-848 only: the group's epoch, raised by every change of its members or subscriptions */
+  groupEpoch?: number;
   members: KafkaGroupMember[];
 }
 
@@ -95,41 +104,72 @@ export async function listGroups(cluster: KafkaCluster, timeoutMs: number): Prom
   return [...out.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
 }
 
-/** A group's state, chosen assignor and members with their subscriptions and assignments (DescribeGroups at its coordinator). */
+/**
+ * A group's state, assignor and members with their subscriptions and assignments, at its coordinator:
+ * ConsumerGroupDescribe for a KIP-848 group, DescribeGroups for a classic one (or none).
+ */
 export async function describeGroup(cluster: KafkaCluster, groupId: string, timeoutMs: number): Promise<KafkaGroupDescription> {
   checkGroupId(groupId);
   return retrying(timeoutMs, async () => {
-    const res = await (
-      await coordinatorOf(cluster, groupId)
-    ).request(DESCRIBE_GROUPS, {
-      groups: [groupId],
-      includeAuthorizedOperations: false,
-    });
-    const g = res.groups[0];
-    if (!g) throw kafkaError(69, `describing group ${groupId}`);
-    if (g.errorCode !== 0) throw kafkaError(g.errorCode, `describing group ${groupId}`);
-    const consumer = g.protocolType === ConsumerProtocol.PROTOCOL_TYPE;
-    return {
-      groupId,
-      state: g.groupState,
-      protocolType: g.protocolType,
-      protocol: g.protocolData,
-      members: g.members.map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        topics:
-          consumer && m.memberMetadata.length > 0
-            ? ConsumerProtocol.decodeConsumerProtocolSubscription(new Reader(m.memberMetadata)).topics
-            : [],
-        assignment:
-          consumer && m.memberAssignment.length > 0
-            ? partitionsOf(ConsumerProtocol.decodeConsumerProtocolAssignment(new Reader(m.memberAssignment)).assignedPartitions)
-            : [],
-      })),
-    };
+    const conn = await coordinatorOf(cluster, groupId);
+    // DescribeGroups tells a KIP-848 group as Dead with no members (as it tells a group that is not), so ConsumerGroupDescribe goes first
+    const consumerGroup = conn.offers(CONSUMER_GROUP_DESCRIBE) ? await describeConsumerGroup(conn, groupId) : undefined;
+    return consumerGroup ?? describeClassicGroup(conn, groupId);
   });
+}
+
+/** A KIP-848 group as ConsumerGroupDescribe tells it; undefined when the broker knows no such group of that protocol. */
+async function describeConsumerGroup(conn: KafkaConnection, groupId: string): Promise<KafkaGroupDescription | undefined> {
+  const res = await conn.request(CONSUMER_GROUP_DESCRIBE, { groupIds: [groupId], includeAuthorizedOperations: false });
+  const g = res.groups[0];
+  if (!g || g.errorCode === GROUP_ID_NOT_FOUND) return undefined;
+  if (g.errorCode !== 0) throw kafkaError(g.errorCode, `describing group ${groupId}`, g.errorMessage);
+  return {
+    groupId,
+    groupProtocol: 'consumer',
+    state: g.groupState,
+    protocolType: ConsumerProtocol.PROTOCOL_TYPE,
+    protocol: g.assignorName,
+    groupEpoch: g.groupEpoch,
+    members: g.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.instanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      topics: m.subscribedTopicNames,
+      assignment: m.assignment.flatMap((t) => t.partitions.map((partition) => ({ topic: t.topicName, partition }))).sort(byTopicPartition),
+      memberEpoch: m.memberEpoch,
+    })),
+  };
+}
+
+async function describeClassicGroup(conn: KafkaConnection, groupId: string): Promise<KafkaGroupDescription> {
+  const res = await conn.request(DESCRIBE_GROUPS, { groups: [groupId], includeAuthorizedOperations: false });
+  const g = res.groups[0];
+  if (!g) throw kafkaError(GROUP_ID_NOT_FOUND, `describing group ${groupId}`);
+  if (g.errorCode !== 0) throw kafkaError(g.errorCode, `describing group ${groupId}`);
+  const consumer = g.protocolType === ConsumerProtocol.PROTOCOL_TYPE;
+  return {
+    groupId,
+    groupProtocol: 'classic',
+    state: g.groupState,
+    protocolType: g.protocolType,
+    protocol: g.protocolData,
+    members: g.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      topics:
+        consumer && m.memberMetadata.length > 0
+          ? ConsumerProtocol.decodeConsumerProtocolSubscription(new Reader(m.memberMetadata)).topics
+          : [],
+      assignment:
+        consumer && m.memberAssignment.length > 0
+          ? partitionsOf(ConsumerProtocol.decodeConsumerProtocolAssignment(new Reader(m.memberAssignment)).assignedPartitions)
+          : [],
+    })),
+  };
 }
 
 /** The group's committed offset of every partition it committed, each partition's end offset, and the lag. */

@@ -1,4 +1,5 @@
 import { ApiKey, Reader, Writer } from '../../protocol/kafka';
+import * as ConsumerGroupDescribe from '../../protocol/kafka/consumer-group-describe';
 import * as ConsumerGroupHeartbeat from '../../protocol/kafka/consumer-group-heartbeat';
 import * as DescribeGroups from '../../protocol/kafka/describe-groups';
 import * as FindCoordinator from '../../protocol/kafka/find-coordinator';
@@ -51,3 +52,4 @@ export const LIST_GROUPS = apiOf('ListGroups', ListGroups);
 export const DESCRIBE_GROUPS = apiOf('DescribeGroups', DescribeGroups);
 export const LIST_OFFSETS = apiOf('ListOffsets', ListOffsets);
 export const CONSUMER_GROUP_HEARTBEAT = apiOf('ConsumerGroupHeartbeat', ConsumerGroupHeartbeat);
+export const CONSUMER_GROUP_DESCRIBE = apiOf('ConsumerGroupDescribe', ConsumerGroupDescribe);

@@ -3,7 +3,7 @@ import * as FindCoordinator from '../../protocol/kafka/find-coordinator';
 import type * as JoinGroup from '../../protocol/kafka/join-group';
 import * as ConsumerProtocol from '../../protocol/kafka/consumer-protocol';
 import { sleep } from '../core/backoff';
-import { ClosedError, CortadoError, ProtocolError } from '../core/errors';
+import { ClosedError, ConsumerFencedError, CortadoError, ProtocolError } from '../core/errors';
 import type { Log } from '../core/logger';
 import type { KafkaCluster } from './cluster';
 import type { KafkaConnection } from './connection';
@@ -25,6 +25,7 @@ const ILLEGAL_GENERATION = 22;
 const UNKNOWN_MEMBER_ID = 25;
 const REBALANCE_IN_PROGRESS = 27;
 const MEMBER_ID_REQUIRED = 79;
+export const FENCED_INSTANCE_ID = 82;
 const COORDINATOR_MOVED = new Set([COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR]);
 
 export interface GroupSettings {
@@ -49,6 +50,8 @@ export interface GroupMember {
   assigned(partitions: TopicPartition[]): Promise<void>;
   /** `undefined`: every partition */
   revoke(partitions?: TopicPartition[]): Promise<void>;
+  /** the membership ended for good after the first assignment (fenced, say): the member runs no more */
+  stopped?(err: CortadoError): void;
 }
 
 /** The rebalance protocol: cooperative only when every configured assignor is (as Java picks it). */
@@ -113,6 +116,8 @@ export class GroupCoordinator {
   /** OffsetCommit as this protocol needs it (KIP-848 members need v9) */
   protected offsetCommitApi = OFFSET_COMMIT;
   private readonly protocol: 'eager' | 'cooperative';
+  /** set once another member took this one's group.instance.id: every later step fails with it */
+  protected fencedBy?: ConsumerFencedError;
 
   constructor(
     protected readonly cluster: KafkaCluster,
@@ -131,7 +136,11 @@ export class GroupCoordinator {
         first = false;
       }).catch((err: unknown) => {
         if (first) reject(err as Error);
-        else this.settings.log.error(`consumer group ${this.settings.groupId} stopped: ${(err as Error).message}`);
+        else {
+          this.settings.log.error(`consumer group ${this.settings.groupId} stopped: ${(err as Error).message}`);
+          // only final CortadoErrors leave run(); anything else is retried there
+          if (err instanceof CortadoError) this.member.stopped?.(err);
+        }
       });
     });
   }
@@ -140,6 +149,7 @@ export class GroupCoordinator {
     let backoff = 100;
     while (!this.closed) {
       try {
+        if (this.fencedBy) throw this.fencedBy;
         // eager: whatever was owned is given up before joining; cooperative: only a lost membership gives up all
         if (this.protocol === 'eager' || this.generationId < 0) await this.giveUp();
         if (this.closed) return;
@@ -191,8 +201,20 @@ export class GroupCoordinator {
     return this.cluster.connectionTo({ host: this.coordinator.host, port: this.coordinator.port, tls: false });
   }
 
+  /** FENCED_INSTANCE_ID: another member took this one's group.instance.id; final, as Java's FencedInstanceIdException, so no rejoin. */
+  protected fence(what: string): ConsumerFencedError {
+    const id = this.settings.groupInstanceId ?? '';
+    this.fencedBy ??= new ConsumerFencedError(
+      `${what} of group ${this.settings.groupId}: FENCED_INSTANCE_ID: another consumer joined with groupInstanceId ${id}; this one consumes no more`,
+      id,
+    );
+    this.wake?.();
+    return this.fencedBy;
+  }
+
   // Group errors send the member back around the loop; others are typed errors.
   private fail(code: number, what: string, message?: string | null): never {
+    if (code === FENCED_INSTANCE_ID) throw this.fence(what);
     if (
       COORDINATOR_MOVED.has(code) ||
       code === COORDINATOR_LOAD_IN_PROGRESS ||
@@ -340,6 +362,8 @@ export class GroupCoordinator {
   private async heartbeatUntilRejoin(): Promise<void> {
     while (!this.closed && !this.rejoinNeeded) {
       await this.pause(this.settings.heartbeatIntervalMs);
+      // a commit learned of the fence: no heartbeat needed to know it
+      if (this.fencedBy) throw this.fencedBy;
       if (this.closed || this.rejoinNeeded) return;
       let code: number;
       try {
@@ -407,6 +431,7 @@ export class GroupCoordinator {
   }
 
   private async commitOnce(offsets: Array<TopicPartition & { offset: number }>): Promise<void> {
+    if (this.fencedBy) throw this.fencedBy;
     if (offsets.length === 0 || this.generationId < 0) return;
     const byTopic = new Map<
       string,
@@ -463,7 +488,8 @@ export class GroupCoordinator {
     const bound = deadline > 0 ? Math.max(0, deadline - Date.now()) : this.settings.requestTimeoutMs;
     await Promise.race([this.loop, new Promise<void>((r) => (timer = setTimeout(r, bound)))]);
     clearTimeout(timer);
-    if (!this.memberId || !this.coordinator) return;
+    // a fenced member's id belongs to nobody now: there is nothing to leave
+    if (!this.memberId || !this.coordinator || this.fencedBy) return;
     try {
       await this.leave(await this.cluster.connectionTo({ host: this.coordinator.host, port: this.coordinator.port, tls: false }));
     } catch (err) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Consumer, InvalidArgumentError, Message } from '../../lib';
+import { Consumer, ConsumerFencedError, CortadoError, InvalidArgumentError, Message } from '../../lib';
 import {
   javaGroupMember,
   JavaGroupMember,
@@ -184,6 +184,47 @@ describe('Kafka consumer groups with Java members, against a real Kafka broker',
     for (const [k, who] of late) expect(who, k).to.deep.equal(['b2']);
   });
 
+  it('static membership: a second consumer with the same groupInstanceId fences the first (ConsumerFencedError, it stops consuming, no rejoin) and takes its partitions', async () => {
+    const topic = topicName('kg-fenced');
+    const group = `g-fenced-${RUN}`;
+    const instance = `same-${RUN}`;
+    await f.admin.createPartitionedTopic(topic, 2);
+    const ledger = new Ledger();
+    const opts = { topics: [topic], subscription: group, subscriptionInitialPosition: 'earliest' as const, groupInstanceId: instance };
+    const a = f.consumer({ ...opts, handleMessages: ledger.handler('a') });
+    const errors: CortadoError[] = [];
+    a.on('error', (err) => errors.push(err));
+    await a.start();
+    await until('a to own 2', () => owned(a) === 2);
+    await javaProduce(f.broker, topic, records(0, 20, 2));
+    await until('the first 20 records', () => ledger.handled.size >= 20);
+    const deadline = Date.now() + 30_000;
+    while (!(await f.admin.groupOffsets(group)).every((o) => o.committed === 10) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    const b = f.consumer({ ...opts, handleMessages: ledger.handler('b') });
+    await b.start();
+    await until('a to be fenced', () => errors.length > 0, 30_000);
+    expect(errors[0]).to.be.instanceOf(ConsumerFencedError);
+    expect(errors[0]).to.include({ code: 'CONSUMER_FENCED', instanceId: instance });
+    expect(errors[0].message).to.include(`groupInstanceId ${instance}`);
+    await until('a to give its partitions up', () => owned(a) === 0);
+    expect(owned(b)).to.equal(2);
+    await javaProduce(f.broker, topic, records(20, 20, 2));
+    await until('all 40 records', () => ledger.handled.size >= 40);
+    await new Promise((r) => setTimeout(r, 1500));
+    // a neither rejoined nor read on: what came after the fence went to b alone, each record once
+    expect(owned(a)).to.equal(0);
+    expect(errors).to.have.length(1);
+    const late = [...ledger.handled].filter(([k]) => Number(k.split('@')[1]) >= 10);
+    expect(late).to.have.length(20);
+    for (const [k, who] of late) expect(who, k).to.deep.equal(['b']);
+    expect([...ledger.handled.values()].filter((who) => who.length > 1)).to.deep.equal([]);
+    await a.close();
+    const d = await f.admin.describeGroup(group);
+    expect(d.members.map((m) => m.groupInstanceId)).to.deep.equal([instance]);
+    expect(owned(b)).to.equal(2);
+  });
+
   it('read_committed skips the records of aborted transactions (a Java transactional producer); read_uncommitted reads them, never the markers', async () => {
     const topic = topicName('kg-txn');
     await f.admin.createPartitionedTopic(topic, 1);
@@ -243,7 +284,8 @@ describe('Kafka consumer groups with Java members, against a real Kafka broker',
     const listed = (await f.admin.listGroups()).find((g) => g.groupId === group);
     expect(listed).to.deep.equal({ groupId: group, protocolType: 'consumer', state: 'Stable' });
     const d = await f.admin.describeGroup(group);
-    expect(d).to.include({ groupId: group, state: 'Stable', protocolType: 'consumer', protocol: 'range' });
+    expect(d).to.include({ groupId: group, groupProtocol: 'classic', state: 'Stable', protocolType: 'consumer', protocol: 'range' });
+    expect(d.groupEpoch).to.equal(undefined);
     expect(d.members).to.have.length(2);
     expect(d.members.map((m) => m.groupInstanceId).sort()).to.deep.equal([`admin-b-${RUN}`, null].sort());
     for (const m of d.members) {
@@ -265,8 +307,48 @@ describe('Kafka consumer groups with Java members, against a real Kafka broker',
       [0, 1, 2, 3].map((p) => [p, 10, 13, 3]),
     );
     expect(await f.admin.groupOffsets(`g-none-${RUN}`)).to.deep.equal([]);
+    // no such group: ConsumerGroupDescribe says GROUP_ID_NOT_FOUND, DescribeGroups says Dead
+    expect(await f.admin.describeGroup(`g-none-${RUN}`)).to.deep.include({ groupProtocol: 'classic', state: 'Dead', members: [] });
     const err = await f.admin.describeGroup('').catch((e: Error) => e);
     expect(err).to.be.instanceOf(InvalidArgumentError);
     expect((err as Error).message).to.match(/groupId must be a non-empty string/);
+  });
+
+  it('the admin client describes a KIP-848 group (ConsumerGroupDescribe): both members, their topic, epochs, and assignments covering the 4 partitions once', async () => {
+    const topic = topicName('kg-admin-848');
+    const group = `g-admin-848-${RUN}`;
+    await f.admin.createPartitionedTopic(topic, 4);
+    const opts = { topics: [topic], subscription: group, groupProtocol: 'consumer' as const, handleMessages: () => undefined };
+    const a = f.consumer(opts);
+    const b = f.consumer({ ...opts, groupInstanceId: `admin-848-b-${RUN}` });
+    await Promise.all([a.start(), b.start()]);
+    await until('a 2 + b 2', () => owned(a) === 2 && owned(b) === 2);
+    // the broker learns what each member owns from its next heartbeat
+    let d = await f.admin.describeGroup(group);
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; d = await f.admin.describeGroup(group)) {
+      if (d.state === 'Stable' && d.members.length === 2 && d.members.every((m) => m.assignment.length === 2)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(d).to.include({ groupId: group, groupProtocol: 'consumer', state: 'Stable', protocolType: 'consumer' });
+    expect(d.protocol).to.be.oneOf(['uniform', 'range']);
+    expect(d.groupEpoch).to.be.greaterThan(0);
+    expect(d.members).to.have.length(2);
+    expect(d.members.map((m) => m.groupInstanceId).sort()).to.deep.equal([`admin-848-b-${RUN}`, null].sort());
+    expect(new Set(d.members.map((m) => m.memberId)).size).to.equal(2);
+    for (const m of d.members) {
+      expect(m.memberId).to.match(/^[0-9a-f-]{36}$/);
+      expect(m.clientId).to.equal('cortado');
+      expect(m.clientHost).to.include('127.0.0.1');
+      expect(m.topics).to.deep.equal([topic]);
+      expect(m.memberEpoch).to.be.greaterThan(0).and.at.most(d.groupEpoch!);
+      expect(m.assignment).to.have.length(2);
+    }
+    const assigned = d.members.flatMap((m) => m.assignment.map((p) => `${p.topic}-${p.partition}`)).sort();
+    expect(assigned).to.deep.equal([0, 1, 2, 3].map((p) => `${topic}-${p}`));
+    expect((await f.admin.listGroups()).find((g) => g.groupId === group)).to.deep.equal({
+      groupId: group,
+      protocolType: 'consumer',
+      state: 'Stable',
+    });
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Consumer, ConsumerOptions } from '../../../../lib/core/consumer';
 import type { Message } from '../../../../lib/core/received-message';
 import type { Fetch } from '../../../../protocol/kafka';
-import { InvalidArgumentError } from '../../../../lib/core/errors';
+import { ConsumerFencedError, CortadoError, InvalidArgumentError } from '../../../../lib/core/errors';
 import { RecordMetadata } from '../../../../lib/kafka/record-metadata';
 import { recordingLogger } from '../../../support/recording-logger';
 import { ScriptedKafkaBroker, ScriptedKafkaCluster } from '../../../support/scripted-kafka-broker';
@@ -274,5 +274,61 @@ describe('Kafka consumer faults on the scripted broker', function () {
     a.appendRecords(T, 0, values(4, 8));
     await a.waitUntil(() => committed(a) === 12, 5000);
     expect(seen()).to.deep.equal(values(12));
+  });
+
+  it('FENCED_INSTANCE_ID: a heartbeat answered with it stops the static member for good: a typed error naming the instance id, no rejoin, no fetches or commits, close() works', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(4));
+    const { c, seen, lines } = await consume(a, { groupInstanceId: 'worker-1' });
+    const errors: CortadoError[] = [];
+    c.on('error', (err) => errors.push(err));
+    await a.waitUntil(() => committed(a) === 4, 5000);
+    const joins = a.count('JoinGroup');
+    a.once('Heartbeat', (req, reply) => {
+      expect(req.body.groupInstanceId).to.equal('worker-1');
+      reply.error(82);
+    });
+    await a.waitUntil(() => errors.length > 0, 5000);
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.be.instanceOf(ConsumerFencedError);
+    expect(errors[0]).to.include({ code: 'CONSUMER_FENCED', canRetry: false, instanceId: 'worker-1' });
+    expect(errors[0].message).to.match(/Heartbeat of group workers: FENCED_INSTANCE_ID.*groupInstanceId worker-1/);
+    // the records that come now are never fetched, and nothing more is asked of the group
+    const after = { fetch: a.count('Fetch'), heartbeat: a.count('Heartbeat'), commit: a.count('OffsetCommit') };
+    a.appendRecords(T, 0, values(4, 4));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen()).to.deep.equal(values(4));
+    expect(a.count('JoinGroup')).to.equal(joins);
+    expect(a.count('Fetch')).to.be.at.most(after.fetch + 1);
+    expect(a.count('Heartbeat')).to.equal(after.heartbeat);
+    expect(a.count('OffsetCommit')).to.equal(after.commit);
+    expect(committed(a)).to.equal(4);
+    expect(lines().some((l) => l.includes('stopped') && l.includes('FENCED_INSTANCE_ID'))).to.equal(true);
+    await c.close();
+    // a static member does not leave, and a fenced one has nothing to leave
+    expect(a.count('LeaveGroup')).to.equal(0);
+    expect(errors).to.have.length(1);
+  });
+
+  it('FENCED_INSTANCE_ID: on a commit it ends the static member at once, without waiting for a heartbeat to say it too', async () => {
+    const a = await peer();
+    a.appendRecords(T, 0, values(2));
+    // heartbeats stay rare, so the commit is what learns of the fence
+    const { c, seen } = await consume(a, { groupInstanceId: 'worker-2', heartbeatIntervalMs: 30_000 });
+    const errors: CortadoError[] = [];
+    c.on('error', (err) => errors.push(err));
+    await a.waitUntil(() => committed(a) === 2, 5000);
+    const heartbeats = a.count('Heartbeat');
+    a.once('OffsetCommit', (_req, reply) => reply.error(82));
+    a.appendRecords(T, 0, values(2, 2));
+    await a.waitUntil(() => errors.length > 0, 5000);
+    expect(errors[0]).to.be.instanceOf(ConsumerFencedError).and.include({ instanceId: 'worker-2' });
+    expect(errors[0].message).to.match(/^OffsetCommit of events-0 of group workers: FENCED_INSTANCE_ID/);
+    a.appendRecords(T, 0, values(2, 4));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen()).to.deep.equal(values(4));
+    expect(a.count('Heartbeat')).to.equal(heartbeats);
+    expect(committed(a)).to.equal(2);
+    await c.close();
   });
 });
