@@ -33,9 +33,13 @@ export interface ProduceSlip {
 /** The batches of one Produce request: at most one per partition (the broker's rule for idempotent producers). */
 interface Gathered {
   slips: ProduceSlip[];
+  bytes: number;
   /** topic, then partitions present */
   taken: Map<string, Set<number>>;
 }
+
+// A request stops taking batches at 1 MiB (the Java client's max.request.size), far below the broker's frame limit; a lone batch may be larger.
+const REQUEST_BYTES = 1024 * 1024;
 
 // A partition the broker's answer left out is told so, as an unknown partition.
 const missing = (partition: number): ProducePartitionResponse => ({
@@ -71,9 +75,11 @@ export class ProduceDispatcher {
     // after the last request holding this partition, so its batches keep their order on the connection
     let at = requests.length;
     while (at > 0 && !requests[at - 1].taken.get(slip.topic)?.has(slip.partition)) at--;
-    if (at === requests.length) requests.push({ slips: [], taken: new Map() });
+    while (at < requests.length && requests[at].bytes + slip.records.length > REQUEST_BYTES) at++;
+    if (at === requests.length) requests.push({ slips: [], bytes: 0, taken: new Map() });
     const g = requests[at];
     g.slips.push(slip);
+    g.bytes += slip.records.length;
     const parts = g.taken.get(slip.topic);
     if (parts) parts.add(slip.partition);
     else g.taken.set(slip.topic, new Set([slip.partition]));
@@ -91,9 +97,15 @@ export class ProduceDispatcher {
       this.cluster.connectionToNode(leader).then(
         (conn) => {
           for (const g of requests) {
-            const req = this.requestOf(g.slips);
-            const answer = this.acks === 0 ? conn.send0(PRODUCE, req) : conn.request(PRODUCE, req);
-            answer.then(
+            let reply: Promise<ProduceResponse | undefined>;
+            try {
+              const req = this.requestOf(g.slips);
+              reply = this.acks === 0 ? conn.send0(PRODUCE, req) : conn.request(PRODUCE, req);
+            } catch (err) {
+              // a request that cannot be written fails its own batches, not the requests after it
+              reply = Promise.reject(err);
+            }
+            reply.then(
               (res) => this.answer(g.slips, res),
               (err: unknown) => this.lose(g.slips, err),
             );

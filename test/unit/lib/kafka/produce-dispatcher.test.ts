@@ -66,6 +66,17 @@ describe('Kafka Produce requests gathered per broker (scripted broker)', functio
     ]);
   });
 
+  it('a request stops taking batches at 1 MiB: three batches of 400 KiB go as two requests, a lone larger batch still goes', async () => {
+    const a = await peer();
+    const p = await producer(a, { batchingMaxBytes: 2 << 20 });
+    const big = (c: string, kib: number) => c.repeat(kib * 1024);
+    await Promise.all([0, 1, 2].map((i) => p.produce(T, i, 'k', big('abc'[i], 400))));
+    expect(producePartitions(a)).to.deep.equal([[0, 1], [2]]);
+    await p.produce(T, 0, 'k', big('d', 1100));
+    expect(producePartitions(a)).to.deep.equal([[0, 1], [2], [0]]);
+    expect(a.log(T, 0).map((r) => r.value?.length)).to.deep.equal([400 * 1024, 1100 * 1024]);
+  });
+
   it('NOT_LEADER_OR_FOLLOWER for one partition of a combined answer: only it is resent; the others resolve with their offsets', async () => {
     const a = await peer();
     const p = await producer(a);
