@@ -13,7 +13,8 @@ import { herokuKafkaOptions } from './heroku';
 import { KafkaConsumerConfig, KafkaConsumerSession } from './consumer-session';
 import type { KafkaApi } from './connection';
 import { kafkaClientShape, KafkaClientSettings, kafkaConsumerShape, kafkaProducerShape, KafkaProducerSettings } from './options';
-import { KafkaPartitionProducer, PRODUCE } from './partition-producer';
+import { KafkaPartitionProducer } from './partition-producer';
+import { ProduceDispatcher, PRODUCE } from './produce-dispatcher';
 import { INIT_PRODUCER_ID, ProducerIdentity } from './producer-identity';
 import { saslAuthenticator } from './sasl';
 
@@ -71,6 +72,9 @@ export class KafkaBackend implements Backend {
     const codec = compression === 'none' ? undefined : await loadKafkaCodec(compression);
     const identity = cfg.idempotence ? new ProducerIdentity(this.cluster, cfg.operationTimeoutMs) : undefined;
     const cluster = this.cluster;
+    const acks = ACKS[cfg.acks];
+    // one per Producer: its partitions' batches for one broker share a request
+    const dispatcher = new ProduceDispatcher(cluster, acks, cfg.operationTimeoutMs);
     return {
       // the Java producer's batch.size is its sticky batch size too
       stickyKeylessBytes: cfg.batchingMaxBytes,
@@ -80,17 +84,17 @@ export class KafkaBackend implements Backend {
           partition,
           {
             cluster,
+            dispatcher,
             identity,
             compression,
             codec,
-            acks: ACKS[cfg.acks],
+            acks,
             lingerMs: cfg.batchingEnabled ? cfg.batchingFlushMs : 0,
             maxBatchBytes: cfg.batchingMaxBytes,
             maxBatchMessages: cfg.batchingEnabled ? cfg.batchingMaxMessages : Number.MAX_SAFE_INTEGER,
             maxInFlight: cfg.maxInFlightRequests,
             maxPendingMessages: cfg.maxPendingMessages,
             retryBackoffMs: cfg.retryBackoffMs,
-            requestTimeoutMs: cfg.operationTimeoutMs,
             operationTimeoutMs: cfg.operationTimeoutMs,
             startupDelayMs: cfg.startupDelayMs,
             startupJitterMs: cfg.startupJitterMs,

@@ -1,13 +1,9 @@
-import * as Produce from '../../protocol/kafka/produce';
 import {
-  ApiKey,
-  decodeProduceResponse,
-  encodeProduceRequest,
   encodeRecordBatch,
   KafkaCodec,
   KafkaCompression,
   kafkaErrorOf,
-  ProduceResponse,
+  ProducePartitionResponse,
   RecordInput,
   restampRecordBatch,
 } from '../../protocol/kafka';
@@ -17,22 +13,16 @@ import type { HandlerState } from '../core/diagnostics';
 import { ClosedError, CortadoError, InvalidArgumentError, TimeoutError } from '../core/errors';
 import type { OutgoingMessage } from '../core/message';
 import type { KafkaCluster } from './cluster';
-import type { KafkaApi } from './connection';
 import { kafkaError } from './errors';
+import type { ProduceDispatcher } from './produce-dispatcher';
 import type { ProducerIdentity } from './producer-identity';
 import { RecordMetadata } from './record-metadata';
-
-export const PRODUCE: KafkaApi<Parameters<typeof encodeProduceRequest>[1], ProduceResponse> = {
-  apiKey: ApiKey.Produce,
-  version: Produce.VERSION,
-  flexible: Produce.FLEXIBLE,
-  encode: encodeProduceRequest,
-  decode: decodeProduceResponse,
-};
 
 /** What every partition producer of one cortado Producer shares. */
 export interface KafkaProducerContext {
   cluster: KafkaCluster;
+  /** gathers the batches sent in one tick into one Produce request per broker */
+  dispatcher: ProduceDispatcher;
   /** undefined when idempotence is off */
   identity?: ProducerIdentity;
   compression: KafkaCompression;
@@ -44,7 +34,6 @@ export interface KafkaProducerContext {
   maxInFlight: number;
   maxPendingMessages: number;
   retryBackoffMs: number;
-  requestTimeoutMs: number;
   operationTimeoutMs: number;
   startupDelayMs: number;
   startupJitterMs: number;
@@ -288,39 +277,30 @@ export class KafkaPartitionProducer implements PartitionSink {
     }
     this.inflight.push(b);
     this.outstanding++;
-    const leader = c.cluster.leaderOf(this.topic, this.partition);
-    const request = {
-      transactionalId: null,
-      acks: c.acks,
-      timeoutMs: c.requestTimeoutMs,
-      topicData: [{ name: this.topic, partitionData: [{ index: this.partition, records: b.encoded }] }],
-    };
-    // the cluster hands out one connection promise per broker: batches reach it in send order
-    c.cluster
-      .connectionToNode(leader)
-      .then((conn) => (c.acks === 0 ? conn.send0(PRODUCE, request) : conn.request(PRODUCE, request)))
-      .then(
-        (res) => this.answered(b, res),
-        (err: unknown) => this.lost(b, err instanceof CortadoError ? err : new ClosedError(String(err))),
-      );
+    c.dispatcher.send(c.cluster.leaderOf(this.topic, this.partition), {
+      topic: this.topic,
+      partition: this.partition,
+      records: b.encoded,
+      answered: (pr) => this.answered(b, pr),
+      lost: (err) => this.lost(b, err),
+    });
   }
 
-  private answered(b: Batch, res: ProduceResponse | undefined): void {
+  private answered(b: Batch, pr: ProducePartitionResponse | undefined): void {
     this.outstanding--;
-    if (!res) {
+    if (!pr) {
       // acks=none: stored or not, nobody will say
       this.settleBatch(b, -1, -1);
       this.afterAnswer();
       return;
     }
-    const pr = res.responses.find((t) => t.name === this.topic)?.partitionResponses.find((p) => p.index === this.partition);
-    const code = pr ? pr.errorCode : 3;
+    const code = pr.errorCode;
     if (code === 0 || code === DUPLICATE_SEQUENCE) {
-      const base = code === 0 && pr ? Number(pr.baseOffset) : -1;
-      this.settleBatch(b, base, pr && Number(pr.logAppendTimeMs) >= 0 ? Number(pr.logAppendTimeMs) : -1);
+      const base = code === 0 ? Number(pr.baseOffset) : -1;
+      this.settleBatch(b, base, Number(pr.logAppendTimeMs) >= 0 ? Number(pr.logAppendTimeMs) : -1);
     } else {
       const e = kafkaErrorOf(code);
-      const err = kafkaError(code, `produce to ${this.topicName}`, pr?.errorMessage);
+      const err = kafkaError(code, `produce to ${this.topicName}`, pr.errorMessage);
       const sequenceTrouble = code === OUT_OF_ORDER || code === UNKNOWN_PRODUCER_ID || code === INVALID_PRODUCER_EPOCH;
       if (!e.retriable && !sequenceTrouble) {
         // refused for good (too large, invalid, not authorized): this batch fails, later ones renumber

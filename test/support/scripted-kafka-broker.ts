@@ -54,6 +54,7 @@ import {
  *
  *   peer.on('Produce', (req, reply) => reply.error(6));              // every Produce: NOT_LEADER_OR_FOLLOWER
  *   peer.once('Produce', (req, reply) => reply.delay(100).ok());     // the next one: normal, 100 ms late
+ *   peer.once('Produce', (req, reply) => reply.okExcept({ 1: 6 }));  // partition 1 refused, the others stored
  *   peer.once('Produce', (req, reply) => reply.silent());            // never answered (nothing stored)
  *   peer.once('Produce', (req, reply) => reply.unsent().ok());       // stored, but the answer is lost
  *   peer.once('Produce', (req, reply) => reply.destroy());           // the socket drops instead
@@ -280,6 +281,11 @@ export class KafkaReply<A extends KafkaApiName = KafkaApiName> {
   /** The healthy broker's answer. */
   ok(): void {
     this.finish(() => this.peer.defaultAnswer(this.req as KafkaRequest));
+  }
+
+  /** Produce: the healthy answer, but a partition index in `refused` gets its error code (nothing stored there). */
+  okExcept(refused: Record<number, number>): void {
+    this.finish(() => this.peer.defaultAnswer(this.req as KafkaRequest, refused));
   }
 
   /** The API's error answer: Produce gives `code` to every partition it carried (nothing stored). */
@@ -542,8 +548,8 @@ export class ScriptedKafkaBroker {
       this.batches.push(...req.batches);
     }
     this.requests.push(req);
-    // acks=0: the broker never answers, so no slot holds later answers back
-    const slot = api === 'Produce' && (body as ProduceRequestBody).acks === 0 ? { out: null } : conn.slot();
+    // acks=0: the broker never answers, so its slot stays outside the line and holds no later answer back
+    const slot = api === 'Produce' && (body as ProduceRequestBody).acks === 0 ? {} : conn.slot();
     const reply = new KafkaReply(this, conn, req, slot);
     const hook = this.takeHook(api);
     try {
@@ -580,12 +586,12 @@ export class ScriptedKafkaBroker {
   }
 
   /** What a healthy broker answers (with its side effects: topics created, ids given, records stored). */
-  defaultAnswer(r: KafkaRequest): AnyResponse | undefined {
+  defaultAnswer(r: KafkaRequest, refused: Record<number, number> = {}): AnyResponse | undefined {
     if (isConsumerApi(r.api)) return this.consumerSide.answer(r.api, r.body as RequestBodies[ConsumerApiName]);
     if (r.api === 'ApiVersions') return { errorCode: 0, apiKeys: this.apiVersions, throttleTimeMs: 0 };
     if (r.api === 'Metadata') return this.metadata(r.body as MetadataRequestBody);
     if (r.api === 'InitProducerId') return this.initProducerId(r.body as InitProducerIdRequestBody);
-    return this.produce(r as KafkaRequest<'Produce'>);
+    return this.produce(r as KafkaRequest<'Produce'>, refused);
   }
 
   /** The API's error answer, with no side effects. */
@@ -661,14 +667,15 @@ export class ScriptedKafkaBroker {
     return res;
   }
 
-  private produce(req: KafkaRequest<'Produce'>): ProduceResponse | undefined {
+  private produce(req: KafkaRequest<'Produce'>, refused: Record<number, number>): ProduceResponse | undefined {
     const body = req.body;
     const responses = body.topicData.map((t) => ({
       name: t.name,
       partitionResponses: t.partitionData.map((p) => {
         const batches = req.batches.filter((b) => b.topic === t.name && b.partition === p.index);
         const code =
-          this.cluster.leaderOf(t.name, p.index) === this.nodeId ? 0 : this.cluster.topics.has(t.name) ? NOT_LEADER : UNKNOWN_TOPIC;
+          refused[p.index] ??
+          (this.cluster.leaderOf(t.name, p.index) === this.nodeId ? 0 : this.cluster.topics.has(t.name) ? NOT_LEADER : UNKNOWN_TOPIC);
         if (code !== 0 || batches.length === 0) {
           for (const b of batches) b.answer = code;
           return partitionResponse(p.index, code || INVALID_RECORD, -1, null);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Client, Producer, ProducerOptions, RecordMetadata } from '../../lib';
 import { ScriptedKafkaBroker, ScriptedKafkaBrokerOptions } from './scripted-kafka-broker';
 
 /**
@@ -22,4 +23,17 @@ export function scriptedKafkaPeers(
     peers.push(p);
     return p;
   };
+}
+
+/** A started Producer of a new Client on `at`, with the short timeouts of a scripted fault; the client joins `open`. */
+export async function scriptedKafkaProducer(
+  at: ScriptedKafkaBroker,
+  open: Array<{ close(): Promise<unknown> }>,
+  opts: ProducerOptions,
+): Promise<Producer<RecordMetadata>> {
+  const client = new Client({ url: at.url, operationTimeoutMs: 2000, connectionTimeoutMs: 1000 }, {});
+  open.push(client);
+  const p = client.producer<RecordMetadata>({ sendTimeoutMs: 3000, retryBackoffMs: 10, ...opts });
+  await p.start();
+  return p;
 }

@@ -5,7 +5,7 @@ import { BrokerError } from '../../../../lib/core/errors';
 import { KafkaVersionError } from '../../../../lib/kafka/errors';
 import { ApiKey } from '../../../../protocol/kafka';
 import { DEFAULT_API_VERSIONS, KafkaReply, ScriptedKafkaBroker, ScriptedKafkaCluster } from '../../../support/scripted-kafka-broker';
-import { scriptedKafkaPeers } from '../../../support/scripted-kafka-peers';
+import { scriptedKafkaPeers, scriptedKafkaProducer } from '../../../support/scripted-kafka-peers';
 
 const T = 'orders';
 
@@ -23,13 +23,7 @@ describe('Kafka producer faults on the scripted broker', function () {
   const clients: Client[] = [];
   const peer = scriptedKafkaPeers({ [T]: 1 }, clients);
 
-  async function producer(at: ScriptedKafkaBroker, opts: ProducerOptions = {}): Promise<Producer<RecordMetadata>> {
-    const client = new Client({ url: at.url, operationTimeoutMs: 2000, connectionTimeoutMs: 1000 }, {});
-    clients.push(client);
-    const p = client.producer<RecordMetadata>({ topics: [T], sendTimeoutMs: 3000, retryBackoffMs: 10, ...opts });
-    await p.start();
-    return p;
-  }
+  const producer = (at: ScriptedKafkaBroker, opts: ProducerOptions = {}) => scriptedKafkaProducer(at, clients, { topics: [T], ...opts });
 
   const send = (p: Producer<RecordMetadata>, vs: string[]) => vs.map((v) => p.produce(T, 'k', v));
   const stored = (peer: ScriptedKafkaBroker) => peer.log(T).map((r) => r.value);
