@@ -59,7 +59,7 @@ const missing = (partition: number): ProducePartitionResponse => ({
  */
 export class ProduceDispatcher {
   /** per leader node, the requests gathering this tick, in send order */
-  private readonly gathering = new Map<number, Gathered[]>();
+  private gathering = new Map<number, Gathered[]>();
   private scheduled = false;
 
   constructor(
@@ -92,7 +92,11 @@ export class ProduceDispatcher {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    for (const [leader, requests] of this.gathering) {
+    // a fresh map per tick, never clear(): a cleared long-lived Map keeps its old table in old space, whose entries
+    // hold every batch and message of the tick alive through scavenges until the next full GC
+    const gathering = this.gathering;
+    this.gathering = new Map();
+    for (const [leader, requests] of gathering) {
       // the cluster hands out one connection promise per broker: requests reach it in send order
       this.cluster.connectionToNode(leader).then(
         (conn) => {
@@ -116,7 +120,6 @@ export class ProduceDispatcher {
         },
       );
     }
-    this.gathering.clear();
   };
 
   private requestOf(slips: ProduceSlip[]): ProduceRequest {

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { Client, Producer, ProducerOptions, RecordMetadata } from '../../../../lib';
+import type { KafkaCluster } from '../../../../lib/kafka/cluster';
+import { ProduceDispatcher } from '../../../../lib/kafka/produce-dispatcher';
+import type { ProduceResponse } from '../../../../protocol/kafka';
 import { KafkaReply, KafkaRequest, ScriptedKafkaBroker, ScriptedKafkaCluster } from '../../../support/scripted-kafka-broker';
 import { scriptedKafkaPeers, scriptedKafkaProducer } from '../../../support/scripted-kafka-peers';
 
@@ -160,5 +165,48 @@ describe('Kafka Produce requests gathered per broker (scripted broker)', functio
     await a.waitUntil(() => [0, 1, 2].every((i) => a.log(T, i).length === 1));
     expect(producePartitions(a)).to.deep.equal([[0, 1, 2]]);
     expect((a.requests.find((r) => r.api === 'Produce') as KafkaRequest<'Produce'>).body.acks).to.equal(0);
+  });
+});
+
+// defect: flush() cleared its long-lived Map, whose old table (in old space) kept every slip, batch and
+// message of the tick reachable through scavenges: each was promoted, and batched runs peaked 38 MB higher.
+describe('defect: ProduceDispatcher kept a tick’s batches alive until the next full GC', () => {
+  it('a batch answered and dropped is collected by a scavenge, even after the dispatcher itself was promoted', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as (o: { type: 'minor' | 'major' }) => void;
+    const answer = (): ProduceResponse => ({
+      throttleTimeMs: 0,
+      responses: [
+        {
+          name: T,
+          partitionResponses: [
+            { index: 0, errorCode: 0, baseOffset: 0n, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null },
+          ],
+        },
+      ],
+    });
+    const conn = { request: async () => answer() };
+    const cluster = { connectionToNode: async () => conn } as unknown as KafkaCluster;
+    const d = new ProduceDispatcher(cluster, -1, 30_000);
+    let answered = 0;
+    const slip = () => ({ topic: T, partition: 0, records: Buffer.alloc(8), answered: () => void answered++, lost: () => undefined });
+    // a first tick fills the dispatcher's map; two scavenges move the dispatcher and its map to old space
+    d.send(0, slip());
+    await new Promise((r) => setImmediate(r));
+    gc({ type: 'minor' });
+    gc({ type: 'minor' });
+    const oldSpace = () => v8.getHeapSpaceStatistics().find((x) => x.space_name === 'old_space')!.space_used_size;
+    gc({ type: 'minor' });
+    const before = oldSpace();
+    // 16 ticks of 2 batches, each slip holding 64 KiB on the young heap
+    for (let t = 0; t < 16; t++) {
+      for (let i = 0; i < 2; i++) d.send(0, { ...slip(), hold: new Array<number>(8192).fill(i) } as ReturnType<typeof slip>);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(answered).to.equal(33);
+    gc({ type: 'minor' });
+    gc({ type: 'minor' });
+    // answered and dropped, they die young: not 2 MiB promoted to old space
+    expect(oldSpace() - before).to.be.below(1 << 20);
   });
 });
