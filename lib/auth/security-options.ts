@@ -10,7 +10,7 @@ export const securityShape = {
   tlsHostnameVerification: bool().default(true),
   authTokenFile: z.string().optional(),
   authTokenSupplier: z
-    .custom<TokenSupplier>((v) => typeof v === 'function', { error: 'expected a function () => string | Promise<string>' })
+    .custom<TokenSupplier>((v) => typeof v === 'function', { message: 'expected a function () => string | Promise<string>' })
     .optional(),
   oauth2IssuerUrl: z.string().optional(),
   oauth2CredentialsFile: z.string().optional(),

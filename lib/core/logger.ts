@@ -34,7 +34,7 @@ export function isLogger(v: unknown): v is Logger {
 
 /** The zod field of the `logger` option. */
 export const loggerOption = z.custom<Logger>(isLogger, {
-  error: 'expected a logger: an object with debug, info, warn and error methods (console, pino, ...)',
+  message: 'expected a logger: an object with debug, info, warn and error methods (console, pino, ...)',
 });
 
 /** Replaces credentials in log fields (and user:password in URLs), one level of nesting deep. */

@@ -12,17 +12,17 @@ export const bool = () =>
       const s = v.trim().toLowerCase();
       return TRUE.has(s) ? true : FALSE.has(s) ? false : v;
     },
-    z.boolean({ error: 'expected a boolean (true|false|1|0|yes|no)' }),
+    z.boolean({ message: 'expected a boolean (true|false|1|0|yes|no)' }),
   );
 
 export const int = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(
     (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
     z
-      .number({ error: `expected an integer from ${min} to ${max}` })
-      .int({ error: `expected an integer from ${min} to ${max}` })
-      .min(min, { error: `expected an integer from ${min} to ${max}` })
-      .max(max, { error: `expected an integer from ${min} to ${max}` }),
+      .number({ message: `expected an integer from ${min} to ${max}` })
+      .int({ message: `expected an integer from ${min} to ${max}` })
+      .min(min, { message: `expected an integer from ${min} to ${max}` })
+      .max(max, { message: `expected an integer from ${min} to ${max}` }),
   );
 
 export const list = () =>
@@ -34,7 +34,7 @@ export const list = () =>
             .map((s) => s.trim())
             .filter((s) => s.length > 0)
         : v,
-    z.array(z.string().min(1, { error: 'expected non-empty names' }), { error: 'expected a comma-separated list' }),
+    z.array(z.string().min(1, { message: 'expected non-empty names' }), { message: 'expected a comma-separated list' }),
   );
 
 /** An enum matched case-insensitively, ignoring '_' and '-', so `WaitForExclusive` and `wait_for_exclusive` agree. */
@@ -43,7 +43,7 @@ export const oneOf = <T extends readonly [string, ...string[]]>(values: T) => {
   const byFolded = new Map(values.map((v) => [fold(v), v]));
   return z.preprocess(
     (v) => (typeof v === 'string' ? (byFolded.get(fold(v.trim())) ?? v) : v),
-    z.enum(values, { error: `expected one of ${values.join('|')}` }),
+    z.enum(values, { message: `expected one of ${values.join('|')}` }),
   );
 };
 

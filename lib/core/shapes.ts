@@ -40,7 +40,7 @@ export interface ClientConfig extends SecuritySettings {
 }
 
 const strategyOption = z.union([oneOf(STRATEGY_NAMES), z.custom<PartitionStrategy>((v) => typeof v === 'function')], {
-  error: `expected one of ${STRATEGY_NAMES.join('|')} or a function`,
+  errorMap: () => ({ message: `expected one of ${STRATEGY_NAMES.join('|')} or a function` }),
 });
 
 /** Every producer knob any backend has, its type and default: read from CORTADO_<OPTION> and overridable in code. */
@@ -73,7 +73,7 @@ export const INITIAL_POSITIONS = ['earliest', 'latest'] as const;
 export const consumerShape = {
   ...clientShape,
   topics: list().default([]),
-  subscription: z.string().min(1, { error: 'expected a subscription name' }).default('cortado'),
+  subscription: z.string().min(1, { message: 'expected a subscription name' }).default('cortado'),
   subscriptionInitialPosition: oneOf(INITIAL_POSITIONS).default('latest'),
   workerAllocation: oneOf(WORKER_ALLOCATIONS).default('worker_per_topic_partition'),
   handlerConcurrency: int(1).default(16),

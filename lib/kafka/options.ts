@@ -22,9 +22,9 @@ const assignorList = () =>
   z.preprocess(
     (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v),
     z
-      .array(oneOf(PARTITION_ASSIGNORS), { error: `expected a comma-separated list of ${PARTITION_ASSIGNORS.join('|')}` })
-      .min(1, { error: `expected one or more of ${PARTITION_ASSIGNORS.join('|')}` })
-      .refine((a) => new Set(a).size === a.length, { error: 'expected each assignor once' }),
+      .array(oneOf(PARTITION_ASSIGNORS), { message: `expected a comma-separated list of ${PARTITION_ASSIGNORS.join('|')}` })
+      .min(1, { message: `expected one or more of ${PARTITION_ASSIGNORS.join('|')}` })
+      .refine((a) => new Set(a).size === a.length, { message: 'expected each assignor once' }),
   );
 
 export const kafkaClientShape = {
@@ -53,7 +53,7 @@ export const kafkaConsumerShape = {
   minBytes: int(1).default(1),
   maxWaitMs: int(0).default(500),
   partitionAssignors: assignorList().default([...PARTITION_ASSIGNORS]),
-  groupInstanceId: z.string().min(1, { error: 'expected a non-empty group.instance.id' }).optional(),
+  groupInstanceId: z.string().min(1, { message: 'expected a non-empty group.instance.id' }).optional(),
   isolationLevel: oneOf(ISOLATION_LEVELS).default('read_uncommitted'),
   groupProtocol: oneOf(GROUP_PROTOCOLS).default('classic'),
 };

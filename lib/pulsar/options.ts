@@ -57,10 +57,10 @@ const redeliveryBackoff = z
   .object({
     minDelayMs: int(0).default(1000),
     maxDelayMs: int(0).default(60_000),
-    multiplier: z.number({ error: 'expected a number >= 1' }).min(1, { error: 'expected a number >= 1' }).default(2),
+    multiplier: z.number({ message: 'expected a number >= 1' }).min(1, { message: 'expected a number >= 1' }).default(2),
   })
   .strict()
-  .refine((b) => b.maxDelayMs >= b.minDelayMs, { error: 'maxDelayMs must be at least minDelayMs' });
+  .refine((b) => b.maxDelayMs >= b.minDelayMs, { message: 'maxDelayMs must be at least minDelayMs' });
 
 const deadLetterPolicy = z
   .object({
@@ -72,7 +72,7 @@ const deadLetterPolicy = z
   .strict();
 
 export const pulsarClientShape = {
-  listenerName: z.string().min(1, { error: 'expected a listener name' }).optional(),
+  listenerName: z.string().min(1, { message: 'expected a listener name' }).optional(),
 };
 
 export const pulsarProducerShape = {
@@ -98,7 +98,7 @@ export const pulsarConsumerShape = {
   ackGroupMaxSize: int(1, 100_000).default(1000),
   /** a message handed to the app and not acknowledged within this is redelivered; 0: never (Java's ackTimeout, at least 1 s) */
   ackTimeoutMs: int(0)
-    .refine((v) => v === 0 || v >= 1000, { error: 'expected 0 (off) or an integer >= 1000' })
+    .refine((v) => v === 0 || v >= 1000, { message: 'expected 0 (off) or an integer >= 1000' })
     .default(0),
   /** how often the ack timeout is checked (Java's ackTimeoutTickTime) */
   ackTimeoutTickTimeMs: int(100).default(1000),
@@ -111,7 +111,7 @@ export const pulsarConsumerShape = {
   /** the consumer also subscribes to the retry letter topic and reconsumeLater writes there (Java's enableRetry) */
   enableRetry: bool().default(false),
   /** subscribe to every topic of a namespace whose name matches (Java's topicsPattern) */
-  topicsPattern: z.string().min(1, { error: 'expected a regular expression over topic names' }).optional(),
+  topicsPattern: z.string().min(1, { message: 'expected a regular expression over topic names' }).optional(),
   /** how often a pattern's topics are listed again when the broker keeps no topic-list watch (Java's patternAutoDiscoveryPeriod) */
   patternAutoDiscoveryPeriodMs: int(1).default(60_000),
 };

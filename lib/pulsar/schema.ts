@@ -27,12 +27,12 @@ const NEEDS_DEFINITION: ReadonlySet<SchemaTypeName> = new Set(['Json', 'Avro']);
 
 export const schemaSpec = z
   .object({
-    type: z.enum(TYPE_NAMES, { error: `expected a schema type: ${TYPE_NAMES.join('|')}` }),
+    type: z.enum(TYPE_NAMES, { message: `expected a schema type: ${TYPE_NAMES.join('|')}` }),
     definition: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
     name: z.string().optional(),
     /** ProtobufNative: the full name of the root message in the .proto definition */
     messageType: z.string().min(1).optional(),
-    properties: z.record(z.string(), z.string({ error: 'schema properties must be strings' })).optional(),
+    properties: z.record(z.string(), z.string({ message: 'schema properties must be strings' })).optional(),
   })
   .strict();
 export type SchemaSpec = z.infer<typeof schemaSpec>;
