@@ -48,8 +48,22 @@ async function main() {
     await run(pbts, ['--no-comments', '-o', dts, commented]);
     fs.unlinkSync(commented);
     await run(pbjs, [...common, '--no-comments', '-o', js, proto]);
+    // 64-bit reads go through the wrapper's helpers, and defaults are plain numbers whatever protobufjs's Long setting
+    const code = fs
+      .readFileSync(js, 'utf8')
+      .replace(/message\.ackSet\.push\(reader\.int64\(\)\)/g, 'message.ackSet.push($i64exact(reader))')
+      .replace(/reader\.uint64\(\)/g, '$u64(reader)')
+      .replace(/reader\.int64\(\)/g, '$i64(reader)')
+      .replace(/\$util\.Long \? \$util\.Long\.fromBits\((-?\d+),-?\d+,(true|false)\) : (-?\d+);/g, '$3;');
+    if (/reader\.u?int64\(\)|\$util\.Long/.test(code)) throw new Error('generated code still reads 64-bit fields through protobufjs Long');
+    fs.writeFileSync(js, code);
     // --force-number leaves the Long import unused; dropping it spares users a types dependency
-    const types = fs.readFileSync(dts, 'utf8').replace(/^import Long = require\("long"\);\n/m, '');
+    const types = fs
+      .readFileSync(dts, 'utf8')
+      .replace(/^import Long = require\("long"\);\n/m, '')
+      // ack set words are exact: BigInts as read, numbers or {low, high} halves as written
+      .replace(/ackSet\?: \(number\[\]\|null\);/g, 'ackSet?: ((number|bigint)[]|null);')
+      .replace(/public ackSet: number\[\];/g, 'public ackSet: (number|bigint)[];');
     if (/\bLong\b/.test(types)) throw new Error('generated types still mention Long');
     fs.writeFileSync(dts, types);
   }

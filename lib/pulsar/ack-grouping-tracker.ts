@@ -242,9 +242,9 @@ export function ackSetOf(batch: BatchAckState): number[] {
   return words as unknown as number[];
 }
 
-/** Whether bit `i` is set in an ack set the broker sent (a word decodes as a JS number: exact up to 2^53). */
-export function ackSetHas(words: readonly number[], i: number): boolean {
+/** Whether bit `i` is set in an ack set the broker sent (its words decode as exact BigInts). */
+export function ackSetHas(words: readonly (number | bigint)[], i: number): boolean {
   const w = words[i >> 6];
-  if (w === undefined || !Number.isInteger(w)) return false;
+  if (w === undefined || (typeof w === 'number' && !Number.isInteger(w))) return false;
   return ((BigInt.asUintN(64, BigInt(w)) >> BigInt(i & 63)) & 1n) === 1n;
 }

@@ -47,7 +47,7 @@ assertType<Equal<BaseCommand['type'], CommandType>>();
 assertType<Equal<BaseCommand['sendReceipt']['producerId'], number>>();
 assertType<Equal<BaseCommand['sendReceipt']['messageId']['ledgerId'], number>>();
 assertType<Equal<BaseCommand['connected']['serverVersion'], string>>();
-assertType<Equal<BaseCommand['message']['messageId']['ackSet'], number[]>>();
+assertType<Equal<BaseCommand['message']['messageId']['ackSet'], (number | bigint)[]>>();
 assertType<Equal<BaseCommand['lookupTopicResponse']['brokerServiceUrl'], string>>();
 export function commandFieldsAreTyped(cmd: BaseCommand): void {
   // @ts-expect-error a sub-command has only its protocol fields
