@@ -1,3 +1,4 @@
+import { ERROR_CODE } from '../../protocol/kafka';
 import * as CreatePartitions from '../../protocol/kafka/create-partitions';
 import * as CreateTopics from '../../protocol/kafka/create-topics';
 import * as DeleteTopics from '../../protocol/kafka/delete-topics';
@@ -20,6 +21,8 @@ import { METADATA } from './cluster';
 import type { KafkaApi } from './connection';
 import { kafkaError } from './errors';
 import { describeGroup, groupOffsets, KafkaGroupDescription, KafkaGroupListing, KafkaGroupOffset, listGroups } from './group-admin';
+
+const UNKNOWN_TOPIC = ERROR_CODE.UNKNOWN_TOPIC_OR_PARTITION;
 
 // declared beside the class, so the public types (which reach this file) see it
 declare module '../core/backend' {
@@ -49,8 +52,6 @@ const DELETE_TOPICS: KafkaApi<Parameters<typeof encodeDeleteTopicsRequest>[1], D
   encode: encodeDeleteTopicsRequest,
   decode: decodeDeleteTopicsResponse,
 };
-
-const UNKNOWN_TOPIC = 3;
 
 /** A topic as describeTopic tells it: each partition with its leader, replicas and in-sync replicas. */
 export interface KafkaTopicDescription {

@@ -1,3 +1,4 @@
+import { ERROR_CODE } from '../../protocol/kafka';
 import { randomUUID } from 'crypto';
 import * as Heartbeat848 from '../../protocol/kafka/consumer-group-heartbeat';
 import { sleep } from '../core/backoff';
@@ -6,15 +7,19 @@ import type { KafkaConnection } from './connection';
 import { METADATA } from './cluster';
 import { kafkaError } from './errors';
 import { CONSUMER_GROUP_HEARTBEAT, OFFSET_COMMIT } from './group-apis';
-import { FENCED_INSTANCE_ID, GroupCoordinator, TopicPartition } from './group-coordinator';
+import { GroupCoordinator, TopicPartition } from './group-coordinator';
 
 // error codes of ConsumerGroupHeartbeat, by the Java client's names
-const COORDINATOR_LOAD_IN_PROGRESS = 14;
-const COORDINATOR_NOT_AVAILABLE = 15;
-const NOT_COORDINATOR = 16;
-const UNKNOWN_MEMBER_ID = 25;
-const FENCED_MEMBER_EPOCH = 110;
-const UNRELEASED_INSTANCE_ID = 111;
+const {
+  COORDINATOR_LOAD_IN_PROGRESS,
+  FENCED_INSTANCE_ID,
+  COORDINATOR_NOT_AVAILABLE,
+  NOT_COORDINATOR,
+  UNKNOWN_MEMBER_ID,
+  FENCED_MEMBER_EPOCH,
+  UNRELEASED_INSTANCE_ID,
+} = ERROR_CODE;
+
 const COORDINATOR_GONE = new Set([COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR]);
 
 const hex = (id: Uint8Array): string => Buffer.from(id).toString('hex');

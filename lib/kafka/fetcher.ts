@@ -1,3 +1,4 @@
+import { ERROR_CODE } from '../../protocol/kafka';
 import { ApiKey, decodeRecordBatches, DecodedRecord, KafkaCodec, KafkaCompression } from '../../protocol/kafka';
 import { AbortedTransaction, committedBatches } from '../../protocol/kafka/aborted-transactions';
 import * as Fetch from '../../protocol/kafka/fetch';
@@ -9,12 +10,25 @@ import type { KafkaCluster } from './cluster';
 import { kafkaError } from './errors';
 import { kafkaApi } from './group-coordinator';
 
+const { OFFSET_OUT_OF_RANGE } = ERROR_CODE;
+
 const FETCH = kafkaApi(ApiKey.Fetch, Fetch, Fetch.encodeFetchRequest, Fetch.decodeFetchResponse);
 const LIST_OFFSETS = kafkaApi(ApiKey.ListOffsets, ListOffsets, ListOffsets.encodeListOffsetsRequest, ListOffsets.decodeListOffsetsResponse);
 
-const OFFSET_OUT_OF_RANGE = 1;
 // partition errors that pass once the metadata names the partition's current leader
-const STALE_LEADER = new Set([3, 5, 6, 9, 56, 74, 75]);
+const STALE_LEADER = new Set(
+  (
+    [
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'LEADER_NOT_AVAILABLE',
+      'NOT_LEADER_OR_FOLLOWER',
+      'REPLICA_NOT_AVAILABLE',
+      'KAFKA_STORAGE_ERROR',
+      'FENCED_LEADER_EPOCH',
+      'UNKNOWN_LEADER_EPOCH',
+    ] as const
+  ).map((name) => ERROR_CODE[name]),
+);
 const EARLIEST = -2n;
 const LATEST = -1n;
 

@@ -1,3 +1,4 @@
+import { ERROR_CODE } from '../../protocol/kafka';
 import { Reader } from '../../protocol/kafka';
 import * as ConsumerProtocol from '../../protocol/kafka/consumer-protocol';
 import { sleep } from '../core/backoff';
@@ -10,10 +11,10 @@ import type { TopicPartition } from './group-coordinator';
 import { byTopicPartition } from './sticky-assignor';
 import * as FindCoordinator from '../../protocol/kafka/find-coordinator';
 
+const { GROUP_ID_NOT_FOUND } = ERROR_CODE;
+
 // The admin client's consumer group calls: list the groups, describe one (members and their
 // assignment), and its committed offsets with each partition's end offset and lag.
-
-const GROUP_ID_NOT_FOUND = 69;
 
 /** A group as listGroups tells it. */
 export interface KafkaGroupListing {

@@ -1,3 +1,4 @@
+import { ERROR_CODE } from '../../protocol/kafka';
 import { Reader, Writer } from '../../protocol/kafka';
 import * as FindCoordinator from '../../protocol/kafka/find-coordinator';
 import type * as JoinGroup from '../../protocol/kafka/join-group';
@@ -15,17 +16,20 @@ import { cooperativeStickyAssign } from './sticky-assignor';
 export { kafkaApi } from './group-apis';
 
 import type { TopicPartition } from './topic-partition';
-export type { TopicPartition } from './topic-partition';
 
 // error codes the group protocol answers with, by the Java client's names
-const COORDINATOR_LOAD_IN_PROGRESS = 14;
-const COORDINATOR_NOT_AVAILABLE = 15;
-const NOT_COORDINATOR = 16;
-const ILLEGAL_GENERATION = 22;
-const UNKNOWN_MEMBER_ID = 25;
-const REBALANCE_IN_PROGRESS = 27;
-const MEMBER_ID_REQUIRED = 79;
-export const FENCED_INSTANCE_ID = 82;
+const {
+  COORDINATOR_LOAD_IN_PROGRESS,
+  FENCED_INSTANCE_ID,
+  COORDINATOR_NOT_AVAILABLE,
+  NOT_COORDINATOR,
+  ILLEGAL_GENERATION,
+  UNKNOWN_MEMBER_ID,
+  REBALANCE_IN_PROGRESS,
+  MEMBER_ID_REQUIRED,
+} = ERROR_CODE;
+export type { TopicPartition } from './topic-partition';
+
 const COORDINATOR_MOVED = new Set([COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR]);
 
 export interface GroupSettings {

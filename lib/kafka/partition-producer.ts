@@ -1,3 +1,4 @@
+import { ERROR_CODE } from '../../protocol/kafka';
 import {
   encodeRecordBatch,
   KafkaCodec,
@@ -53,10 +54,9 @@ const EMPTY = new Uint8Array(0);
 // A compressed batch fills only the start of its space: the whole space goes back, or a small frame keeps the pool from taking it.
 const spaceOf = (b: Buffer): Buffer => (b.byteOffset === 0 ? Buffer.from(b.buffer, 0, b.buffer.byteLength) : b);
 // Answers that mean an earlier batch of this partition failed, or the producer's state was lost.
-const OUT_OF_ORDER = 45;
-const DUPLICATE_SEQUENCE = 46;
-const INVALID_PRODUCER_EPOCH = 47;
-const UNKNOWN_PRODUCER_ID = 59;
+const { INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID } = ERROR_CODE;
+const OUT_OF_ORDER = ERROR_CODE.OUT_OF_ORDER_SEQUENCE_NUMBER;
+const DUPLICATE_SEQUENCE = ERROR_CODE.DUPLICATE_SEQUENCE_NUMBER;
 
 /**
  * One Kafka topic-partition's sink (the Java client's per-partition deque of the RecordAccumulator

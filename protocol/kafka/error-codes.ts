@@ -8,7 +8,7 @@ export interface KafkaErrorCode {
 }
 
 // [code, name, retriable]
-const TABLE: ReadonlyArray<readonly [number, string, boolean]> = [
+const TABLE = [
   [-1, 'UNKNOWN_SERVER_ERROR', false],
   [0, 'NONE', false],
   [1, 'OFFSET_OUT_OF_RANGE', false],
@@ -138,9 +138,16 @@ const TABLE: ReadonlyArray<readonly [number, string, boolean]> = [
   [126, 'DUPLICATE_VOTER', false],
   [127, 'VOTER_NOT_FOUND', false],
   [128, 'INVALID_REGULAR_EXPRESSION', false],
-];
+] as const;
 
 const BY_CODE = new Map<number, KafkaErrorCode>(TABLE.map(([code, name, retriable]) => [code, { code, name, retriable }]));
+
+export type KafkaErrorName = (typeof TABLE)[number][1];
+
+/** Each error code by its Java name, so code compares `ERROR_CODE.NOT_COORDINATOR`, not a bare number. */
+export const ERROR_CODE = Object.freeze(Object.fromEntries(TABLE.map(([code, name]) => [name, code]))) as Readonly<
+  Record<KafkaErrorName, number>
+>;
 
 /** The name and retriability of an error code; a code newer than this table is UNKNOWN_<code>, not retriable. */
 export function kafkaErrorOf(code: number): KafkaErrorCode {

@@ -5,7 +5,7 @@ export { Writer } from './writer';
 export { Reader } from './reader';
 export { KafkaProtocolError } from './errors';
 export { ApiKey, apiKeyName, type ApiKeyName } from './api-keys';
-export { kafkaErrorOf, type KafkaErrorCode } from './error-codes';
+export { ERROR_CODE, kafkaErrorOf, type KafkaErrorCode, type KafkaErrorName } from './error-codes';
 export {
   encodeRequest,
   encodeRequestParts,
